@@ -1,0 +1,47 @@
+// Finds orders and subscriptions whose workflow start was lost (a crash between the row's commit
+// and the start) and starts them. Starts are idempotent, so a race with the API is harmless.
+import type { EngineDeps } from './engine-deps';
+
+export function outboxActivities(deps: EngineDeps) {
+  const ds = deps.dataSource;
+  return {
+    async startMissingWorkflows(input: { olderThanSeconds: number }): Promise<number> {
+      const subs: { id: string }[] = await ds.query(
+        `SELECT id FROM subscriptions WHERE workflow_started_at IS NULL AND created_at < now() - make_interval(secs => $1) LIMIT 500`,
+        [input.olderThanSeconds],
+      );
+      for (const s of subs) {
+        await deps.engine.startSubscription(s.id);
+        await ds.query(`UPDATE subscriptions SET workflow_started_at = now() WHERE id = $1`, [s.id]);
+      }
+      const orders: any[] = await ds.query(
+        `SELECT id, organization_id, customer_id, product_id, subscription_id, billing_reason FROM orders
+          WHERE workflow_started_at IS NULL AND created_at < now() - make_interval(secs => $1) LIMIT 500`,
+        [input.olderThanSeconds],
+      );
+      for (const o of orders) {
+        await dispatchOrder(deps, o);
+        await ds.query(`UPDATE orders SET workflow_started_at = now() WHERE id = $1`, [o.id]);
+      }
+      if (subs.length + orders.length > 0) deps.logger.warn({ subscriptions: subs.length, orders: orders.length }, 'started workflows whose start was lost');
+      return subs.length + orders.length;
+    },
+  };
+}
+
+/** What an order sets in motion: a renewal signals its subscription, a purchase grants its scope. */
+export async function dispatchOrder(
+  deps: Pick<EngineDeps, 'engine'>,
+  o: { id: string; organization_id: string; customer_id: string; product_id: string | null; subscription_id: string | null; billing_reason: string },
+): Promise<void> {
+  if (o.subscription_id && o.billing_reason === 'subscription_cycle') {
+    await deps.engine.signalSubscription(o.subscription_id, { kind: 'renewed', orderId: o.id });
+  } else if (!o.subscription_id) {
+    await deps.engine.startOrder(o.id, {
+      organizationId: o.organization_id,
+      customerId: o.customer_id,
+      productId: o.product_id,
+      orderId: o.id,
+    });
+  }
+}

@@ -1,0 +1,110 @@
+// Scope-level activities: which grants an order or subscription should hold, and sending
+// commands to many grant workflows (fan-outs page through them a batch per call).
+import { heartbeat } from '@temporalio/activity';
+import { isSupportedBenefitType } from '../benefits/benefit-types';
+import { GrantsRepository } from '../db/repositories/grants.repository';
+import type { GrantCommand, GrantWorkflowInput } from '../workflows/definitions';
+import type { GrantFilter, GrantScope, ScopeChanges } from './activity-types';
+import type { EngineDeps } from './engine-deps';
+
+const PARALLEL = 20;
+
+export function scopeActivities(deps: EngineDeps) {
+  const ds = deps.dataSource;
+  const grants = new GrantsRepository(ds);
+
+  async function productBenefitIds(productId: string | null): Promise<string[]> {
+    if (!productId) return [];
+    const rows: { id: string; type: string }[] = await ds.query(
+      `SELECT b.id, b.type FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id
+        WHERE pb.product_id = $1 AND b.deleted_at IS NULL ORDER BY pb.position`,
+      [productId],
+    );
+    return rows.filter((r) => isSupportedBenefitType(r.type)).map((r) => r.id);
+  }
+
+  async function workflowInputs(grantIds: string[]): Promise<GrantWorkflowInput[]> {
+    if (grantIds.length === 0) return [];
+    const rows: any[] = await ds.query(
+      `SELECT g.id, g.organization_id, g.customer_id, g.benefit_id, b.type
+         FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id WHERE g.id = ANY($1::uuid[])`,
+      [grantIds],
+    );
+    return rows.map((r) => ({ grantId: r.id, organizationId: r.organization_id, customerId: r.customer_id, benefitId: r.benefit_id, benefitType: r.type }));
+  }
+
+  async function send(inputs: GrantWorkflowInput[], command: GrantCommand, wait: boolean): Promise<void> {
+    for (let i = 0; i < inputs.length; i += PARALLEL) {
+      await Promise.all(
+        inputs.slice(i, i + PARALLEL).map((g) =>
+          wait ? deps.engine.commandGrantAndWait(g, command) : deps.engine.commandGrant(g, command),
+        ),
+      );
+      heartbeat(i);
+    }
+  }
+
+  return {
+    async grantScope(scope: GrantScope, onlyBenefitIds?: string[]): Promise<number> {
+      const all = await productBenefitIds(scope.productId);
+      const benefitIds = onlyBenefitIds ? all.filter((id) => onlyBenefitIds.includes(id)) : all;
+      const rows = await grants.ensureForScope(scope, benefitIds);
+      const pending = rows.filter((r) => r.granted_at === null);
+      await send(await workflowInputs(pending.map((r) => r.id)), { action: 'grant' }, false);
+      return pending.length;
+    },
+
+    async scopeChanges(scope: GrantScope): Promise<ScopeChanges> {
+      const wanted = new Set(await productBenefitIds(scope.productId));
+      const rows = await grants.forScope(scope);
+      const held = new Set(rows.filter((r) => r.granted_at !== null || (r.revoked_at === null && r.error === null)).map((r) => r.benefit_id));
+      return {
+        toRevoke: rows.filter((r) => !wanted.has(r.benefit_id) && r.revoked_at === null).map((r) => r.id),
+        toGrant: [...wanted].filter((id) => !held.has(id)),
+      };
+    },
+
+    async commandGrants(input: { grantIds: string[]; command: GrantCommand; wait: boolean }): Promise<void> {
+      await send(await workflowInputs(input.grantIds), input.command, input.wait);
+    },
+
+    async commandScope(input: { scope: GrantScope; command: GrantCommand }): Promise<number> {
+      const rows = await grants.forScope(input.scope);
+      const targets = rows.filter((r) => (input.command.action === 'revoke' ? r.revoked_at === null : r.granted_at !== null));
+      await send(await workflowInputs(targets.map((r) => r.id)), input.command, false);
+      return targets.length;
+    },
+
+    async listGrantIds(input: { filter: GrantFilter; afterId: string | null; limit: number; notRevokedOnly: boolean }): Promise<string[]> {
+      return grants.idsPage(input.filter, input.afterId, input.limit, input.notRevokedOnly);
+    },
+
+    /** Orders (one-time, not refunded) then live subscriptions of a product, keyset-paged. */
+    async listProductScopes(input: { productId: string; after: string | null; limit: number }) {
+      const [kind, afterId] = input.after ? input.after.split(':') : ['o', null];
+      const scopes: GrantScope[] = [];
+      let next: string | null = null;
+      if (kind === 'o') {
+        const orders: any[] = await ds.query(
+          `SELECT id, organization_id, customer_id FROM orders
+            WHERE product_id = $1 AND subscription_id IS NULL AND status = 'paid' AND ($2::uuid IS NULL OR id > $2)
+            ORDER BY id LIMIT $3`,
+          [input.productId, afterId, input.limit],
+        );
+        for (const o of orders) scopes.push({ organizationId: o.organization_id, customerId: o.customer_id, productId: input.productId, orderId: o.id });
+        next = orders.length === input.limit ? `o:${orders[orders.length - 1].id}` : 's:';
+        if (orders.length === input.limit) return { scopes, next };
+      }
+      const subAfter = kind === 's' && afterId ? afterId : null;
+      const subs: any[] = await ds.query(
+        `SELECT id, organization_id, customer_id FROM subscriptions
+          WHERE product_id = $1 AND status IN ('active', 'trialing') AND ended_at IS NULL
+            AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+        [input.productId, subAfter, input.limit],
+      );
+      for (const s of subs) scopes.push({ organizationId: s.organization_id, customerId: s.customer_id, productId: input.productId, subscriptionId: s.id });
+      next = subs.length === input.limit ? `s:${subs[subs.length - 1].id}` : null;
+      return { scopes, next };
+    },
+  };
+}

@@ -1,0 +1,21 @@
+// Helpers shared by activities that change state: the customer state payload and kicking the
+// delivery workflows of endpoints with pending events.
+import type { DataSource, EntityManager } from 'typeorm';
+import { serializeCustomerState } from '../api/serializers/customer.serializer';
+import { CustomersRepository } from '../db/repositories/customers.repository';
+import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
+import type { EngineDeps } from './engine-deps';
+
+/** Queues `customer.state_changed` for a customer (skipped once the customer is deleted). */
+export async function enqueueCustomerState(em: EntityManager, organizationId: string, customerId: string): Promise<void> {
+  // The repository only needs `query`, which the transaction's manager provides.
+  const state = await new CustomersRepository(em as unknown as DataSource).state(organizationId, { id: customerId });
+  if (!state) return;
+  await new WebhookEventsRepository(em as unknown as DataSource).enqueue(em, organizationId, 'customer.state_changed', serializeCustomerState(state));
+}
+
+/** Signals each endpoint of the organization that has undelivered events (cheap when none). */
+export async function kickOrganizationWebhooks(deps: EngineDeps, organizationId: string): Promise<void> {
+  const endpoints = await new WebhookEventsRepository(deps.dataSource).endpointsWithPending(organizationId);
+  await Promise.all(endpoints.map((id) => deps.engine.kickWebhookEndpoint(id)));
+}

@@ -1,0 +1,62 @@
+// Builds the Express app from its dependencies; no globals, so tests build one per suite.
+import type { Client } from '@temporalio/client';
+import express, { Express, Router } from 'express';
+import type { DataSource } from 'typeorm';
+import type { Env } from '../config/config';
+import { OrganizationsRepository } from '../db/repositories/organizations.repository';
+import { EngineClient } from '../lib/engine-client';
+import type { Logger } from '../lib/logger';
+import { requireOrganizationToken } from './auth';
+import { requireCustomerSession } from './customer-auth';
+import { errorHandler, NotFoundError } from './errors';
+import { requestLog } from './request-log';
+import { customerPortalGrantsRoutes } from './routes/customer-portal-grants.routes';
+import { customerPortalCustomerRoutes } from './routes/customers.routes';
+import { healthRoutes } from './routes/health.routes';
+import { openApiRoutes } from './routes/openapi.routes';
+import { v1Routes } from './routes/v1.routes';
+import { CommerceService } from './services/commerce.service';
+import { EngineService } from './services/engine.service';
+
+export interface AppDeps {
+  config: Env;
+  logger: Logger;
+  dataSource: DataSource;
+  temporal: Client;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestLog(deps.logger));
+  app.use(express.json({ limit: '1mb' }));
+
+  app.use(
+    healthRoutes([
+      { name: 'postgres', check: async () => void (await deps.dataSource.query('SELECT 1')) },
+      { name: 'temporal', check: async () => void (await deps.temporal.workflowService.getSystemInfo({})) },
+    ]),
+  );
+  app.use(openApiRoutes());
+
+  const engineClient = new EngineClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
+  const engine = new EngineService(engineClient, deps.dataSource);
+  const commerce = new CommerceService(deps.dataSource, engineClient, engine);
+
+  // Customer portal: customer session tokens only (mounted before the organization-token routes).
+  const portal = Router();
+  portal.use(requireCustomerSession(deps.dataSource));
+  portal.use(customerPortalCustomerRoutes(deps));
+  portal.use(customerPortalGrantsRoutes(deps, engineClient));
+  app.use('/v1/customer-portal', portal);
+
+  const v1 = Router();
+  v1.use(requireOrganizationToken(new OrganizationsRepository(deps.dataSource)));
+  v1.use(v1Routes(deps, { engine, commerce }));
+  app.use('/v1', v1);
+
+  app.use((req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(deps.logger));
+  return app;
+}

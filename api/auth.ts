@@ -1,0 +1,31 @@
+import type { NextFunction, Request, Response } from 'express';
+import { UnauthorizedError } from './errors';
+
+export interface TokenResolver {
+  organizationIdForToken(token: string): Promise<string | null>;
+}
+
+export function bearerToken(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+/** Every /v1 organization route runs behind this: the token decides the organization. */
+export function requireOrganizationToken(tokens: TokenResolver) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const token = bearerToken(req);
+    if (!token) throw new UnauthorizedError('Authorization header with a Bearer token is required');
+    const organizationId = await tokens.organizationIdForToken(token);
+    if (!organizationId) throw new UnauthorizedError('Invalid or expired access token');
+    res.locals.organizationId = organizationId;
+    next();
+  };
+}
+
+export function organizationIdOf(res: Response): string {
+  const id = res.locals.organizationId as string | undefined;
+  if (!id) throw new UnauthorizedError();
+  return id;
+}

@@ -1,0 +1,114 @@
+// The API's error kinds and their Polar-shaped bodies. Handlers throw these; one handler maps them.
+import type { ErrorRequestHandler } from 'express';
+import { z } from 'zod';
+import type { Logger } from '../lib/logger';
+
+export interface ValidationIssue {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+  input?: unknown;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorName: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+
+  body(): unknown {
+    return { error: this.errorName, detail: this.detail };
+  }
+}
+
+export class NotFoundError extends ApiError {
+  constructor(detail = 'Not found') {
+    super(404, 'ResourceNotFound', detail);
+  }
+}
+
+export class UnauthorizedError extends ApiError {
+  constructor(detail = 'Missing or invalid access token') {
+    super(401, 'Unauthorized', detail);
+  }
+}
+
+export class NotPermittedError extends ApiError {
+  constructor(detail: string) {
+    super(403, 'NotPermitted', detail);
+  }
+}
+
+export class BadRequestError extends ApiError {
+  constructor(detail: string, errorName = 'BadRequest') {
+    super(400, errorName, detail);
+  }
+}
+
+export class ConflictError extends ApiError {
+  constructor(detail: string, errorName = 'Conflict') {
+    super(409, errorName, detail);
+  }
+}
+
+export class TooManyRequestsError extends ApiError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'TooManyRequests', 'Rate limit exceeded');
+  }
+}
+
+/** 422 with FastAPI/Polar's `detail[]` so SDK clients surface the field that is wrong. */
+export class RequestValidationError extends ApiError {
+  constructor(readonly issues: ValidationIssue[]) {
+    super(422, 'RequestValidationError', issues.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; '));
+  }
+
+  override body(): unknown {
+    return { detail: this.issues };
+  }
+
+  static at(loc: (string | number)[], msg: string, type = 'value_error', input?: unknown): RequestValidationError {
+    return new RequestValidationError([{ loc, msg, type, ...(input === undefined ? {} : { input }) }]);
+  }
+}
+
+/** Turns zod issues into Polar's `loc` arrays, prefixed with where the value came from. */
+export function fromZodError(err: z.ZodError, prefix: 'body' | 'query' | 'path' | 'header'): RequestValidationError {
+  return new RequestValidationError(
+    err.issues.map((issue) => ({
+      loc: [prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+      msg: issue.message,
+      type: issue.code === 'invalid_type' && issue.input === undefined ? 'missing' : issue.code,
+    })),
+  );
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    if (err instanceof ApiError) {
+      res.status(err.status).json(err.body());
+      return;
+    }
+    if (err instanceof z.ZodError) {
+      const e = fromZodError(err, 'body');
+      res.status(422).json(e.body());
+      return;
+    }
+    // Body parser failures (malformed JSON, too large) are the client's fault.
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      const status = err.status as number;
+      if (err.type === 'entity.parse.failed') {
+        res.status(422).json({ detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] });
+        return;
+      }
+      res.status(status).json({ error: 'BadRequest', detail: String(err.message ?? 'Bad request') });
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).json({ error: 'InternalServerError', detail: 'An unexpected error occurred' });
+  };
+}

@@ -1,0 +1,83 @@
+// Every operation we serve, with the zod schemas its handler validates with and the Polar
+// component its response follows. /openapi.json is generated from this list.
+import type { z } from 'zod';
+import { benefitCreateBody, benefitGrantsQuery, benefitListQuery, benefitUpdateBody } from '../schemas/benefits.schemas';
+import {
+  grantListQuery, orderCreateBody, orderListQuery, refundCreateBody, subscriptionCreateBody, subscriptionListQuery, subscriptionUpdateBody,
+} from '../schemas/commerce.schemas';
+import { customerCreateSchema, customerListQuery, customerSessionCreateSchema, customerUpdateSchema } from '../schemas/customers.schemas';
+import { productBenefitsBody, productCreateBody, productListQuery, productUpdateBody } from '../schemas/products.schemas';
+import { webhookDeliveryListQuery, webhookEndpointCreateSchema, webhookEndpointListQuery, webhookEndpointUpdateSchema } from '../schemas/webhooks.schemas';
+
+export interface Operation {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  tag: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  /** Polar component name of the success body; undefined for 204. */
+  response?: string;
+  status?: number;
+  auth?: 'organization' | 'customer' | 'none';
+  /** Set where we extend Polar's contract. */
+  extension?: string;
+}
+
+const list = (name: string) => `ListResource_${name}_`;
+
+export const operations: Operation[] = [
+  { method: 'get', path: '/v1/products/', summary: 'List products', tag: 'products', query: productListQuery, response: list('Product') },
+  { method: 'post', path: '/v1/products/', summary: 'Create product', tag: 'products', body: productCreateBody, response: 'Product', status: 201 },
+  { method: 'get', path: '/v1/products/{id}', summary: 'Get product', tag: 'products', response: 'Product' },
+  { method: 'patch', path: '/v1/products/{id}', summary: 'Update product', tag: 'products', body: productUpdateBody, response: 'Product' },
+  { method: 'post', path: '/v1/products/{id}/benefits', summary: "Set a product's benefits (existing holders are reconciled)", tag: 'products', body: productBenefitsBody, response: 'Product' },
+  { method: 'get', path: '/v1/benefits/', summary: 'List benefits', tag: 'benefits', query: benefitListQuery, response: list('Benefit') },
+  { method: 'post', path: '/v1/benefits/', summary: 'Create benefit', tag: 'benefits', body: benefitCreateBody, response: 'Benefit', status: 201 },
+  { method: 'get', path: '/v1/benefits/{id}', summary: 'Get benefit', tag: 'benefits', response: 'Benefit' },
+  { method: 'patch', path: '/v1/benefits/{id}', summary: 'Update benefit', tag: 'benefits', body: benefitUpdateBody, response: 'Benefit' },
+  { method: 'delete', path: '/v1/benefits/{id}', summary: 'Delete benefit (revokes every grant)', tag: 'benefits', status: 204 },
+  { method: 'get', path: '/v1/benefits/{id}/grants', summary: 'List grants of a benefit', tag: 'benefits', query: benefitGrantsQuery, response: list('BenefitGrant') },
+  { method: 'get', path: '/v1/benefit-grants/', summary: 'List benefit grants', tag: 'benefit-grants', query: grantListQuery, response: list('BenefitGrant') },
+  { method: 'get', path: '/v1/customers/', summary: 'List customers', tag: 'customers', query: customerListQuery, response: list('Customer') },
+  { method: 'post', path: '/v1/customers/', summary: 'Create customer', tag: 'customers', body: customerCreateSchema, response: 'Customer', status: 201 },
+  { method: 'get', path: '/v1/customers/{id}', summary: 'Get customer', tag: 'customers', response: 'Customer' },
+  { method: 'patch', path: '/v1/customers/{id}', summary: 'Update customer', tag: 'customers', body: customerUpdateSchema, response: 'Customer' },
+  { method: 'delete', path: '/v1/customers/{id}', summary: 'Delete customer (revokes all their grants)', tag: 'customers', status: 204 },
+  { method: 'get', path: '/v1/customers/{id}/state', summary: 'Customer state: active subscriptions and granted benefits', tag: 'customers', response: 'CustomerState' },
+  { method: 'get', path: '/v1/customers/external/{external_id}', summary: 'Get customer by external id', tag: 'customers', response: 'Customer' },
+  { method: 'patch', path: '/v1/customers/external/{external_id}', summary: 'Update customer by external id', tag: 'customers', response: 'Customer' },
+  { method: 'delete', path: '/v1/customers/external/{external_id}', summary: 'Delete customer by external id', tag: 'customers', status: 204 },
+  { method: 'get', path: '/v1/customers/external/{external_id}/state', summary: 'Customer state by external id', tag: 'customers', response: 'CustomerState' },
+  {
+    method: 'post', path: '/v1/orders/', summary: 'Record a paid order (purchase or renewal)', tag: 'orders', body: orderCreateBody, response: 'Order', status: 201,
+    extension: 'Billing happens outside this service: the billing system records paid orders here. `subscription_id` with `billing_reason: "subscription_cycle"` records a renewal; `amount`, `tax_amount`, `discount_amount` and `currency` report what was charged. An `Idempotency-Key` header makes a retried call return the same order (200) and grant nothing twice.',
+  },
+  { method: 'get', path: '/v1/orders/', summary: 'List orders', tag: 'orders', query: orderListQuery, response: list('Order') },
+  { method: 'get', path: '/v1/orders/{id}', summary: 'Get order', tag: 'orders', response: 'Order' },
+  { method: 'post', path: '/v1/refunds/', summary: 'Record a refund', tag: 'refunds', body: refundCreateBody, response: 'Refund', status: 201 },
+  {
+    method: 'post', path: '/v1/subscriptions/', summary: 'Record a subscription', tag: 'subscriptions', body: subscriptionCreateBody, response: 'Subscription', status: 201,
+    extension: 'Paid products are allowed: billing is external. The current period follows the product interval. `Idempotency-Key` is honoured.',
+  },
+  { method: 'get', path: '/v1/subscriptions/', summary: 'List subscriptions', tag: 'subscriptions', query: subscriptionListQuery, response: list('Subscription') },
+  { method: 'get', path: '/v1/subscriptions/{id}', summary: 'Get subscription', tag: 'subscriptions', response: 'Subscription' },
+  {
+    method: 'patch', path: '/v1/subscriptions/{id}', summary: 'Cancel at period end, uncancel, revoke, or report a renewal', tag: 'subscriptions', body: subscriptionUpdateBody, response: 'Subscription',
+    extension: '`{"current_period_end": "<date-time>"}` reports a renewal without an order.',
+  },
+  { method: 'delete', path: '/v1/subscriptions/{id}', summary: 'Revoke subscription now', tag: 'subscriptions', response: 'Subscription' },
+  { method: 'get', path: '/v1/webhooks/endpoints', summary: 'List webhook endpoints', tag: 'webhooks', query: webhookEndpointListQuery, response: list('WebhookEndpoint') },
+  { method: 'post', path: '/v1/webhooks/endpoints', summary: 'Create webhook endpoint', tag: 'webhooks', body: webhookEndpointCreateSchema, response: 'WebhookEndpoint', status: 201 },
+  { method: 'get', path: '/v1/webhooks/endpoints/{id}', summary: 'Get webhook endpoint', tag: 'webhooks', response: 'WebhookEndpoint' },
+  { method: 'patch', path: '/v1/webhooks/endpoints/{id}', summary: 'Update webhook endpoint', tag: 'webhooks', body: webhookEndpointUpdateSchema, response: 'WebhookEndpoint' },
+  { method: 'delete', path: '/v1/webhooks/endpoints/{id}', summary: 'Delete webhook endpoint', tag: 'webhooks', status: 204 },
+  { method: 'patch', path: '/v1/webhooks/endpoints/{id}/secret', summary: 'Reset webhook endpoint secret', tag: 'webhooks', response: 'WebhookEndpoint' },
+  { method: 'get', path: '/v1/webhooks/deliveries', summary: 'List webhook deliveries (every attempt)', tag: 'webhooks', query: webhookDeliveryListQuery, response: list('WebhookDelivery') },
+  { method: 'post', path: '/v1/webhooks/events/{id}/redeliver', summary: 'Redeliver a webhook event', tag: 'webhooks', status: 202 },
+  { method: 'post', path: '/v1/customer-sessions/', summary: 'Create customer session', tag: 'customer-sessions', body: customerSessionCreateSchema, response: 'CustomerSession', status: 201 },
+  { method: 'get', path: '/v1/customer-portal/customers/me', summary: 'Get the session customer', tag: 'customer-portal', response: 'CustomerPortalCustomer', auth: 'customer' },
+  { method: 'get', path: '/v1/customer-portal/benefit-grants/', summary: "List the customer's grants", tag: 'customer-portal', response: list('CustomerBenefitGrant'), auth: 'customer' },
+  { method: 'get', path: '/v1/customer-portal/benefit-grants/{id}', summary: 'Get a grant', tag: 'customer-portal', response: 'CustomerBenefitGrant', auth: 'customer' },
+  { method: 'patch', path: '/v1/customer-portal/benefit-grants/{id}', summary: 'Resume a grant by linking an account', tag: 'customer-portal', response: 'CustomerBenefitGrant', auth: 'customer' },
+];

@@ -1,0 +1,71 @@
+// /v1/customer-portal/benefit-grants: a customer sees their grants and resumes one that waits on
+// them by linking an account (PATCH with properties.account_id).
+import { Router } from 'express';
+import { z } from 'zod';
+import { listGrantIds } from '../../db/repositories/grants.repository';
+import type { EngineClient } from '../../lib/engine-client';
+import type { AppDeps } from '../app';
+import { customerIdOf } from '../customer-auth';
+import { NotFoundError, RequestValidationError } from '../errors';
+import { listResource, offsetOf, paginationQuery } from '../pagination';
+import { portalGrantViews } from '../views/grant.views';
+import { multi, parseBody, parseQuery, pathId, uuid } from '../validation';
+
+const listQuery = z.object({
+  ...paginationQuery,
+  type: multi(z.string()),
+  benefit_id: multi(uuid),
+  order_id: multi(uuid),
+  subscription_id: multi(uuid),
+  sorting: z.unknown().optional(),
+});
+
+const updateBody = z.object({
+  benefit_type: z.string(),
+  properties: z.object({ account_id: z.string().min(1).nullable().optional() }).passthrough().optional(),
+});
+
+export function customerPortalGrantsRoutes(deps: AppDeps, engine: EngineClient): Router {
+  const router = Router();
+  const ds = deps.dataSource;
+
+  async function findOwn(res: any, id: string) {
+    const [g] = await ds.query(
+      `SELECT g.*, b.type AS benefit_type FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id
+        WHERE g.id = $1 AND g.customer_id = $2 AND b.deleted_at IS NULL`,
+      [id, customerIdOf(res)],
+    );
+    if (!g) throw new NotFoundError('Benefit grant not found');
+    return g;
+  }
+
+  router.get(['/benefit-grants/', '/benefit-grants'], async (req, res) => {
+    const q = parseQuery(listQuery, req);
+    const orgId = res.locals.organizationId as string;
+    const { ids, total } = await listGrantIds(ds, orgId, {
+      customerIds: [customerIdOf(res)], types: q.type, benefitIds: q.benefit_id, orderIds: q.order_id, subscriptionIds: q.subscription_id,
+    }, 'g.granted_at DESC NULLS LAST', q.limit, offsetOf(q));
+    res.json(listResource(await portalGrantViews(ds, ids), total, q));
+  });
+
+  router.get('/benefit-grants/:id', async (req, res) => {
+    const g = await findOwn(res, pathId(req, 'id', 'Benefit grant'));
+    res.json((await portalGrantViews(ds, [g.id]))[0]);
+  });
+
+  router.patch('/benefit-grants/:id', async (req, res) => {
+    const g = await findOwn(res, pathId(req, 'id', 'Benefit grant'));
+    const body = parseBody(updateBody, req);
+    if (body.benefit_type !== g.benefit_type) throw RequestValidationError.at(['body', 'benefit_type'], `Must be '${g.benefit_type}'`);
+    const accountId = body.properties?.account_id;
+    if (accountId !== undefined && !g.granted_at) {
+      // Resumes a grant parked on the customer (e.g. GitHub or Discord account not linked).
+      await engine.commandGrantAndWait(
+        { grantId: g.id, organizationId: g.organization_id, customerId: g.customer_id, benefitId: g.benefit_id, benefitType: g.benefit_type },
+        { action: 'accountLinked', accountId },
+      );
+    }
+    res.json((await portalGrantViews(ds, [g.id]))[0]);
+  });
+  return router;
+}

@@ -1,0 +1,38 @@
+import { Router } from 'express';
+
+export interface ReadinessProbe {
+  name: string;
+  check(): Promise<void>;
+}
+
+/** /healthz: the process is alive. /readyz: every dependency answers (503 naming the ones that don't). */
+export function healthRoutes(probes: ReadinessProbe[]): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      probes.map(async (p) => {
+        try {
+          await withTimeout(p.check(), 3000);
+          return [p.name, 'ok'] as const;
+        } catch (err) {
+          return [p.name, `unavailable: ${(err as Error)?.message ?? String(err)}`] as const;
+        }
+      }),
+    );
+    const checks = Object.fromEntries(results);
+    const ready = results.every(([, s]) => s === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks });
+  });
+  return router;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

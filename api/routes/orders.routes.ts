@@ -1,0 +1,77 @@
+// /v1/orders and /v1/refunds: the merchant's billing system reports paid purchases, renewals and
+// refunds; each sets the grant engine in motion.
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { OrdersRepository } from '../../db/repositories/orders.repository';
+import type { AppDeps } from '../app';
+import { organizationIdOf } from '../auth';
+import { NotFoundError, RequestValidationError } from '../errors';
+import { listResource, offsetOf, orderBy } from '../pagination';
+import { orderCreateBody, orderListQuery, orderSortColumns, refundCreateBody } from '../schemas/commerce.schemas';
+import type { CommerceService } from '../services/commerce.service';
+import { orderView } from '../views/commerce.views';
+import { parseBody, parseQuery, pathId } from '../validation';
+
+export function ordersRoutes(deps: AppDeps, commerce: CommerceService): Router {
+  const router = Router();
+  const orders = new OrdersRepository(deps.dataSource);
+
+  router.post(['/orders/', '/orders'], async (req, res) => {
+    const orgId = organizationIdOf(res);
+    const body = parseBody(orderCreateBody, req);
+    if (body.organization_id && body.organization_id !== orgId) {
+      throw RequestValidationError.at(['body', 'organization_id'], 'Organization tokens act on their own organization');
+    }
+    const key = idempotencyKey(req.headers['idempotency-key']);
+    const { order, created } = await commerce.recordOrder(orgId, body, key);
+    res.status(created ? 201 : 200).json(order);
+  });
+
+  router.get(['/orders/', '/orders'], async (req, res) => {
+    const orgId = organizationIdOf(res);
+    const q = parseQuery(orderListQuery, req);
+    const sort = orderBy(req.query.sorting, orderSortColumns, ['-created_at']);
+    const { ids, total } = await orders.list(orgId, { productIds: q.product_id, customerIds: q.customer_id, subscriptionIds: q.subscription_id }, sort, q.limit, offsetOf(q));
+    const items = await Promise.all(ids.map((id) => orderView(deps.dataSource, orgId, id)));
+    res.json(listResource(items, total, q));
+  });
+
+  router.get('/orders/:id', async (req, res) => {
+    const view = await orderView(deps.dataSource, organizationIdOf(res), pathId(req, 'id', 'Order'));
+    if (!view) throw new NotFoundError('Order not found');
+    res.json(view);
+  });
+
+  router.post(['/refunds/', '/refunds'], async (req, res) => {
+    const orgId = organizationIdOf(res);
+    const body = parseBody(refundCreateBody, req);
+    const order = await commerce.refund(orgId, body);
+    res.status(201).json({
+      created_at: new Date().toISOString(),
+      modified_at: null,
+      id: randomUUID(),
+      metadata: body.metadata ?? {},
+      status: 'succeeded',
+      reason: body.reason,
+      amount: body.amount,
+      tax_amount: 0,
+      currency: order.currency,
+      organization_id: orgId,
+      order_id: order.id,
+      subscription_id: order.subscription_id,
+      customer_id: order.customer_id,
+      revoke_benefits: body.revoke_benefits ?? false,
+      dispute: null,
+    });
+  });
+  return router;
+}
+
+function idempotencyKey(raw: string | string[] | undefined): string | null {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined || value === '') return null;
+  if (value.length > 255) throw RequestValidationError.at(['header', 'idempotency-key'], 'At most 255 characters');
+  return value;
+}
+
+export { idempotencyKey };

@@ -1,0 +1,81 @@
+// Request shapes of /v1/benefits (Polar's BenefitCreate / Benefit*Update / list filters) and the
+// interfaces through which the routes reach the grant engine.
+import { z } from 'zod';
+import { ALL_BENEFIT_TYPES } from '../../benefits/benefit-types';
+import type { Page } from '../pagination';
+import { paginationQuery } from '../pagination';
+import { metadataInput, multi, queryBool, uuid } from '../validation';
+
+/** Every type the contract names, including the ones this service cannot grant yet. */
+export const CONTRACT_BENEFIT_TYPES = [...ALL_BENEFIT_TYPES, 'slack_shared_channel'] as const;
+
+export const benefitVisibility = z.enum(['draft', 'private', 'public']);
+
+export const benefitListQuery = z.object({
+  organization_id: multi(uuid),
+  type: multi(z.enum(CONTRACT_BENEFIT_TYPES)),
+  id: multi(uuid),
+  exclude_id: multi(uuid),
+  query: z.string().optional(),
+  ...paginationQuery,
+});
+
+/** Sortable fields; Polar's `user_order` has no stored order here, so it follows creation. */
+export const benefitSortColumns: Record<string, string> = {
+  created_at: 'b.created_at',
+  description: 'b.description',
+  type: 'b.type',
+  user_order: 'b.created_at',
+};
+
+const description = z.string().min(3).max(42);
+
+/** Everything but `properties`, which the type's strategy parses. */
+export const benefitCreateBody = z.object({
+  type: z.string(),
+  description,
+  metadata: metadataInput.optional(),
+  organization_id: uuid.nullable().optional(),
+  visibility: benefitVisibility.nullable().optional(),
+  properties: z.unknown(),
+});
+
+export const benefitUpdateBody = z.object({
+  type: z.string(),
+  description: description.nullable().optional(),
+  metadata: metadataInput.optional(),
+  visibility: benefitVisibility.nullable().optional(),
+  properties: z.unknown().optional(),
+});
+
+export const benefitGrantsQuery = z.object({
+  is_granted: queryBool.optional(),
+  customer_id: multi(uuid),
+  member_id: multi(uuid),
+  ...paginationQuery,
+});
+
+/** What the grant engine must do when benefits change (implemented by the lead's engine). */
+export interface BenefitsEngine {
+  /** Properties changed in a way the strategy says matters to existing grants. */
+  benefitUpdated(organizationId: string, benefitId: string, previousProperties: Record<string, unknown>): Promise<void>;
+  /** The benefit was soft-deleted and removed from its products: revoke every grant. */
+  benefitDeleted(organizationId: string, benefitId: string): Promise<void>;
+}
+
+/** The query's own names, as the grants reader takes them. */
+export interface BenefitGrantFilters {
+  is_granted?: boolean;
+  customer_id?: string[];
+  member_id?: string[];
+}
+
+/** Reads a benefit's grants, serialized as Polar's BenefitGrant (owned by the lead). */
+export interface BenefitGrantsReader {
+  listForBenefit(
+    organizationId: string,
+    benefitId: string,
+    filters: BenefitGrantFilters,
+    page: Page,
+  ): Promise<{ items: unknown[]; total: number }>;
+}

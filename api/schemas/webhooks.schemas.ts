@@ -1,0 +1,80 @@
+// Request shapes for webhook endpoints and deliveries (Polar 2026-10 WebhookEndpointCreate/Update).
+import { z } from 'zod';
+import { paginationQuery } from '../pagination';
+import { multi, queryBool, uuid } from '../validation';
+
+/** Polar's WebhookEventType enum, whole: endpoints may subscribe to events we do not emit (yet). */
+export const WEBHOOK_EVENT_TYPES = [
+  'checkout.created', 'checkout.updated', 'checkout.expired',
+  'customer.created', 'customer.updated', 'customer.deleted', 'customer.state_changed',
+  'customer_seat.assigned', 'customer_seat.claimed', 'customer_seat.revoked',
+  'member.created', 'member.updated', 'member.deleted',
+  'order.created', 'order.updated', 'order.paid', 'order.refunded',
+  'subscription.created', 'subscription.updated', 'subscription.active', 'subscription.canceled',
+  'subscription.uncanceled', 'subscription.cycled', 'subscription.revoked', 'subscription.past_due',
+  'subscription.paused', 'subscription.resumed',
+  'refund.created', 'refund.updated',
+  'product.created', 'product.updated',
+  'discount.created', 'discount.updated', 'discount.deleted',
+  'benefit.created', 'benefit.updated',
+  'benefit_grant.created', 'benefit_grant.cycled', 'benefit_grant.updated', 'benefit_grant.revoked',
+  'organization.updated',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export const WEBHOOK_FORMATS = ['raw', 'discord', 'slack'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+/**
+ * Any http(s) URL. Polar insists on https; a self-hosted service often delivers to a receiver on
+ * the same host or private network (http://localhost:3000/hooks), so plain http is allowed too.
+ */
+const endpointUrl = z
+  .string()
+  .min(1)
+  .max(2083)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  }, 'Input should be a valid URL with an http or https scheme');
+
+const eventType = z.enum(WEBHOOK_EVENT_TYPES);
+const events = z.array(eventType).transform((list) => [...new Set(list)]);
+
+export const webhookEndpointCreateSchema = z.object({
+  url: endpointUrl,
+  name: z.string().max(256).nullable().optional(),
+  format: z.enum(WEBHOOK_FORMATS),
+  events,
+  organization_id: uuid.nullable().optional(),
+  // Not in Polar's 2026-10 contract: lets a migration keep an existing Standard Webhooks secret.
+  secret: z.string().min(16).max(256).optional(),
+});
+export type WebhookEndpointCreateInput = z.infer<typeof webhookEndpointCreateSchema>;
+
+export const webhookEndpointUpdateSchema = z.object({
+  url: endpointUrl.nullable().optional(),
+  name: z.string().max(256).nullable().optional(),
+  format: z.enum(WEBHOOK_FORMATS).nullable().optional(),
+  events: events.nullable().optional(),
+  enabled: z.boolean().nullable().optional(),
+});
+export type WebhookEndpointUpdateInput = z.infer<typeof webhookEndpointUpdateSchema>;
+
+export const webhookEndpointListQuery = z.object({ ...paginationQuery, organization_id: multi(uuid) });
+
+export const webhookDeliveryListQuery = z.object({
+  ...paginationQuery,
+  endpoint_id: multi(uuid),
+  start_timestamp: z.iso.datetime({ offset: true, local: true }).optional(),
+  end_timestamp: z.iso.datetime({ offset: true, local: true }).optional(),
+  succeeded: queryBool.optional(),
+  query: z.string().optional(),
+  http_code_class: z.enum(['2xx', '3xx', '4xx', '5xx']).optional(),
+  event_type: multi(eventType),
+});
+export type WebhookDeliveryListQuery = z.infer<typeof webhookDeliveryListQuery>;

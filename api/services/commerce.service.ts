@@ -1,0 +1,215 @@
+// Orders, renewals, subscriptions and refunds reported by the merchant's billing system. Write
+// order: the row commits first, then its workflow starts (deterministic id); the outbox relay
+// starts any workflow whose start was lost to a crash in between.
+import type { DataSource } from 'typeorm';
+import { dispatchOrder } from '../../activities/outbox.activities';
+import { OrderRow, OrdersRepository } from '../../db/repositories/orders.repository';
+import { addInterval, SubscriptionRow, SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
+import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
+import type { EngineClient } from '../../lib/engine-client';
+import { BadRequestError, NotFoundError, RequestValidationError } from '../errors';
+import { orderView, subscriptionView } from '../views/commerce.views';
+import type { EngineService } from './engine.service';
+
+export interface OrderInput {
+  customer_id: string;
+  product_id: string;
+  subscription_id?: string | null;
+  billing_reason?: 'purchase' | 'subscription_cycle';
+  amount?: number;
+  tax_amount?: number;
+  discount_amount?: number;
+  currency?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export class CommerceService {
+  private readonly orders: OrdersRepository;
+  private readonly subscriptions: SubscriptionsRepository;
+  private readonly outbox: WebhookEventsRepository;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly engine: EngineClient,
+    private readonly engineService: EngineService,
+  ) {
+    this.orders = new OrdersRepository(ds);
+    this.subscriptions = new SubscriptionsRepository(ds);
+    this.outbox = new WebhookEventsRepository(ds);
+  }
+
+  async recordOrder(orgId: string, input: OrderInput, idempotencyKey: string | null): Promise<{ order: unknown; created: boolean }> {
+    const product = await this.product(orgId, input.product_id, ['body', 'product_id']);
+    await this.customer(orgId, input.customer_id);
+    const renewal = input.billing_reason === 'subscription_cycle' || !!input.subscription_id;
+    if (renewal && !input.subscription_id) throw RequestValidationError.at(['body', 'subscription_id'], 'Field required for a subscription_cycle order', 'missing');
+    if (!renewal && product.recurring_interval) {
+      throw RequestValidationError.at(['body', 'product_id'], 'Recurring products are sold through POST /v1/subscriptions/; renewals need subscription_id');
+    }
+    const { row, created } = await this.ds.transaction(async (em) => {
+      let sub: SubscriptionRow | null = null;
+      if (renewal) {
+        sub = await this.subscriptions.findById(orgId, input.subscription_id!, em, true);
+        if (!sub) throw RequestValidationError.at(['body', 'subscription_id'], 'Subscription not found');
+        if (sub.customer_id !== input.customer_id || sub.product_id !== input.product_id) {
+          throw RequestValidationError.at(['body', 'subscription_id'], 'Subscription belongs to another customer or product');
+        }
+        if (sub.ended_at) throw new BadRequestError('The subscription has ended; create a new one', 'SubscriptionEnded');
+      }
+      const res = await this.orders.insert(em, {
+        organizationId: orgId,
+        customerId: input.customer_id,
+        productId: input.product_id,
+        subscriptionId: sub?.id ?? null,
+        billingReason: renewal ? 'subscription_cycle' : 'purchase',
+        subtotalAmount: input.amount ?? priceOf(product),
+        discountAmount: input.discount_amount ?? 0,
+        taxAmount: input.tax_amount ?? 0,
+        currency: input.currency ?? 'usd',
+        metadata: input.metadata ?? {},
+        idempotencyKey,
+      });
+      if (res.created && sub) await this.advancePeriod(em, sub);
+      if (res.created) {
+        const view = await orderView(em, orgId, res.row.id);
+        for (const type of ['order.created', 'order.paid']) await this.outbox.enqueue(em, orgId, type, view);
+      }
+      return res;
+    });
+    await this.dispatch(row);
+    return { order: await orderView(this.ds, orgId, row.id), created };
+  }
+
+  async createSubscription(orgId: string, input: { product_id: string; customer_id: string; metadata?: Record<string, unknown>; amount?: number; currency?: string }, idempotencyKey: string | null) {
+    const product = await this.product(orgId, input.product_id, ['body', 'product_id']);
+    if (!product.recurring_interval) throw RequestValidationError.at(['body', 'product_id'], 'Product is not recurring; record a one-time purchase with POST /v1/orders/');
+    await this.customer(orgId, input.customer_id);
+    const start = new Date();
+    const count = product.recurring_interval_count ?? 1;
+    const { row, created } = await this.ds.transaction(async (em) => {
+      const res = await this.subscriptions.insert(em, {
+        organizationId: orgId,
+        customerId: input.customer_id,
+        productId: input.product_id,
+        amount: input.amount ?? priceOf(product),
+        currency: input.currency ?? 'usd',
+        recurringInterval: product.recurring_interval,
+        recurringIntervalCount: count,
+        currentPeriodStart: start,
+        currentPeriodEnd: addInterval(start, product.recurring_interval, count),
+        metadata: input.metadata ?? {},
+        idempotencyKey,
+      });
+      if (res.created) {
+        const view = await subscriptionView(em, orgId, res.row.id);
+        for (const type of ['subscription.created', 'subscription.active']) await this.outbox.enqueue(em, orgId, type, view);
+      }
+      return res;
+    });
+    await this.engine.startSubscription(row.id);
+    await this.subscriptions.markWorkflowStarted(row.id);
+    await this.engineService.kickWebhooks(orgId);
+    return { subscription: await subscriptionView(this.ds, orgId, row.id), created };
+  }
+
+  async cancelAtPeriodEnd(orgId: string, id: string, cancel: boolean, reason?: { reason?: string | null; comment?: string | null }) {
+    await this.ds.transaction(async (em) => {
+      const sub = await this.liveSubscription(orgId, id, em);
+      const set: Record<string, unknown> = cancel
+        ? { cancel_at_period_end: true, canceled_at: new Date(), ends_at: sub.current_period_end }
+        : { cancel_at_period_end: false, canceled_at: null, ends_at: null };
+      if (reason?.reason !== undefined) set.customer_cancellation_reason = reason.reason;
+      if (reason?.comment !== undefined) set.customer_cancellation_comment = reason.comment;
+      await this.subscriptions.update(em, id, set);
+      const view = await subscriptionView(em, orgId, id);
+      const types = ['subscription.updated', cancel ? 'subscription.canceled' : 'subscription.uncanceled'];
+      for (const type of types) await this.outbox.enqueue(em, orgId, type, view);
+    });
+    await this.engine.signalSubscription(id, { kind: 'changed' });
+    await this.engineService.kickWebhooks(orgId);
+    return subscriptionView(this.ds, orgId, id);
+  }
+
+  /** Ends the subscription now; its workflow revokes the benefits and sends the webhooks. */
+  async revokeSubscription(orgId: string, id: string) {
+    const sub = await this.subscriptions.findById(orgId, id);
+    if (!sub) throw new NotFoundError('Subscription not found');
+    if (sub.ended_at) throw new BadRequestError('This subscription has already ended', 'AlreadyCanceledSubscription');
+    await this.subscriptions.update(this.ds, id, { status: 'canceled', canceled_at: sub.canceled_at ?? new Date(), ends_at: new Date(), ended_at: new Date() });
+    await this.engine.signalSubscription(id, { kind: 'revokeNow' });
+    return subscriptionView(this.ds, orgId, id);
+  }
+
+  /** Renewal without an order (our extension): the billing system reports the new period end. */
+  async renewPeriod(orgId: string, id: string, periodEnd: Date) {
+    await this.ds.transaction(async (em) => {
+      const sub = await this.liveSubscription(orgId, id, em);
+      if (periodEnd <= sub.current_period_end) {
+        throw RequestValidationError.at(['body', 'current_period_end'], 'Must be after the current period end');
+      }
+      await this.subscriptions.update(em, id, { current_period_start: sub.current_period_end, current_period_end: periodEnd });
+    });
+    await this.engine.signalSubscription(id, { kind: 'renewed', orderId: '' });
+    return subscriptionView(this.ds, orgId, id);
+  }
+
+  async refund(orgId: string, input: { order_id: string; amount: number; revoke_benefits?: boolean }): Promise<OrderRow> {
+    const order = await this.orders.findById(orgId, input.order_id);
+    if (!order) throw RequestValidationError.at(['body', 'order_id'], 'Order not found');
+    const refundable = order.subtotal_amount - order.discount_amount - order.refunded_amount;
+    if (input.amount > refundable) throw RequestValidationError.at(['body', 'amount'], `At most ${refundable} can be refunded`);
+    if (input.revoke_benefits && order.subscription_id) {
+      throw RequestValidationError.at(['body', 'revoke_benefits'], 'Only one-time orders revoke benefits on refund; revoke the subscription instead');
+    }
+    const updated = await this.ds.transaction(async (em) => {
+      const row = await this.orders.refund(em, order.id, input.amount, input.amount === refundable);
+      await this.outbox.enqueue(em, orgId, 'order.refunded', await orderView(em, orgId, order.id));
+      return row;
+    });
+    if (input.revoke_benefits) {
+      await this.engineService.revokeScope({ organizationId: orgId, customerId: order.customer_id, productId: order.product_id, orderId: order.id });
+    }
+    await this.engineService.kickWebhooks(orgId);
+    return updated;
+  }
+
+  private async advancePeriod(em: any, sub: SubscriptionRow): Promise<void> {
+    const start = sub.current_period_end;
+    await this.subscriptions.update(em, sub.id, {
+      current_period_start: start,
+      current_period_end: addInterval(start, sub.recurring_interval, sub.recurring_interval_count),
+    });
+  }
+
+  private async dispatch(row: OrderRow): Promise<void> {
+    if (!row.workflow_started_at) {
+      await dispatchOrder({ engine: this.engine }, row);
+      await this.orders.markWorkflowStarted(row.id);
+    }
+    await this.engineService.kickWebhooks(row.organization_id);
+  }
+
+  private async liveSubscription(orgId: string, id: string, em: any): Promise<SubscriptionRow> {
+    const sub = await this.subscriptions.findById(orgId, id, em, true);
+    if (!sub) throw new NotFoundError('Subscription not found');
+    if (sub.ended_at) throw new BadRequestError('This subscription has already ended', 'AlreadyCanceledSubscription');
+    return sub;
+  }
+
+  private async product(orgId: string, id: string, loc: (string | number)[]): Promise<any> {
+    const [p] = await this.ds.query(`SELECT * FROM products WHERE id = $1 AND organization_id = $2`, [id, orgId]);
+    if (!p) throw RequestValidationError.at(loc, 'Product not found');
+    return p;
+  }
+
+  private async customer(orgId: string, id: string): Promise<void> {
+    const [c] = await this.ds.query(`SELECT id FROM customers WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`, [id, orgId]);
+    if (!c) throw RequestValidationError.at(['body', 'customer_id'], 'Customer not found');
+  }
+}
+
+/** The first fixed price of the product, when the billing system did not report an amount. */
+function priceOf(product: { prices?: { amount_type?: string; price_amount?: number }[] }): number {
+  const fixed = (product.prices ?? []).find((p) => p.amount_type === 'fixed');
+  return fixed?.price_amount ?? 0;
+}

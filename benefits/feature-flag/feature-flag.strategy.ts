@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import type { BenefitStrategy } from '../strategy';
+
+const schema = z.object({}).strict();
+type FeatureFlagProperties = z.infer<typeof schema>;
+
+/** No side effects: applications read granted flags from the customer state endpoint. */
+export const featureFlagStrategy: BenefitStrategy<FeatureFlagProperties> = {
+  type: 'feature_flag',
+  propertiesSchema: schema,
+  sharedAccess: true,
+  validateProperties: async (_ctx, p) => p,
+  grant: async () => ({ properties: {} }),
+  revoke: async () => ({ properties: {} }),
+  update: async (ctx) => ({ properties: ctx.grant.properties }),
+  cycle: async (ctx) => ({ properties: ctx.grant.properties }),
+  requiresUpdate: () => false,
+  publicProperties: () => ({}),
+};

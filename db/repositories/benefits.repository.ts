@@ -1,0 +1,190 @@
+// Benefits of an organization. Every query is scoped by organization_id: another organization's
+// rows are invisible. Deletion is soft (deleted_at); deleted rows are hidden unless asked for.
+import type { DataSource, EntityManager } from 'typeorm';
+
+export type Json = Record<string, unknown>;
+
+export interface BenefitRow {
+  id: string;
+  created_at: Date;
+  modified_at: Date | null;
+  deleted_at: Date | null;
+  organization_id: string;
+  type: string;
+  description: string;
+  selectable: boolean;
+  deletable: boolean;
+  metadata: Json;
+  properties: Json;
+}
+
+export interface BenefitListFilters {
+  organizationIds?: string[];
+  types?: string[];
+  ids?: string[];
+  excludeIds?: string[];
+  query?: string;
+  metadata?: Record<string, string[]>;
+}
+
+export interface BenefitInsert {
+  type: string;
+  description: string;
+  metadata: Json;
+  properties: Json;
+}
+
+export interface BenefitPatch {
+  description?: string;
+  metadata?: Json;
+  properties?: Json;
+}
+
+export interface PageWindow {
+  limit: number;
+  offset: number;
+}
+
+/** Accumulates WHERE clauses with $n placeholders so filters compose without string juggling. */
+export class SqlWhere {
+  readonly clauses: string[] = [];
+  readonly params: unknown[] = [];
+
+  /** Adds a clause; `?` placeholders are replaced by the next $n, in order. */
+  add(clause: string, ...values: unknown[]): this {
+    let sql = clause;
+    for (const value of values) {
+      this.params.push(value);
+      sql = sql.replace('?', `$${this.params.length}`);
+    }
+    this.clauses.push(sql);
+    return this;
+  }
+
+  /** `metadata[key]=v` filters: values of one key are alternatives, keys must all match. */
+  metadata(column: string, filter: Record<string, string[]> | undefined): this {
+    for (const [key, values] of Object.entries(filter ?? {})) {
+      this.add(`${column} ->> ? = ANY(?::text[])`, key, values);
+    }
+    return this;
+  }
+
+  toSql(): string {
+    return this.clauses.length ? `WHERE ${this.clauses.join(' AND ')}` : '';
+  }
+}
+
+const COLUMNS = `b.id, b.created_at, b.modified_at, b.deleted_at, b.organization_id, b.type, b.description,
+  b.selectable, b.deletable, b.metadata, b.properties`;
+
+export class BenefitsRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async list(
+    orgId: string,
+    filters: BenefitListFilters,
+    window: PageWindow,
+    orderSql: string,
+  ): Promise<{ rows: BenefitRow[]; total: number }> {
+    const where = new SqlWhere().add('b.organization_id = ?', orgId).add('b.deleted_at IS NULL');
+    if (filters.organizationIds) where.add('b.organization_id = ANY(?::uuid[])', filters.organizationIds);
+    if (filters.types) where.add('b.type = ANY(?::text[])', filters.types);
+    if (filters.ids) where.add('b.id = ANY(?::uuid[])', filters.ids);
+    if (filters.excludeIds) where.add('NOT (b.id = ANY(?::uuid[]))', filters.excludeIds);
+    if (filters.query) where.add(`b.description ILIKE ? ESCAPE '\\'`, `%${escapeLike(filters.query)}%`);
+    where.metadata('b.metadata', filters.metadata);
+
+    const count: { total: string }[] = await this.ds.query(
+      `SELECT count(*) AS total FROM benefits b ${where.toSql()}`,
+      where.params,
+    );
+    const n = where.params.length;
+    const rows: BenefitRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM benefits b ${where.toSql()}
+        ORDER BY ${orderSql}, b.id ASC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...where.params, window.limit, window.offset],
+    );
+    return { rows, total: Number(count[0]?.total ?? 0) };
+  }
+
+  async findById(orgId: string, id: string, opts: { includeDeleted?: boolean } = {}): Promise<BenefitRow | null> {
+    const rows: BenefitRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM benefits b
+        WHERE b.organization_id = $1 AND b.id = $2 ${opts.includeDeleted ? '' : 'AND b.deleted_at IS NULL'}`,
+      [orgId, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The benefits among `ids` that belong to the organization, in the order of `ids`. */
+  async findManyByIds(orgId: string, ids: string[], opts: { includeDeleted?: boolean } = {}): Promise<BenefitRow[]> {
+    if (ids.length === 0) return [];
+    const rows: BenefitRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM benefits b
+        WHERE b.organization_id = $1 AND b.id = ANY($2::uuid[]) ${opts.includeDeleted ? '' : 'AND b.deleted_at IS NULL'}`,
+      [orgId, ids],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id)).filter((r): r is BenefitRow => r !== undefined);
+  }
+
+  async create(orgId: string, input: BenefitInsert): Promise<BenefitRow> {
+    const rows: BenefitRow[] = await this.ds.query(
+      `INSERT INTO benefits AS b (organization_id, type, description, metadata, properties)
+       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)
+       RETURNING ${COLUMNS}`,
+      [orgId, input.type, input.description, JSON.stringify(input.metadata), JSON.stringify(input.properties)],
+    );
+    return rows[0];
+  }
+
+  /** Applies the given fields; null when the benefit is unknown or deleted. */
+  async update(orgId: string, id: string, patch: BenefitPatch): Promise<BenefitRow | null> {
+    const result: unknown = await this.ds.query(
+      `UPDATE benefits b SET
+         description = COALESCE($3, b.description),
+         metadata = COALESCE($4::jsonb, b.metadata),
+         properties = COALESCE($5::jsonb, b.properties),
+         modified_at = now()
+       WHERE b.organization_id = $1 AND b.id = $2 AND b.deleted_at IS NULL
+       RETURNING ${COLUMNS}`,
+      [orgId, id, patch.description ?? null, jsonOrNull(patch.metadata), jsonOrNull(patch.properties)],
+    );
+    return unwrapRows<BenefitRow>(result)[0] ?? null;
+  }
+
+  /**
+   * Marks the benefit deleted and detaches it from every product, atomically, so no product can
+   * keep pointing at a deleted benefit. Null when it was unknown or already deleted.
+   */
+  async softDelete(orgId: string, id: string): Promise<BenefitRow | null> {
+    return this.ds.transaction(async (em: EntityManager) => {
+      const result: unknown = await em.query(
+        `UPDATE benefits b SET deleted_at = now(), modified_at = now()
+          WHERE b.organization_id = $1 AND b.id = $2 AND b.deleted_at IS NULL
+          RETURNING ${COLUMNS}`,
+        [orgId, id],
+      );
+      const row = unwrapRows<BenefitRow>(result)[0];
+      if (!row) return null;
+      await em.query(`DELETE FROM product_benefits WHERE benefit_id = $1`, [id]);
+      return row;
+    });
+  }
+}
+
+/** TypeORM returns `[rows, affected]` for UPDATE/DELETE ... RETURNING and plain rows for SELECT/INSERT. */
+export function unwrapRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function jsonOrNull(value: Json | undefined): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}

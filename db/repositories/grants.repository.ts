@@ -1,0 +1,182 @@
+// SQL for benefit grants: the engine's reads and state transitions, and the API's listings.
+import type { DataSource, EntityManager } from 'typeorm';
+
+export interface GrantRow {
+  id: string;
+  created_at: Date;
+  modified_at: Date | null;
+  organization_id: string;
+  customer_id: string;
+  benefit_id: string;
+  member_id: string | null;
+  subscription_id: string | null;
+  order_id: string | null;
+  granted_at: Date | null;
+  revoked_at: Date | null;
+  properties: Record<string, unknown>;
+  error: { message: string; type: string; timestamp: string } | null;
+}
+
+export type Queryable = Pick<DataSource, 'query'> | Pick<EntityManager, 'query'>;
+
+export interface ScopeKey {
+  organizationId: string;
+  customerId: string;
+  orderId?: string | null;
+  subscriptionId?: string | null;
+}
+
+export class GrantsRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async findById(id: string, q: Queryable = this.ds): Promise<GrantRow | null> {
+    const rows = await q.query(`SELECT * FROM benefit_grants WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** Locks the grant row for the rest of the transaction: one command at a time per grant. */
+  async lock(em: EntityManager, id: string): Promise<GrantRow | null> {
+    const rows = await em.query(`SELECT * FROM benefit_grants WHERE id = $1 FOR UPDATE`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** Inserts a pending grant per benefit of the scope, keeping existing rows; returns every row. */
+  async ensureForScope(scope: ScopeKey, benefitIds: string[]): Promise<GrantRow[]> {
+    if (benefitIds.length === 0) return [];
+    await this.ds.query(
+      `INSERT INTO benefit_grants (organization_id, customer_id, benefit_id, subscription_id, order_id)
+       SELECT $1, $2, b, $3, $4 FROM unnest($5::uuid[]) AS b
+       ON CONFLICT ON CONSTRAINT benefit_grants_scope_uq DO NOTHING`,
+      [scope.organizationId, scope.customerId, scope.subscriptionId ?? null, scope.orderId ?? null, benefitIds],
+    );
+    return this.forScope(scope, benefitIds);
+  }
+
+  async forScope(scope: ScopeKey, benefitIds?: string[]): Promise<GrantRow[]> {
+    return this.ds.query(
+      `SELECT * FROM benefit_grants
+        WHERE customer_id = $1 AND member_id IS NULL
+          AND subscription_id IS NOT DISTINCT FROM $2 AND order_id IS NOT DISTINCT FROM $3
+          AND ($4::uuid[] IS NULL OR benefit_id = ANY($4))
+        ORDER BY created_at, id`,
+      [scope.customerId, scope.subscriptionId ?? null, scope.orderId ?? null, benefitIds ?? null],
+    );
+  }
+
+  async markGranted(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
+    const rows = await em.query(
+      `UPDATE benefit_grants SET granted_at = now(), revoked_at = NULL, error = NULL, properties = $2, modified_at = now()
+        WHERE id = $1 RETURNING *`,
+      [id, JSON.stringify(properties)],
+    );
+    return rows[0][0] ?? rows[0];
+  }
+
+  async markRevoked(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
+    const rows = await em.query(
+      `UPDATE benefit_grants SET granted_at = NULL, revoked_at = now(), error = NULL, properties = $2, modified_at = now()
+        WHERE id = $1 RETURNING *`,
+      [id, JSON.stringify(properties)],
+    );
+    return rows[0][0] ?? rows[0];
+  }
+
+  async markFailed(em: EntityManager, id: string, error: { message: string; type: string }): Promise<GrantRow> {
+    const rows = await em.query(
+      `UPDATE benefit_grants SET granted_at = NULL, revoked_at = NULL, modified_at = now(),
+              error = jsonb_build_object('message', $2::text, 'type', $3::text, 'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+        WHERE id = $1 RETURNING *`,
+      [id, error.message, error.type],
+    );
+    return rows[0][0] ?? rows[0];
+  }
+
+  async updateProperties(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
+    const rows = await em.query(
+      `UPDATE benefit_grants SET properties = $2, modified_at = now() WHERE id = $1 RETURNING *`,
+      [id, JSON.stringify(properties)],
+    );
+    return rows[0][0] ?? rows[0];
+  }
+
+  /** Shared access: is this benefit still granted to the customer through another source? */
+  async heldElsewhere(q: Queryable, grant: GrantRow): Promise<boolean> {
+    const rows = await q.query(
+      `SELECT 1 FROM benefit_grants
+        WHERE customer_id = $1 AND benefit_id = $2 AND id <> $3 AND granted_at IS NOT NULL LIMIT 1`,
+      [grant.customer_id, grant.benefit_id, grant.id],
+    );
+    return rows.length > 0;
+  }
+
+  async recordEvent(q: Queryable, grant: GrantRow, kind: string, data: Record<string, unknown> = {}): Promise<void> {
+    await q.query(
+      `INSERT INTO benefit_grant_events (organization_id, grant_id, kind, data) VALUES ($1, $2, $3, $4)`,
+      [grant.organization_id, grant.id, kind, JSON.stringify(data)],
+    );
+  }
+
+  /** Keyset page of grant ids for fan-outs (stable under concurrent inserts). */
+  async idsPage(
+    filter: { benefitId?: string; customerId?: string },
+    afterId: string | null,
+    limit: number,
+    notRevokedOnly: boolean,
+  ): Promise<string[]> {
+    const rows: { id: string }[] = await this.ds.query(
+      `SELECT id FROM benefit_grants
+        WHERE ($1::uuid IS NULL OR benefit_id = $1) AND ($2::uuid IS NULL OR customer_id = $2)
+          AND ($3::uuid IS NULL OR id > $3) AND (NOT $4 OR revoked_at IS NULL)
+        ORDER BY id LIMIT $5`,
+      [filter.benefitId ?? null, filter.customerId ?? null, afterId, notRevokedOnly, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async events(grantId: string): Promise<{ kind: string; created_at: Date; data: unknown }[]> {
+    return this.ds.query(`SELECT kind, created_at, data FROM benefit_grant_events WHERE grant_id = $1 ORDER BY id`, [grantId]);
+  }
+}
+
+export interface GrantListFilters {
+  benefitIds?: string[];
+  customerIds?: string[];
+  externalCustomerIds?: string[];
+  isGranted?: boolean;
+  memberIds?: string[];
+  orderIds?: string[];
+  subscriptionIds?: string[];
+  types?: string[];
+}
+
+/** Filtered, paged grant ids of an organization (the API then loads and serializes them). */
+export async function listGrantIds(
+  q: Queryable,
+  organizationId: string,
+  f: GrantListFilters,
+  orderSql: string,
+  limit: number,
+  offset: number,
+): Promise<{ ids: string[]; total: number }> {
+  const clauses = ['g.organization_id = $1', 'b.deleted_at IS NULL'];
+  const params: unknown[] = [organizationId];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    clauses.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.benefitIds) add('g.benefit_id = ANY(?::uuid[])', f.benefitIds);
+  if (f.customerIds) add('g.customer_id = ANY(?::uuid[])', f.customerIds);
+  if (f.externalCustomerIds) add('c.external_id = ANY(?::text[])', f.externalCustomerIds);
+  if (f.memberIds) add('g.member_id = ANY(?::uuid[])', f.memberIds);
+  if (f.orderIds) add('g.order_id = ANY(?::uuid[])', f.orderIds);
+  if (f.subscriptionIds) add('g.subscription_id = ANY(?::uuid[])', f.subscriptionIds);
+  if (f.types) add('b.type = ANY(?::text[])', f.types);
+  if (f.isGranted !== undefined) clauses.push(f.isGranted ? 'g.granted_at IS NOT NULL' : 'g.granted_at IS NULL');
+  const from = `FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id WHERE ${clauses.join(' AND ')}`;
+  const [{ total }] = await q.query(`SELECT count(*)::int AS total ${from}`, params);
+  const rows: { id: string }[] = await q.query(
+    `SELECT g.id ${from} ORDER BY ${orderSql}, g.id LIMIT ${Number(limit)} OFFSET ${Number(offset)}`,
+    params,
+  );
+  return { ids: rows.map((r) => r.id), total };
+}

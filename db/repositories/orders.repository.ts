@@ -1,0 +1,101 @@
+// Orders recorded by the merchant's billing system. The Idempotency-Key makes a retried call
+// land on the same row.
+import type { DataSource } from 'typeorm';
+import { SqlWhere, unwrapRows } from './benefits.repository';
+import type { Queryable } from './grants.repository';
+
+export interface OrderRow {
+  id: string;
+  created_at: Date;
+  organization_id: string;
+  customer_id: string;
+  product_id: string | null;
+  subscription_id: string | null;
+  status: string;
+  billing_reason: string;
+  subtotal_amount: number;
+  discount_amount: number;
+  tax_amount: number;
+  refunded_amount: number;
+  currency: string;
+  metadata: Record<string, unknown>;
+  idempotency_key: string | null;
+  workflow_started_at: Date | null;
+}
+
+export interface OrderInsert {
+  organizationId: string;
+  customerId: string;
+  productId: string;
+  subscriptionId: string | null;
+  billingReason: string;
+  subtotalAmount: number;
+  discountAmount: number;
+  taxAmount: number;
+  currency: string;
+  metadata: Record<string, unknown>;
+  idempotencyKey: string | null;
+}
+
+export interface OrderFilters {
+  productIds?: string[];
+  customerIds?: string[];
+  subscriptionIds?: string[];
+  billingReasons?: string[];
+}
+
+export class OrdersRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /** Inserts the order, or returns the one already recorded under the same idempotency key. */
+  async insert(q: Queryable, o: OrderInsert): Promise<{ row: OrderRow; created: boolean }> {
+    const rows: OrderRow[] = await q.query(
+      `INSERT INTO orders (organization_id, customer_id, product_id, subscription_id, billing_reason,
+         subtotal_amount, discount_amount, tax_amount, currency, metadata, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING *`,
+      [o.organizationId, o.customerId, o.productId, o.subscriptionId, o.billingReason, o.subtotalAmount,
+        o.discountAmount, o.taxAmount, o.currency, JSON.stringify(o.metadata), o.idempotencyKey],
+    );
+    if (rows[0]) return { row: rows[0], created: true };
+    const [existing] = await q.query(`SELECT * FROM orders WHERE organization_id = $1 AND idempotency_key = $2`, [o.organizationId, o.idempotencyKey]);
+    return { row: existing, created: false };
+  }
+
+  async findById(orgId: string, id: string, q: Queryable = this.ds): Promise<OrderRow | null> {
+    const rows = await q.query(`SELECT * FROM orders WHERE organization_id = $1 AND id = $2`, [orgId, id]);
+    return rows[0] ?? null;
+  }
+
+  async findByIdempotencyKey(orgId: string, key: string): Promise<OrderRow | null> {
+    const rows = await this.ds.query(`SELECT * FROM orders WHERE organization_id = $1 AND idempotency_key = $2`, [orgId, key]);
+    return rows[0] ?? null;
+  }
+
+  async markWorkflowStarted(id: string): Promise<void> {
+    await this.ds.query(`UPDATE orders SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL`, [id]);
+  }
+
+  async refund(q: Queryable, id: string, amount: number, full: boolean): Promise<OrderRow> {
+    const rows = unwrapRows<OrderRow>(await q.query(
+      `UPDATE orders SET refunded_amount = refunded_amount + $2, status = $3, modified_at = now() WHERE id = $1 RETURNING *`,
+      [id, amount, full ? 'refunded' : 'partially_refunded'],
+    ));
+    return rows[0];
+  }
+
+  async list(orgId: string, f: OrderFilters, orderSql: string, limit: number, offset: number): Promise<{ ids: string[]; total: number }> {
+    const where = new SqlWhere().add('o.organization_id = ?', orgId);
+    if (f.productIds) where.add('o.product_id = ANY(?::uuid[])', f.productIds);
+    if (f.customerIds) where.add('o.customer_id = ANY(?::uuid[])', f.customerIds);
+    if (f.subscriptionIds) where.add('o.subscription_id = ANY(?::uuid[])', f.subscriptionIds);
+    if (f.billingReasons) where.add('o.billing_reason = ANY(?::text[])', f.billingReasons);
+    const [{ total }] = await this.ds.query(`SELECT count(*)::int AS total FROM orders o ${where.toSql()}`, where.params);
+    const rows: { id: string }[] = await this.ds.query(
+      `SELECT o.id FROM orders o ${where.toSql()} ORDER BY ${orderSql}, o.id LIMIT ${Number(limit)} OFFSET ${Number(offset)}`,
+      where.params,
+    );
+    return { ids: rows.map((r) => r.id), total };
+  }
+}

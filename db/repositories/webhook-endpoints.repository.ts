@@ -1,0 +1,187 @@
+// Webhook endpoints (secrets kept in clear: every delivery signs with them), their events and deliveries.
+import type { DataSource } from 'typeorm';
+
+export interface WebhookEndpointRow {
+  id: string;
+  created_at: Date;
+  modified_at: Date | null;
+  organization_id: string;
+  name: string | null;
+  url: string;
+  format: string;
+  secret: string;
+  events: string[];
+  enabled: boolean;
+}
+
+/** What the delivery code needs to sign and send one event. */
+export interface DeliveryTarget {
+  id: string;
+  url: string;
+  secret: string;
+  format: string;
+  events: string[];
+}
+
+export interface WebhookDeliveryRow {
+  id: string;
+  created_at: Date;
+  modified_at: Date | null;
+  succeeded: boolean;
+  http_code: number | null;
+  response: string | null;
+  event_id: string;
+  event_created_at: Date;
+  event_modified_at: Date | null;
+  event_last_http_code: number | null;
+  event_succeeded: boolean | null;
+  event_skipped: boolean;
+  event_payload: string | null;
+  event_type: string;
+}
+
+export interface DeliveryFilters {
+  endpointIds?: string[];
+  start?: string;
+  end?: string;
+  succeeded?: boolean;
+  query?: string;
+  httpCodeClass?: '2xx' | '3xx' | '4xx' | '5xx';
+  eventTypes?: string[];
+}
+
+export interface EndpointWrite {
+  url?: string;
+  name?: string | null;
+  format?: string;
+  events?: string[];
+  enabled?: boolean;
+  secret?: string;
+}
+
+const COLUMNS = 'id, created_at, modified_at, organization_id, name, url, format, secret, events, enabled';
+
+/** TypeORM answers UPDATE/DELETE with `[rows, rowCount]` and everything else with `rows`. */
+function returnedRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
+function deliveryConditions(orgId: string, f: DeliveryFilters): { where: string; params: unknown[] } {
+  const params: unknown[] = [orgId];
+  const conds = ['d.organization_id = $1'];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    conds.push(sql(`$${params.length}`));
+  };
+  if (f.endpointIds) add((p) => `d.endpoint_id = ANY(${p}::uuid[])`, f.endpointIds);
+  if (f.start) add((p) => `d.created_at >= ${p}::timestamptz`, f.start);
+  if (f.end) add((p) => `d.created_at <= ${p}::timestamptz`, f.end);
+  if (f.succeeded !== undefined) add((p) => `d.succeeded = ${p}`, f.succeeded);
+  if (f.httpCodeClass) add((p) => `d.http_code / 100 = ${p}`, Number(f.httpCodeClass[0]));
+  if (f.eventTypes) add((p) => `e.type = ANY(${p}::text[])`, f.eventTypes);
+  if (f.query) {
+    add((p) => `(e.payload ILIKE ${p} OR d.response ILIKE ${p} OR e.type ILIKE ${p})`,
+      `%${f.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+  }
+  return { where: conds.join(' AND '), params };
+}
+
+export class WebhookEndpointsRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async list(orgId: string, limit: number, offset: number): Promise<{ rows: WebhookEndpointRow[]; total: number }> {
+    const where = 'organization_id = $1 AND deleted_at IS NULL';
+    const [{ total }] = await this.ds.query(`SELECT count(*)::int AS total FROM webhook_endpoints WHERE ${where}`, [orgId]);
+    const rows: WebhookEndpointRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM webhook_endpoints WHERE ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
+      [orgId, limit, offset],
+    );
+    return { rows, total };
+  }
+
+  async find(orgId: string, id: string): Promise<WebhookEndpointRow | null> {
+    const rows: WebhookEndpointRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM webhook_endpoints WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [orgId, id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async create(orgId: string, w: Required<Omit<EndpointWrite, 'enabled'>>): Promise<WebhookEndpointRow> {
+    const rows: WebhookEndpointRow[] = await this.ds.query(
+      `INSERT INTO webhook_endpoints (organization_id, name, url, format, secret, events)
+       VALUES ($1, $2, $3, $4, $5, $6::text[]) RETURNING ${COLUMNS}`,
+      [orgId, w.name, w.url, w.format, w.secret, w.events],
+    );
+    return rows[0];
+  }
+
+  /** Applies the given fields; re-enabling clears the failure streak that disabled the endpoint. */
+  async update(orgId: string, id: string, w: EndpointWrite): Promise<WebhookEndpointRow | null> {
+    const sets = ['modified_at = now()'];
+    const params: unknown[] = [orgId, id];
+    for (const [column, value] of Object.entries(w)) {
+      if (value === undefined) continue;
+      params.push(value);
+      sets.push(`${column} = $${params.length}${column === 'events' ? '::text[]' : ''}`);
+    }
+    if (w.enabled === true) sets.push('consecutive_failures = 0');
+    const rows = returnedRows<WebhookEndpointRow>(await this.ds.query(
+      `UPDATE webhook_endpoints SET ${sets.join(', ')}
+        WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+      params,
+    ));
+    return rows[0] ?? null;
+  }
+
+  async softDelete(orgId: string, id: string): Promise<boolean> {
+    const rows = returnedRows<{ id: string }>(await this.ds.query(
+      `UPDATE webhook_endpoints SET deleted_at = now(), modified_at = now(), enabled = false
+        WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id`,
+      [orgId, id],
+    ));
+    return rows.length > 0;
+  }
+
+  /** Live, enabled endpoints of the organization subscribed to `eventType` (used by delivery). */
+  async listEnabledForEvent(orgId: string, eventType: string): Promise<DeliveryTarget[]> {
+    return this.ds.query(
+      `SELECT id, url, secret, format, events FROM webhook_endpoints
+        WHERE organization_id = $1 AND deleted_at IS NULL AND enabled AND $2 = ANY(events)
+        ORDER BY created_at, id`,
+      [orgId, eventType],
+    );
+  }
+
+  async listDeliveries(
+    orgId: string,
+    filters: DeliveryFilters,
+    limit: number,
+    offset: number,
+  ): Promise<{ rows: WebhookDeliveryRow[]; total: number }> {
+    const { where, params } = deliveryConditions(orgId, filters);
+    const from = `FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.webhook_event_id AND e.organization_id = d.organization_id`;
+    const [{ total }] = await this.ds.query(`SELECT count(*)::int AS total ${from} WHERE ${where}`, params);
+    const rows: WebhookDeliveryRow[] = await this.ds.query(
+      `SELECT d.id, d.created_at, d.modified_at, d.succeeded, d.http_code, d.response,
+              e.id AS event_id, e.created_at AS event_created_at, e.modified_at AS event_modified_at,
+              e.last_http_code AS event_last_http_code, e.succeeded AS event_succeeded,
+              e.skipped AS event_skipped, e.payload AS event_payload, e.type AS event_type
+         ${from} WHERE ${where}
+        ORDER BY d.created_at DESC, d.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+    return { rows, total };
+  }
+
+  async eventExists(orgId: string, eventId: string): Promise<boolean> {
+    const rows = await this.ds.query('SELECT 1 FROM webhook_events WHERE organization_id = $1 AND id = $2', [
+      orgId,
+      eventId,
+    ]);
+    return rows.length > 0;
+  }
+}

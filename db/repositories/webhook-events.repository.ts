@@ -1,0 +1,121 @@
+// The webhook outbox: events are written in the same transaction as the change they describe,
+// one row per subscribed endpoint; the endpoint's workflow delivers them in order.
+import type { DataSource } from 'typeorm';
+import type { Queryable } from './grants.repository';
+
+export interface WebhookEventRow {
+  id: string;
+  created_at: Date;
+  organization_id: string;
+  endpoint_id: string;
+  type: string;
+  payload: string;
+  succeeded: boolean | null;
+}
+
+export interface EndpointForDelivery {
+  id: string;
+  url: string;
+  secret: string;
+  format: string;
+  enabled: boolean;
+}
+
+export class WebhookEventsRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /** Writes the event for every enabled endpoint subscribed to its type; returns those endpoints. */
+  async enqueue(q: Queryable, organizationId: string, type: string, data: unknown): Promise<string[]> {
+    const payload = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
+    const rows: { endpoint_id: string }[] = await q.query(
+      `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload)
+       SELECT $1, e.id, $2, $3 FROM webhook_endpoints e
+        WHERE e.organization_id = $1 AND e.deleted_at IS NULL AND e.enabled AND $2 = ANY(e.events)
+       RETURNING endpoint_id`,
+      [organizationId, type, payload],
+    );
+    return rows.map((r) => r.endpoint_id);
+  }
+
+  /** Endpoints of the organization with undelivered events (to kick their workflows). */
+  async endpointsWithPending(organizationId: string): Promise<string[]> {
+    const rows: { endpoint_id: string }[] = await this.ds.query(
+      `SELECT DISTINCT endpoint_id FROM webhook_events WHERE organization_id = $1 AND succeeded IS NULL`,
+      [organizationId],
+    );
+    return rows.map((r) => r.endpoint_id);
+  }
+
+  /** The oldest undelivered event of the endpoint and how many attempts it already had. */
+  async nextPending(endpointId: string): Promise<{ id: string; attempts: number } | null> {
+    const rows: { id: string; attempts: string }[] = await this.ds.query(
+      `SELECT ev.id, (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_event_id = ev.id) AS attempts
+         FROM webhook_events ev JOIN webhook_endpoints e ON e.id = ev.endpoint_id
+        WHERE ev.endpoint_id = $1 AND ev.succeeded IS NULL AND e.enabled AND e.deleted_at IS NULL
+        ORDER BY ev.created_at, ev.id LIMIT 1`,
+      [endpointId],
+    );
+    return rows[0] ? { id: rows[0].id, attempts: Number(rows[0].attempts) } : null;
+  }
+
+  async eventWithEndpoint(eventId: string): Promise<{ event: WebhookEventRow; endpoint: EndpointForDelivery } | null> {
+    const rows = await this.ds.query(
+      `SELECT ev.*, e.url AS e_url, e.secret AS e_secret, e.format AS e_format, e.enabled AS e_enabled
+         FROM webhook_events ev JOIN webhook_endpoints e ON e.id = ev.endpoint_id WHERE ev.id = $1`,
+      [eventId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      event: r,
+      endpoint: { id: r.endpoint_id, url: r.e_url, secret: r.e_secret, format: r.e_format, enabled: r.e_enabled },
+    };
+  }
+
+  async recordDelivery(
+    event: WebhookEventRow,
+    attempt: number,
+    result: { succeeded: boolean; httpCode: number | null; response: string | null; durationMs: number },
+  ): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO webhook_deliveries (organization_id, endpoint_id, webhook_event_id, attempt, succeeded, http_code, response, duration_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [event.organization_id, event.endpoint_id, event.id, attempt, result.succeeded, result.httpCode, result.response, result.durationMs],
+    );
+    await this.ds.query(`UPDATE webhook_events SET last_http_code = $2, modified_at = now() WHERE id = $1`, [event.id, result.httpCode]);
+  }
+
+  /**
+   * Settles an event. Consecutive failed events are counted on the endpoint; the tenth disables
+   * it. Returns whether the endpoint is now disabled.
+   */
+  async finish(eventId: string, succeeded: boolean, disableAfter: number): Promise<boolean> {
+    return this.ds.transaction(async (em) => {
+      const [ev] = await em.query(
+        `UPDATE webhook_events SET succeeded = $2, modified_at = now() WHERE id = $1 RETURNING endpoint_id`,
+        [eventId, succeeded],
+      ).then((r: any) => (Array.isArray(r[0]) ? r[0] : r));
+      if (!ev) return false;
+      const [endpoint] = await em.query(
+        `UPDATE webhook_endpoints
+            SET consecutive_failures = CASE WHEN $2 THEN 0 ELSE consecutive_failures + 1 END,
+                enabled = CASE WHEN NOT $2 AND consecutive_failures + 1 >= $3 THEN false ELSE enabled END,
+                modified_at = now()
+          WHERE id = $1 RETURNING enabled`,
+        [ev.endpoint_id, succeeded, disableAfter],
+      ).then((r: any) => (Array.isArray(r[0]) ? r[0] : r));
+      return endpoint ? !endpoint.enabled : false;
+    });
+  }
+
+  /** Redeliver: a fresh copy of the event's payload queued for its endpoint. */
+  async requeue(organizationId: string, eventId: string): Promise<string | null> {
+    const rows: { endpoint_id: string }[] = await this.ds.query(
+      `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload)
+       SELECT organization_id, endpoint_id, type, payload FROM webhook_events WHERE id = $1 AND organization_id = $2
+       RETURNING endpoint_id`,
+      [eventId, organizationId],
+    );
+    return rows[0]?.endpoint_id ?? null;
+  }
+}

@@ -1,0 +1,122 @@
+// Typed Temporal operations shared by the API (start/signal on requests) and the activities
+// (fan-out commands). Workflow ids are deterministic, so every call here is safe to repeat.
+import { Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { TypedSearchAttributes, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { GrantScope } from '../activities/activity-types';
+import {
+  GrantCommand,
+  grantCommandSignal,
+  grantCommandUpdate,
+  GrantWorkflowInput,
+  SubscriptionEvent,
+  subscriptionEventSignal,
+  webhookEndpointKickSignal,
+  workflowIds,
+} from '../workflows/definitions';
+
+const keys = {
+  OrganizationId: defineSearchAttributeKey('OrganizationId', SearchAttributeType.KEYWORD),
+  CustomerId: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
+  BenefitId: defineSearchAttributeKey('BenefitId', SearchAttributeType.KEYWORD),
+  BenefitType: defineSearchAttributeKey('BenefitType', SearchAttributeType.KEYWORD),
+  GrantStatus: defineSearchAttributeKey('GrantStatus', SearchAttributeType.KEYWORD),
+};
+
+export class EngineClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string,
+  ) {}
+
+  /** Delivers a command to a grant, starting its workflow if it is not running. */
+  async commandGrant(grant: GrantWorkflowInput, command: GrantCommand): Promise<void> {
+    await this.client.workflow.signalWithStart('benefitGrantWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.grant(grant.grantId),
+      args: [grant],
+      signal: grantCommandSignal,
+      signalArgs: [command],
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: keys.OrganizationId, value: grant.organizationId },
+        { key: keys.CustomerId, value: grant.customerId },
+        { key: keys.BenefitId, value: grant.benefitId },
+        { key: keys.BenefitType, value: grant.benefitType },
+        { key: keys.GrantStatus, value: 'pending' },
+      ]),
+    });
+  }
+
+  /**
+   * Delivers a command and waits until the grant applied it. A grant whose workflow already
+   * ended (revoked) is started again by the signal path, then waited on.
+   */
+  async commandGrantAndWait(grant: GrantWorkflowInput, command: GrantCommand): Promise<void> {
+    const handle = this.client.workflow.getHandle(workflowIds.grant(grant.grantId));
+    try {
+      await handle.executeUpdate(grantCommandUpdate, { args: [command] });
+      return;
+    } catch (err) {
+      if (!isClosedOrMissing(err)) throw err;
+    }
+    await this.commandGrant(grant, command);
+    await handle.result().catch(() => undefined);
+  }
+
+  async startOrder(orderId: string, scope: GrantScope): Promise<void> {
+    await this.client.workflow.start('orderWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.order(orderId),
+      args: [scope],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    }).catch(ignoreAlreadyStarted);
+  }
+
+  async startSubscription(subscriptionId: string): Promise<void> {
+    await this.client.workflow.start('subscriptionWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.subscription(subscriptionId),
+      args: [{ subscriptionId }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    }).catch(ignoreAlreadyStarted);
+  }
+
+  async signalSubscription(subscriptionId: string, event: SubscriptionEvent): Promise<void> {
+    await this.client.workflow.signalWithStart('subscriptionWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.subscription(subscriptionId),
+      args: [{ subscriptionId }],
+      signal: subscriptionEventSignal,
+      signalArgs: [event],
+    });
+  }
+
+  async startFanOut(workflowType: string, workflowId: string, input: unknown): Promise<void> {
+    await this.client.workflow.start(workflowType, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    }).catch(ignoreAlreadyStarted);
+  }
+
+  async kickWebhookEndpoint(endpointId: string): Promise<void> {
+    await this.client.workflow.signalWithStart('webhookEndpointWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.webhookEndpoint(endpointId),
+      args: [{ endpointId }],
+      signal: webhookEndpointKickSignal,
+      signalArgs: [],
+    });
+  }
+}
+
+function isClosedOrMissing(err: unknown): boolean {
+  if (err instanceof WorkflowNotFoundError) return true;
+  const message = String((err as Error)?.message ?? err);
+  return /not found|already completed|workflow execution.*(completed|closed)/i.test(message);
+}
+
+function ignoreAlreadyStarted(err: unknown): void {
+  if ((err as Error)?.name === 'WorkflowExecutionAlreadyStartedError') return;
+  throw err;
+}

@@ -1,0 +1,23 @@
+// `npm run tools`: fetches/builds the Temporal CLI and the time-skipping test server into .tools
+// once, so tests and `npm start` never need the SDK's internet downloads. Cheap when cached, which
+// is why `npm test` runs it every time.
+import { loadConfig } from '../config/config';
+import { ensureTemporalCli, ensureTestServer } from './tools/tools';
+
+const log = (msg: string) => console.log(`[tools] ${msg}`);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const cli = await ensureTemporalCli(log, { cliPath: config.TEMPORAL_CLI_PATH });
+  log(`temporal CLI: ${cli.kind === 'existing-path' ? cli.path : 'none here; the SDK downloads one on first use'}`);
+  const testServer = await ensureTestServer(log);
+  log(`time-skipping test server: ${testServer}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`[tools] ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,154 @@
+// Per test file: an API and a worker (own task queue) against the run's shared PostgreSQL and
+// Temporal dev server. Real parts throughout; fakes only at the ports (HTTP to providers).
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { Server } from 'node:http';
+import type { DataSource } from 'typeorm';
+import { createActivities } from '../../activities';
+import type { EngineDeps } from '../../activities/engine-deps';
+import { createApp } from '../../api/app';
+import { defaultRegistry } from '../../benefits/registry';
+import { parseConfig } from '../../config/config';
+import { createDataSource } from '../../db/data-source';
+import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
+import { EngineClient } from '../../lib/engine-client';
+import { createLogger } from '../../lib/logger';
+import { createWorker } from '../../workers/worker';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createPolar } = require('@polar-sh/sdk/2026-10') as { createPolar: (o: { accessToken: string; baseUrl: string }) => any };
+
+export interface TestStack {
+  baseUrl: string;
+  dataSource: DataSource;
+  temporal: Client;
+  engine: EngineClient;
+  taskQueue: string;
+  createOrganization(name?: string): Promise<{ organizationId: string; accessToken: string }>;
+  polar(accessToken: string): any;
+  /** Raw HTTP for what the SDK cannot express (our extensions, malformed input). */
+  http(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Run a worker for this file's task queue (default true). */
+  worker?: boolean;
+  /** Override activity dependencies (e.g. fetch for webhook receivers). */
+  deps?: Partial<EngineDeps>;
+}
+
+let counter = 0;
+
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as any) ?? 'WARN') });
+  } catch {
+    // Already installed by an earlier test file in this process.
+  }
+}
+
+export async function startTestStack(opts: StackOptions = {}): Promise<TestStack> {
+  const url = required('TEST_DATABASE_URL');
+  const address = required('TEST_TEMPORAL_ADDRESS');
+  const taskQueue = `test-${process.pid}-${Date.now()}-${counter++}`;
+  const config = parseConfig({ DATABASE_URL: url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', NODE_ENV: 'test' });
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
+  const dataSource = createDataSource({ url, poolSize: 20 });
+  await dataSource.initialize();
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const engine = new EngineClient(temporal, taskQueue);
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let workerConnection: NativeConnection | undefined;
+  if (opts.worker !== false) {
+    quietRuntime();
+    workerConnection = await NativeConnection.connect({ address });
+    worker = await createWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundlePath: required('TEST_WORKFLOW_BUNDLE'),
+      activities: createActivities({
+        dataSource, engine, registry: defaultRegistry(), logger, fetch, webhookTimeoutMs: 10_000, ...opts.deps,
+      }),
+      shutdownGraceSeconds: 1,
+    });
+    running = worker.run();
+  }
+
+  const app = createApp({ config, logger, dataSource, temporal });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const organizations = new OrganizationsRepository(dataSource);
+
+  return {
+    baseUrl,
+    dataSource,
+    temporal,
+    engine,
+    taskQueue,
+    createOrganization: async (name = 'Test org') => {
+      const { organization, accessToken } = await organizations.createWithToken(name);
+      return { organizationId: organization.id, accessToken };
+    },
+    polar: (accessToken: string) => createPolar({ accessToken, baseUrl }),
+    http: async (method, path, o = {}) => {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+          ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...o.headers,
+        },
+        body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
+      });
+      const text = await res.text();
+      let body: any = text;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body, headers: res.headers };
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (worker) {
+        worker.shutdown();
+        await running;
+      }
+      await workerConnection?.close();
+      await connection.close();
+      await dataSource.destroy();
+    },
+  };
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests through jest (globalSetup starts the stack)`);
+  return value;
+}
+
+/** Polls until `check` returns a truthy value (grants complete asynchronously). */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,63 @@
+// Worker process entry: config -> database (migrations) -> Temporal -> run until SIGINT/SIGTERM.
+import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createActivities } from '../activities';
+import { defaultRegistry } from '../benefits/registry';
+import { loadConfig, requireDatabaseUrl } from '../config/config';
+import { openDatabase } from '../db/data-source';
+import { EngineClient } from '../lib/engine-client';
+import { createLogger } from '../lib/logger';
+import { temporalConnectionSettings } from '../lib/temporal-connection';
+import { workflowIds } from '../workflows/definitions';
+import { ensureSearchAttributes } from './search-attributes';
+import { createWorker } from './worker';
+
+export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', '.build', 'workflow-bundle.js');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'worker');
+  const dataSource = await openDatabase({
+    url: requireDatabaseUrl(config),
+    poolSize: config.DATABASE_POOL_SIZE,
+    ssl: config.DATABASE_SSL,
+    applicationName: 'benefits-worker',
+  });
+  const settings = temporalConnectionSettings(config);
+  const clientConnection = await Connection.connect(settings);
+  await ensureSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, logger);
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const engine = new EngineClient(client, config.TEMPORAL_TASK_QUEUE);
+
+  const bundle = config.WORKFLOW_BUNDLE_PATH ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
+  if (!bundle) logger.warn('no prebuilt workflow bundle (npm run bundle); bundling at start');
+  const worker = await createWorker({
+    connection: await NativeConnection.connect(settings),
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({ dataSource, engine, registry: defaultRegistry(), logger, fetch, webhookTimeoutMs: 10_000 }),
+    workflowBundlePath: bundle,
+    maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTasks: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
+  });
+  await client.workflow.start('outboxRelayWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: workflowIds.outboxRelay(),
+    args: [{ intervalSeconds: 30, olderThanSeconds: 30 }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+  // The SDK's runtime turns SIGINT/SIGTERM into a graceful worker shutdown; run() then resolves.
+  await worker.run();
+  await clientConnection.close();
+  await dataSource.destroy();
+  logger.info('worker stopped');
+}
+
+main().catch((err) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,102 @@
+// One workflow per grant: apply commands one at a time, keep the grant's state queryable, arm the
+// expiry timer a strategy asked for, end once revoked. Type specifics live in the activities.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { EngineActivities, GrantCommandResult } from '../activities/activity-types';
+import {
+  GrantCommand,
+  grantCommandSignal,
+  grantCommandUpdate,
+  GrantState,
+  grantStateQuery,
+  GrantWorkflowInput,
+} from './definitions';
+
+const { applyGrantCommand, markGrantExpired } = proxyActivities<EngineActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+interface QueuedCommand {
+  command: GrantCommand;
+  seq: number;
+}
+
+export interface GrantWorkflowCarry {
+  state: GrantState;
+  queue: QueuedCommand[];
+}
+
+const HISTORY_LIMIT = 5_000;
+
+export async function benefitGrantWorkflow(input: GrantWorkflowInput, carry?: GrantWorkflowCarry): Promise<GrantState> {
+  const state: GrantState = carry?.state ?? {
+    grantId: input.grantId,
+    status: 'pending',
+    grantedAt: null,
+    revokedAt: null,
+    expiresAt: null,
+    error: null,
+    pendingCommands: [],
+    processed: 0,
+  };
+  const queue: QueuedCommand[] = carry?.queue ?? [];
+  let seq = state.processed + queue.length;
+  let lastApplied = state.processed;
+
+  const enqueue = (command: GrantCommand): number => {
+    seq += 1;
+    queue.push({ command, seq });
+    state.pendingCommands = queue.map((q) => q.command.action);
+    return seq;
+  };
+  setHandler(grantStateQuery, () => state);
+  setHandler(grantCommandSignal, (command) => void enqueue(command));
+  setHandler(grantCommandUpdate, async (command) => {
+    const mine = enqueue(command);
+    await condition(() => lastApplied >= mine);
+    return state;
+  });
+
+  for (;;) {
+    const expiresIn = state.status === 'granted' && state.expiresAt ? Date.parse(state.expiresAt) - Date.now() : null;
+    const woke = expiresIn === null
+      ? await condition(() => queue.length > 0).then(() => true)
+      : await condition(() => queue.length > 0, Math.max(expiresIn, 1));
+    if (!woke) {
+      await markGrantExpired({ grantId: input.grantId });
+      state.expiresAt = null;
+      continue;
+    }
+    const next = queue.shift()!;
+    state.pendingCommands = queue.map((q) => q.command.action);
+    apply(state, await applyGrantCommand({ grantId: input.grantId, command: next.command }));
+    state.processed += 1;
+    lastApplied = next.seq;
+    upsertSearchAttributes({ GrantStatus: [state.status] });
+
+    if (queue.length === 0 && state.status === 'revoked') {
+      // Let callers waiting on an update see the result before the run closes.
+      await condition(allHandlersFinished);
+      return state;
+    }
+    if (workflowInfo().historyLength > HISTORY_LIMIT && queue.length === 0) {
+      await continueAsNew<typeof benefitGrantWorkflow>(input, { state, queue });
+    }
+  }
+}
+
+function apply(state: GrantState, result: GrantCommandResult): void {
+  state.status = result.status;
+  state.grantedAt = result.grantedAt;
+  state.revokedAt = result.revokedAt;
+  state.expiresAt = result.expiresAt;
+  state.error = result.error;
+}

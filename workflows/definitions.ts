@@ -1,0 +1,71 @@
+// Signals, queries, updates, task queue and workflow-id builders: the one place callers and
+// workflows agree on names. Pure module: imported by workflows, activities and the API alike.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export const DEFAULT_TASK_QUEUE = 'benefits';
+
+export const workflowIds = {
+  grant: (grantId: string) => `grant:${grantId}`,
+  order: (orderId: string) => `order:${orderId}`,
+  subscription: (subscriptionId: string) => `subscription:${subscriptionId}`,
+  benefitUpdated: (benefitId: string, version: string) => `benefit-updated:${benefitId}:${version}`,
+  benefitDeleted: (benefitId: string) => `benefit-deleted:${benefitId}`,
+  customerDeleted: (customerId: string) => `customer-deleted:${customerId}`,
+  productBenefitsChanged: (productId: string, version: string) => `product-benefits:${productId}:${version}`,
+  webhookEndpoint: (endpointId: string) => `webhook-endpoint:${endpointId}`,
+  outboxRelay: () => 'outbox-relay',
+};
+
+/** Search attributes the grant workflows carry, so ops can filter grants in the Web UI. */
+export const SEARCH_ATTRIBUTES = ['OrganizationId', 'CustomerId', 'BenefitId', 'BenefitType', 'GrantStatus'] as const;
+
+export type GrantStatus = 'pending' | 'granted' | 'revoked' | 'failed';
+
+export type GrantCommand =
+  | { action: 'grant' }
+  | { action: 'revoke' }
+  | { action: 'update'; previousProperties: Record<string, unknown> }
+  | { action: 'cycle' }
+  | { action: 'accountLinked'; accountId: string | null };
+
+export interface GrantWorkflowInput {
+  grantId: string;
+  organizationId: string;
+  customerId: string;
+  benefitId: string;
+  benefitType: string;
+}
+
+export interface GrantState {
+  grantId: string;
+  status: GrantStatus;
+  grantedAt: string | null;
+  revokedAt: string | null;
+  expiresAt: string | null;
+  error: { message: string; type: string } | null;
+  pendingCommands: GrantCommand['action'][];
+  processed: number;
+}
+
+/** Fire-and-forget command to a grant (API, fan-outs). */
+export const grantCommandSignal = defineSignal<[GrantCommand]>('grantCommand');
+/** The same command, answered once the grant has applied it (used when order matters). */
+export const grantCommandUpdate = defineUpdate<GrantState, [GrantCommand]>('applyGrantCommand');
+export const grantStateQuery = defineQuery<GrantState>('grantState');
+
+export type SubscriptionEvent =
+  | { kind: 'changed' } // the row changed (cancel_at_period_end, new period): re-read it
+  | { kind: 'renewed'; orderId: string }
+  | { kind: 'revokeNow' };
+
+export const subscriptionEventSignal = defineSignal<[SubscriptionEvent]>('subscriptionEvent');
+
+export interface SubscriptionState {
+  subscriptionId: string;
+  status: string;
+  currentPeriodEnd: string | null;
+  phase: 'active' | 'past_due_grace' | 'past_due_revoked' | 'ended';
+}
+export const subscriptionStateQuery = defineQuery<SubscriptionState>('subscriptionState');
+
+export const webhookEndpointKickSignal = defineSignal('webhookKick');

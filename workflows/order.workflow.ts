@@ -1,0 +1,13 @@
+// A paid one-time order grants every benefit of its product in the order's scope.
+import { proxyActivities } from '@temporalio/workflow';
+import type { EngineActivities, GrantScope } from '../activities/activity-types';
+
+const { grantScope } = proxyActivities<EngineActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export async function orderWorkflow(scope: GrantScope): Promise<number> {
+  return grantScope(scope);
+}
