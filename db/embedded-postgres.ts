@@ -59,6 +59,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
     port: opts.port,
-    stop: () => pg.stop(),
+    // pg.stop() waits for an exit event that never comes if PostgreSQL already stopped (e.g. the
+    // terminal's Ctrl-C reached it first), so it is bounded.
+    stop: () => Promise.race([pg.stop(), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]),
   };
 }

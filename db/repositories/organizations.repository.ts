@@ -16,17 +16,29 @@ export class OrganizationsRepository {
   constructor(private readonly ds: DataSource) {}
 
   /** Creates an organization and its first access token; the plain token is returned only here. */
-  async createWithToken(name: string, tokenComment = 'default'): Promise<CreatedOrganization> {
+  async createWithToken(name: string, tokenComment = 'default', gracePeriodDays = 0): Promise<CreatedOrganization> {
     return this.ds.transaction(async (em) => {
       const taken = await em.count(OrganizationEntity, { where: { slug: slugify(name) } });
       const slug = taken ? `${slugify(name)}-${newToken('').token.slice(0, 6).toLowerCase()}` : slugify(name);
-      const organization = await em.save(em.create(OrganizationEntity, { name, slug }));
+      const organization = await em.save(em.create(OrganizationEntity, { name, slug, gracePeriodDays }));
       const { token, hash } = newToken(ORGANIZATION_TOKEN_PREFIX);
       await em.save(
         em.create(OrganizationAccessTokenEntity, { organizationId: organization.id, comment: tokenComment, tokenHash: hash }),
       );
       return { organization, accessToken: token };
     });
+  }
+
+  /** The first organization named `name`, for the dev stack's reusable organization. */
+  async findByName(name: string): Promise<OrganizationEntity | null> {
+    return this.ds.getRepository(OrganizationEntity).findOne({ where: { name }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Issues another token for an organization (shown once). */
+  async issueToken(organizationId: string, comment: string): Promise<string> {
+    const { token, hash } = newToken(ORGANIZATION_TOKEN_PREFIX);
+    await this.ds.getRepository(OrganizationAccessTokenEntity).save({ organizationId, comment, tokenHash: hash });
+    return token;
   }
 
   async findById(id: string): Promise<OrganizationEntity | null> {

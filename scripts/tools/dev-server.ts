@@ -1,7 +1,10 @@
-// Starts the Temporal dev server (server + SQLite + Web UI) through the SDK's ephemeral-server
-// support, so the same code works with our Go-built CLI or the SDK's download on a laptop.
+// Starts the Temporal dev server (server + SQLite + Web UI in one binary). With a CLI on disk we
+// run it as our own child (so stopping it is ours to order and wait for); on a laptop without
+// one, the SDK's ephemeral-server download does the same job.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { isListening } from '../../lib/free-port';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { TemporalCliSource, toDevServerOption } from './tools';
 
@@ -22,23 +25,56 @@ export interface DevServer {
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: toDevServerOption(opts.source),
-      ip: '127.0.0.1',
-      port: opts.port,
-      namespace: opts.namespace ?? 'default',
-      ui: opts.uiPort !== undefined,
-      uiPort: opts.uiPort,
-      dbFilename: opts.dbFilename,
-      log: { format: 'json', level: 'warn' },
-      // Registered when the namespace is first created in the db file (i.e. on first start).
-      searchAttributes: SEARCH_ATTRIBUTES.map((name) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD)),
-    },
+  const address = `127.0.0.1:${opts.port}`;
+  const uiUrl = opts.uiPort !== undefined ? `http://127.0.0.1:${opts.uiPort}` : null;
+  if (opts.source.kind === 'download') {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: toDevServerOption(opts.source),
+        ip: '127.0.0.1',
+        port: opts.port,
+        namespace: opts.namespace ?? 'default',
+        ui: opts.uiPort !== undefined,
+        uiPort: opts.uiPort,
+        dbFilename: opts.dbFilename,
+        searchAttributes: SEARCH_ATTRIBUTES.map((name) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD)),
+      },
+    });
+    return { address, uiUrl, stop: () => env.teardown() };
+  }
+  const args = [
+    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace ?? 'default',
+    '--log-format', 'json', '--log-level', 'warn',
+    // Search attributes given here are registered when the namespace is first created in the db.
+    ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
+    ...(opts.uiPort !== undefined ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+  ];
+  const child = spawn(opts.source.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr = (stderr + String(chunk)).slice(-4000);
   });
-  return {
-    address: `127.0.0.1:${opts.port}`,
-    uiUrl: opts.uiPort !== undefined ? `http://127.0.0.1:${opts.uiPort}` : null,
-    stop: () => env.teardown(),
-  };
+  await waitUntilListening(child, opts.port, () => stderr);
+  return { address, uiUrl, stop: () => stopChild(child) };
+}
+
+async function waitUntilListening(child: ChildProcess, port: number, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Temporal dev server exited (${child.exitCode}): ${stderr()}`);
+    if (await isListening(port)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`Temporal dev server did not listen on ${port} within 60 s: ${stderr()}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
 }
