@@ -5,10 +5,19 @@ import type { EngineActivities } from '../activities/activity-types';
 
 const { startMissingWorkflows } = proxyActivities<EngineActivities>({ startToCloseTimeout: '5 minutes' });
 
-export async function outboxRelayWorkflow(input: { intervalSeconds: number; olderThanSeconds: number }): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+export interface OutboxRelayInput {
+  intervalSeconds: number;
+  olderThanSeconds: number;
+  /** Stop after this many passes (tests); runs forever otherwise. */
+  iterations?: number;
+}
+
+export async function outboxRelayWorkflow(input: OutboxRelayInput): Promise<void> {
+  const passes = Math.min(input.iterations ?? Infinity, 200);
+  for (let i = 0; i < passes; i++) {
     await startMissingWorkflows({ olderThanSeconds: input.olderThanSeconds });
-    await sleep(input.intervalSeconds * 1000);
+    if (i + 1 < passes) await sleep(input.intervalSeconds * 1000);
   }
+  if (input.iterations !== undefined) return;
   await continueAsNew<typeof outboxRelayWorkflow>(input);
 }

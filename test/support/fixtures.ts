@@ -1,0 +1,36 @@
+// Small builders for API tests: an organization with benefits, products and a customer.
+import type { TestStack } from './harness';
+
+export interface Shop {
+  token: string;
+  organizationId: string;
+  polar: any;
+  benefits: { id: string }[];
+  oneTime: { id: string };
+  monthly: { id: string };
+  customer: { id: string; email: string };
+}
+
+let seq = 0;
+
+export async function createShop(stack: TestStack, benefitCount = 2): Promise<Shop> {
+  const { accessToken, organizationId } = await stack.createOrganization(`Shop ${++seq}`);
+  const polar = stack.polar(accessToken);
+  const benefits = [];
+  for (let i = 0; i < benefitCount; i++) {
+    benefits.push(await polar.benefits.create({ type: i % 2 ? 'feature_flag' : 'custom', description: `Benefit number ${i}`, properties: i % 2 ? {} : { note: `n${i}` } }));
+  }
+  const price = [{ amount_type: 'fixed', price_amount: 1000, price_currency: 'usd' }];
+  const oneTime = await polar.products.create({ name: 'Lifetime', prices: price });
+  const monthly = await polar.products.create({ name: 'Monthly', recurring_interval: 'month', prices: price });
+  await polar.products.updateBenefits(oneTime.id, { benefits: benefits.map((b) => b.id) });
+  await polar.products.updateBenefits(monthly.id, { benefits: benefits.map((b) => b.id) });
+  const customer = await polar.customers.create({ email: `buyer${seq}@example.com`, name: 'Buyer' });
+  return { token: accessToken, organizationId, polar, benefits, oneTime, monthly, customer };
+}
+
+/** Grants of a customer as the API lists them. */
+export async function grantsOf(shop: Shop, filters: Record<string, unknown> = {}): Promise<any[]> {
+  const page = await shop.polar.benefitGrants.list({ customer_id: shop.customer.id, limit: 100, ...filters });
+  return page.items;
+}
