@@ -42,6 +42,8 @@ COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/.build ./.build
+# /openapi.json embeds Polar's response schemas from this copy of the contract.
+COPY docs/reference ./docs/reference
 # Non-root: the official image's "node" user (uid 1000).
 USER node
 EXPOSE 8000

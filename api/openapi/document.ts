@@ -1,11 +1,13 @@
 // Builds our OpenAPI document: request schemas from the zod schemas the handlers validate with,
 // response schemas from Polar's components (we are wire-compatible), copied by $ref closure.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { operations } from './operations';
 
-const POLAR_SPEC = path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json');
+// From source (api/openapi) and from the build (dist/api/openapi) alike.
+const POLAR_SPEC = [path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), path.resolve(__dirname, '../../../docs/reference/polar-openapi-2026-10.json')]
+  .find((p) => existsSync(p)) ?? path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json');
 
 function refsIn(value: unknown, out: Set<string>): void {
   if (Array.isArray(value)) value.forEach((v) => refsIn(v, out));
