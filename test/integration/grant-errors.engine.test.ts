@@ -1,0 +1,66 @@
+// The three error kinds of a provider, through the real activities and workflows: retriable
+// (honouring retry-after), action required (parked until the customer links an account), and
+// the grant resuming from the customer portal.
+import type { BenefitStrategy, GrantContext } from '../../benefits/strategy';
+import { customStrategy } from '../../benefits/custom/custom.strategy';
+import { defaultRegistry } from '../../benefits/registry';
+import { ActionRequiredError, RetriableError } from '../../benefits/strategy-errors';
+import { createShop, grantsOf } from '../support/fixtures';
+import { eventually, startTestStack, TestStack } from '../support/harness';
+
+/** A provider stand-in: fails as told, per customer email, and records every call. */
+class ScriptedProvider {
+  calls: { email: string; at: number; accountId: string | null }[] = [];
+  script = new Map<string, ('retry' | 'needs-account' | 'ok')[]>();
+
+  strategy(): BenefitStrategy<any> {
+    return {
+      ...customStrategy,
+      grant: async (ctx: GrantContext) => {
+        this.calls.push({ email: ctx.customer.email, at: Date.now(), accountId: ctx.accountId ?? null });
+        const step = this.script.get(ctx.customer.email)?.shift() ?? 'ok';
+        if (step === 'retry') throw new RetriableError('rate limited', 1_500);
+        if (step === 'needs-account' && !ctx.accountId) throw new ActionRequiredError('Link your account to receive this benefit');
+        return { properties: { account: ctx.accountId ?? null } };
+      },
+    };
+  }
+}
+
+const provider = new ScriptedProvider();
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack({ deps: { registry: { ...defaultRegistry(), custom: provider.strategy() } } });
+});
+afterAll(async () => stack?.close());
+
+test('a retriable failure is retried after the provider retry-after, then granted', async () => {
+  const shop = await createShop(stack, 1);
+  provider.script.set(shop.customer.email, ['retry', 'ok']);
+  await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
+  await eventually(async () => (await grantsOf(shop, { is_granted: true })).length === 1);
+  const calls = provider.calls.filter((c) => c.email === shop.customer.email);
+  expect(calls).toHaveLength(2);
+  expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(1_400);
+});
+
+test('an action-required failure parks the grant until the customer links an account', async () => {
+  const shop = await createShop(stack, 1);
+  provider.script.set(shop.customer.email, ['needs-account', 'needs-account']);
+  await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
+  const [parked] = await eventually(async () => {
+    const grants = await grantsOf(shop);
+    return grants.length === 1 && grants[0].error ? grants : null;
+  });
+  expect(parked).toMatchObject({ is_granted: false, is_revoked: false, error: { type: 'action_required' } });
+  // Not retried on its own: exactly one attempt so far.
+  expect(provider.calls.filter((c) => c.email === shop.customer.email)).toHaveLength(1);
+
+  const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
+  const portal = stack.polar(session.token);
+  const resumed = await portal.customerPortal.benefitGrants.update(parked.id, { benefit_type: 'custom', properties: { account_id: 'acct-42' } });
+  expect(resumed.is_granted).toBe(true);
+  expect(resumed.error).toBeNull();
+  expect(provider.calls.filter((c) => c.email === shop.customer.email).map((c) => c.accountId)).toEqual([null, 'acct-42']);
+});
