@@ -1,5 +1,6 @@
 // Finds orders and subscriptions whose workflow start was lost (a crash between the row's commit
 // and the start) and starts them. Starts are idempotent, so a race with the API is harmless.
+import { workflowIds } from '../workflows/definitions';
 import type { EngineDeps } from './engine-deps';
 
 export function outboxActivities(deps: EngineDeps) {
@@ -23,8 +24,20 @@ export function outboxActivities(deps: EngineDeps) {
         await dispatchOrder(deps, o);
         await ds.query(`UPDATE orders SET workflow_started_at = now() WHERE id = $1`, [o.id]);
       }
-      if (subs.length + orders.length > 0) deps.logger.warn({ subscriptions: subs.length, orders: orders.length }, 'started workflows whose start was lost');
-      return subs.length + orders.length;
+      // A deleted benefit whose revocation fan-out never started still has live grants.
+      const benefits: { id: string }[] = await ds.query(
+        `SELECT b.id FROM benefits b
+          WHERE b.deleted_at IS NOT NULL AND b.deleted_at < now() - make_interval(secs => $1)
+            AND EXISTS (SELECT 1 FROM benefit_grants g WHERE g.benefit_id = b.id AND g.revoked_at IS NULL)
+          LIMIT 100`,
+        [input.olderThanSeconds],
+      );
+      for (const b of benefits) {
+        await deps.engine.startFanOut('grantFanOutWorkflow', workflowIds.benefitDeleted(b.id), { filter: { benefitId: b.id }, command: { action: 'revoke' } });
+      }
+      const total = subs.length + orders.length + benefits.length;
+      if (total > 0) deps.logger.warn({ subscriptions: subs.length, orders: orders.length, deletedBenefits: benefits.length }, 'started workflows whose start was lost');
+      return total;
     },
   };
 }

@@ -101,3 +101,19 @@ test('an order recorded without its workflow (crash in between) is started by th
   const [after] = await stack.dataSource.query(`SELECT workflow_started_at FROM orders WHERE id = $1`, [row.id]);
   expect(after.workflow_started_at).not.toBeNull();
 });
+
+test('a benefit deleted without its revocation fan-out (crash in between) is revoked by the relay', async () => {
+  const shop = await createShop(stack, 1);
+  await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
+  await eventually(async () => (await grantsOf(shop, { is_granted: true })).length === 1);
+  // The soft delete committed; the process died before starting the fan-out.
+  await stack.dataSource.query(`UPDATE benefits SET deleted_at = now() - interval '1 minute' WHERE id = $1`, [shop.benefits[0].id]);
+  await stack.temporal.workflow.execute('outboxRelayWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `relay-test-benefit-${shop.benefits[0].id}`,
+    args: [{ intervalSeconds: 0, olderThanSeconds: 30, iterations: 1 }],
+  });
+  await eventually(async () => (await stack.dataSource.query(
+    `SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = $1 AND revoked_at IS NOT NULL`, [shop.benefits[0].id],
+  ))[0].n === 1);
+});
