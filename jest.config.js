@@ -10,4 +10,5 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
   verbose: false,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
