@@ -35,6 +35,13 @@ export function outboxActivities(deps: EngineDeps) {
       for (const b of benefits) {
         await deps.engine.startFanOut('grantFanOutWorkflow', workflowIds.benefitDeleted(b.id), { filter: { benefitId: b.id }, command: { action: 'revoke' } });
       }
+      // Webhook events whose delivery kick was lost (Temporal unreachable right after the commit).
+      const endpoints: { endpoint_id: string }[] = await ds.query(
+        `SELECT DISTINCT endpoint_id FROM webhook_events
+          WHERE succeeded IS NULL AND NOT skipped AND created_at < now() - make_interval(secs => $1) LIMIT 100`,
+        [input.olderThanSeconds],
+      );
+      for (const e of endpoints) await deps.engine.kickWebhookEndpoint(e.endpoint_id);
       const total = subs.length + orders.length + benefits.length;
       if (total > 0) deps.logger.warn({ subscriptions: subs.length, orders: orders.length, deletedBenefits: benefits.length }, 'started workflows whose start was lost');
       return total;

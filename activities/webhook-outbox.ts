@@ -6,8 +6,14 @@ import { CustomersRepository } from '../db/repositories/customers.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
 import type { EngineDeps } from './engine-deps';
 
-/** Queues `customer.state_changed` for a customer (skipped once the customer is deleted). */
+/**
+ * Queues `customer.state_changed` for a customer (skipped once the customer is deleted). The
+ * customer row is locked first: two grants of one customer changing at once would otherwise each
+ * read the other's old state, and the last event sent would not show the final state. Waiting for
+ * the lock, the later transaction reads the earlier one's commit (READ COMMITTED).
+ */
 export async function enqueueCustomerState(em: EntityManager, organizationId: string, customerId: string): Promise<void> {
+  await em.query(`SELECT 1 FROM customers WHERE id = $1 FOR NO KEY UPDATE`, [customerId]);
   // The repository only needs `query`, which the transaction's manager provides.
   const state = await new CustomersRepository(em as unknown as DataSource).state(organizationId, { id: customerId });
   if (!state) return;

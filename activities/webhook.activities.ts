@@ -6,11 +6,34 @@ import type { EngineDeps } from './engine-deps';
 
 export const DISABLE_AFTER_FAILED_EVENTS = 10;
 
-/** Standard Webhooks signature: HMAC-SHA256 over `id.timestamp.body` with the decoded secret. */
+/**
+ * Standard Webhooks signature: HMAC-SHA256 over `id.timestamp.body`, keyed with the base64 part of
+ * a `whsec_` secret. A custom secret that is not base64 is used as its UTF-8 bytes, which the
+ * SDK's validateEvent also tries, so every secret an endpoint can hold verifies.
+ */
 export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
-  const mac = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  const mac = createHmac('sha256', signingKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64');
   return `v1,${mac}`;
+}
+
+function signingKey(secret: string): Buffer {
+  const encoded = secret.startsWith('whsec_') ? secret.slice(6) : secret;
+  try {
+    // atob, not Buffer: it rejects what is not base64 where Buffer silently drops characters.
+    const decoded = Buffer.from(atob(encoded), 'latin1');
+    if (decoded.length > 0) return decoded;
+  } catch {
+    // not base64: fall through
+  }
+  return Buffer.from(secret, 'utf8');
+}
+
+/** What the delivery log shows for a request that got no answer ("fetch failed" alone says nothing). */
+function describeFailure(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return 'timed out';
+  const cause = e?.cause?.code ?? e?.cause?.message;
+  return cause ? `${e?.message} (${cause})` : String(e?.message ?? err);
 }
 
 export function webhookActivities(deps: EngineDeps) {
@@ -24,7 +47,10 @@ export function webhookActivities(deps: EngineDeps) {
 
     async deliverWebhook(input: { eventId: string; attempt: number }): Promise<WebhookAttemptResult> {
       const found = await events.eventWithEndpoint(input.eventId);
-      if (!found) return { succeeded: false, httpCode: null };
+      // Gone, settled, skipped or its endpoint disabled meanwhile: nothing to send.
+      if (!found || found.event.succeeded !== null || found.event.skipped || !found.endpoint.enabled) {
+        return { succeeded: false, httpCode: null };
+      }
       const { event, endpoint } = found;
       const timestamp = Math.floor(Date.now() / 1000);
       const started = Date.now();
@@ -47,7 +73,7 @@ export function webhookActivities(deps: EngineDeps) {
         httpCode = res.status;
         response = (await res.text().catch(() => '')).slice(0, 2048);
       } catch (err) {
-        response = `request failed: ${(err as Error)?.name === 'TimeoutError' ? 'timed out' : (err as Error)?.message}`;
+        response = `request failed: ${describeFailure(err)}`;
       }
       const succeeded = httpCode !== null && httpCode >= 200 && httpCode < 300;
       await events.recordDelivery(event, input.attempt, { succeeded, httpCode, response, durationMs: Date.now() - started });

@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { isSupportedBenefitType } from '../../benefits/benefit-types';
 import { defaultRegistry, type StrategyRegistry } from '../../benefits/registry';
 import { PropertiesValidationError, type BenefitStrategy } from '../../benefits/strategy';
-import { BenefitsRepository, type Json } from '../../db/repositories/benefits.repository';
+import { type AfterWrite, BenefitsRepository, type Json } from '../../db/repositories/benefits.repository';
+import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
 import { fromZodError, NotFoundError, NotPermittedError, RequestValidationError, type ValidationIssue } from '../errors';
@@ -22,7 +23,12 @@ export type { BenefitGrantsReader, BenefitsEngine } from '../schemas/benefits.sc
 type AnyStrategy = BenefitStrategy<any>;
 
 export function benefitsRoutes(deps: AppDeps, engine: BenefitsEngine, grants: BenefitGrantsReader): Router {
-  const h = new BenefitHandlers(new BenefitsRepository(deps.dataSource), defaultRegistry(), engine, grants);
+  const outbox = new WebhookEventsRepository(deps.dataSource);
+  // The event is written in the benefit's own transaction; delivery is kicked after the commit.
+  const webhook = (type: 'benefit.created' | 'benefit.updated'): AfterWrite => async (em, row) => {
+    await outbox.enqueue(em, row.organization_id, type, serializeBenefit(row));
+  };
+  const h = new BenefitHandlers(new BenefitsRepository(deps.dataSource), defaultRegistry(), engine, grants, webhook);
   const router = Router();
   router.get(['/benefits/', '/benefits'], h.list);
   router.post(['/benefits/', '/benefits'], h.create);
@@ -39,6 +45,7 @@ class BenefitHandlers {
     private readonly registry: StrategyRegistry,
     private readonly engine: BenefitsEngine,
     private readonly grantsReader: BenefitGrantsReader,
+    private readonly webhook: (type: 'benefit.created' | 'benefit.updated') => AfterWrite,
   ) {}
 
   list = async (req: Request, res: Response) => {
@@ -56,7 +63,8 @@ class BenefitHandlers {
   create = async (req: Request, res: Response) => {
     const orgId = organizationIdOf(res);
     const input = await parseCreate(this.registry, req, orgId);
-    const row = await this.repo.create(orgId, input);
+    const row = await this.repo.create(orgId, input, this.webhook('benefit.created'));
+    await this.engine.kickWebhooks(orgId);
     res.status(201).json(serializeBenefit(row));
   };
 
@@ -69,8 +77,9 @@ class BenefitHandlers {
     const existing = await mustFind(this.repo, req, res);
     const strategy = checkUpdateType(this.registry, req.body?.type, existing.type);
     const patch = await parseUpdate(strategy, req, orgId);
-    const row = await this.repo.update(orgId, existing.id, patch);
+    const row = await this.repo.update(orgId, existing.id, patch, this.webhook('benefit.updated'));
     if (!row) throw new NotFoundError('Benefit not found');
+    await this.engine.kickWebhooks(orgId);
     // Only changes the strategy says matter reach existing grants (e.g. a new license expiry).
     if (patch.properties && strategy.requiresUpdate(existing.properties, row.properties)) {
       await this.engine.benefitUpdated(orgId, row.id, existing.properties);
@@ -82,8 +91,10 @@ class BenefitHandlers {
     const orgId = organizationIdOf(res);
     const existing = await mustFind(this.repo, req, res);
     if (!existing.deletable) throw new NotPermittedError('This benefit cannot be deleted');
-    const deleted = await this.repo.softDelete(orgId, existing.id);
+    // Polar has no benefit.deleted: the deletion is a benefit.updated with is_deleted.
+    const deleted = await this.repo.softDelete(orgId, existing.id, this.webhook('benefit.updated'));
     if (!deleted) throw new NotFoundError('Benefit not found');
+    await this.engine.kickWebhooks(orgId);
     await this.engine.benefitDeleted(orgId, deleted.id);
     res.status(204).end();
   };

@@ -2,6 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoints.repository';
+import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, RequestValidationError } from '../errors';
@@ -51,7 +52,7 @@ function createHandler(repo: WebhookEndpointsRepository) {
   };
 }
 
-function updateHandler(repo: WebhookEndpointsRepository) {
+function updateHandler(repo: WebhookEndpointsRepository, events: WebhookEventsRepository) {
   return async (req: Request, res: Response): Promise<void> => {
     const orgId = organizationIdOf(res);
     const id = pathId(req, 'id', 'Webhook endpoint');
@@ -65,6 +66,8 @@ function updateHandler(repo: WebhookEndpointsRepository) {
       enabled: body.enabled ?? undefined,
     });
     if (!row) throw endpointNotFound();
+    // A disabled endpoint is not sent what was queued for it, as when delivery disables it.
+    if (!row.enabled) await events.skipPending(row.id);
     res.json(serializeWebhookEndpoint(row));
   };
 }
@@ -90,6 +93,7 @@ function deliveriesHandler(repo: WebhookEndpointsRepository) {
 export function webhookEndpointsRoutes(deps: AppDeps, webhooks: WebhookRedelivery): Router {
   const router = Router();
   const repo = new WebhookEndpointsRepository(deps.dataSource);
+  const events = new WebhookEventsRepository(deps.dataSource);
 
   router.get(['/webhooks/endpoints', '/webhooks/endpoints/'], async (req, res) => {
     const orgId = organizationIdOf(res);
@@ -107,10 +111,11 @@ export function webhookEndpointsRoutes(deps: AppDeps, webhooks: WebhookRedeliver
     if (!row) throw endpointNotFound();
     res.json(serializeWebhookEndpoint(row));
   });
-  router.patch('/webhooks/endpoints/:id', updateHandler(repo));
+  router.patch('/webhooks/endpoints/:id', updateHandler(repo, events));
   router.delete('/webhooks/endpoints/:id', async (req, res) => {
-    const deleted = await repo.softDelete(organizationIdOf(res), pathId(req, 'id', 'Webhook endpoint'));
-    if (!deleted) throw endpointNotFound();
+    const id = pathId(req, 'id', 'Webhook endpoint');
+    if (!(await repo.softDelete(organizationIdOf(res), id))) throw endpointNotFound();
+    await events.skipPending(id);
     res.status(204).end();
   });
   router.patch('/webhooks/endpoints/:id/secret', async (req, res) => {

@@ -61,6 +61,8 @@ export interface BenefitsEngine {
   benefitUpdated(organizationId: string, benefitId: string, previousProperties: Record<string, unknown>): Promise<void>;
   /** The benefit was soft-deleted and removed from its products: revoke every grant. */
   benefitDeleted(organizationId: string, benefitId: string): Promise<void>;
+  /** Webhook events were queued (benefit.created/updated): start their delivery. */
+  kickWebhooks(organizationId: string): Promise<void>;
 }
 
 /** The query's own names, as the grants reader takes them. */

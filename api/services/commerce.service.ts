@@ -3,6 +3,7 @@
 // starts any workflow whose start was lost to a crash in between.
 import type { DataSource } from 'typeorm';
 import { dispatchOrder } from '../../activities/outbox.activities';
+import { enqueueCustomerState } from '../../activities/webhook-outbox';
 import { OrderRow, OrdersRepository } from '../../db/repositories/orders.repository';
 import { addInterval, SubscriptionRow, SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
@@ -103,6 +104,7 @@ export class CommerceService {
       if (res.created) {
         const view = await subscriptionView(em, orgId, res.row.id);
         for (const type of ['subscription.created', 'subscription.active']) await this.outbox.enqueue(em, orgId, type, view);
+        await enqueueCustomerState(em, orgId, input.customer_id);
       }
       return res;
     });
@@ -124,6 +126,7 @@ export class CommerceService {
       const view = await subscriptionView(em, orgId, id);
       const types = ['subscription.updated', cancel ? 'subscription.canceled' : 'subscription.uncanceled'];
       for (const type of types) await this.outbox.enqueue(em, orgId, type, view);
+      await enqueueCustomerState(em, orgId, sub.customer_id);
     });
     await this.engine.signalSubscription(id, { kind: 'changed' });
     await this.engineService.kickWebhooks(orgId);

@@ -71,8 +71,3 @@ export class EngineService {
   }
 }
 
-/** Queues a webhook event outside any other write (e.g. benefit.created) and kicks delivery. */
-export async function emitWebhook(ds: DataSource, engine: EngineService, organizationId: string, type: string, data: unknown): Promise<void> {
-  await new WebhookEventsRepository(ds).enqueue(ds, organizationId, type, data);
-  await engine.kickWebhooks(organizationId);
-}

@@ -40,6 +40,9 @@ export interface BenefitPatch {
   properties?: Json;
 }
 
+/** Runs inside the write's transaction (e.g. the webhook outbox): both commit or neither. */
+export type AfterWrite = (em: EntityManager, row: BenefitRow) => Promise<void>;
+
 export interface PageWindow {
   limit: number;
   offset: number;
@@ -128,36 +131,44 @@ export class BenefitsRepository {
     return ids.map((id) => byId.get(id)).filter((r): r is BenefitRow => r !== undefined);
   }
 
-  async create(orgId: string, input: BenefitInsert): Promise<BenefitRow> {
-    const rows: BenefitRow[] = await this.ds.query(
-      `INSERT INTO benefits AS b (organization_id, type, description, metadata, properties)
-       VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)
-       RETURNING ${COLUMNS}`,
-      [orgId, input.type, input.description, JSON.stringify(input.metadata), JSON.stringify(input.properties)],
-    );
-    return rows[0];
+  async create(orgId: string, input: BenefitInsert, afterWrite?: AfterWrite): Promise<BenefitRow> {
+    return this.ds.transaction(async (em) => {
+      const rows: BenefitRow[] = await em.query(
+        `INSERT INTO benefits AS b (organization_id, type, description, metadata, properties)
+         VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)
+         RETURNING ${COLUMNS}`,
+        [orgId, input.type, input.description, JSON.stringify(input.metadata), JSON.stringify(input.properties)],
+      );
+      await afterWrite?.(em, rows[0]);
+      return rows[0];
+    });
   }
 
   /** Applies the given fields; null when the benefit is unknown or deleted. */
-  async update(orgId: string, id: string, patch: BenefitPatch): Promise<BenefitRow | null> {
-    const result: unknown = await this.ds.query(
-      `UPDATE benefits b SET
-         description = COALESCE($3, b.description),
-         metadata = COALESCE($4::jsonb, b.metadata),
-         properties = COALESCE($5::jsonb, b.properties),
-         modified_at = now()
-       WHERE b.organization_id = $1 AND b.id = $2 AND b.deleted_at IS NULL
-       RETURNING ${COLUMNS}`,
-      [orgId, id, patch.description ?? null, jsonOrNull(patch.metadata), jsonOrNull(patch.properties)],
-    );
-    return unwrapRows<BenefitRow>(result)[0] ?? null;
+  async update(orgId: string, id: string, patch: BenefitPatch, afterWrite?: AfterWrite): Promise<BenefitRow | null> {
+    return this.ds.transaction(async (em) => {
+      const result: unknown = await em.query(
+        `UPDATE benefits b SET
+           description = COALESCE($3, b.description),
+           metadata = COALESCE($4::jsonb, b.metadata),
+           properties = COALESCE($5::jsonb, b.properties),
+           modified_at = now()
+         WHERE b.organization_id = $1 AND b.id = $2 AND b.deleted_at IS NULL
+         RETURNING ${COLUMNS}`,
+        [orgId, id, patch.description ?? null, jsonOrNull(patch.metadata), jsonOrNull(patch.properties)],
+      );
+      const row = unwrapRows<BenefitRow>(result)[0];
+      if (!row) return null;
+      await afterWrite?.(em, row);
+      return row;
+    });
   }
 
   /**
    * Marks the benefit deleted and detaches it from every product, atomically, so no product can
    * keep pointing at a deleted benefit. Null when it was unknown or already deleted.
    */
-  async softDelete(orgId: string, id: string): Promise<BenefitRow | null> {
+  async softDelete(orgId: string, id: string, afterWrite?: AfterWrite): Promise<BenefitRow | null> {
     return this.ds.transaction(async (em: EntityManager) => {
       const result: unknown = await em.query(
         `UPDATE benefits b SET deleted_at = now(), modified_at = now()
@@ -168,6 +179,7 @@ export class BenefitsRepository {
       const row = unwrapRows<BenefitRow>(result)[0];
       if (!row) return null;
       await em.query(`DELETE FROM product_benefits WHERE benefit_id = $1`, [id]);
+      await afterWrite?.(em, row);
       return row;
     });
   }

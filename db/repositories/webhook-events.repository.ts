@@ -1,6 +1,7 @@
 // The webhook outbox: events are written in the same transaction as the change they describe,
 // one row per subscribed endpoint; the endpoint's workflow delivers them in order.
 import type { DataSource } from 'typeorm';
+import { unwrapRows } from './benefits.repository';
 import type { Queryable } from './grants.repository';
 
 export interface WebhookEventRow {
@@ -11,6 +12,7 @@ export interface WebhookEventRow {
   type: string;
   payload: string;
   succeeded: boolean | null;
+  skipped: boolean;
 }
 
 export interface EndpointForDelivery {
@@ -27,9 +29,11 @@ export class WebhookEventsRepository {
   /** Writes the event for every enabled endpoint subscribed to its type; returns those endpoints. */
   async enqueue(q: Queryable, organizationId: string, type: string, data: unknown): Promise<string[]> {
     const payload = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
+    // clock_timestamp, not now(): now() is the transaction's start, so events written by one
+    // transaction (order.created then order.paid) would tie and be delivered in random order.
     const rows: { endpoint_id: string }[] = await q.query(
-      `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload)
-       SELECT $1, e.id, $2, $3 FROM webhook_endpoints e
+      `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload, created_at)
+       SELECT $1, e.id, $2, $3, clock_timestamp() FROM webhook_endpoints e
         WHERE e.organization_id = $1 AND e.deleted_at IS NULL AND e.enabled AND $2 = ANY(e.events)
        RETURNING endpoint_id`,
       [organizationId, type, payload],
@@ -40,7 +44,7 @@ export class WebhookEventsRepository {
   /** Endpoints of the organization with undelivered events (to kick their workflows). */
   async endpointsWithPending(organizationId: string): Promise<string[]> {
     const rows: { endpoint_id: string }[] = await this.ds.query(
-      `SELECT DISTINCT endpoint_id FROM webhook_events WHERE organization_id = $1 AND succeeded IS NULL`,
+      `SELECT DISTINCT endpoint_id FROM webhook_events WHERE organization_id = $1 AND succeeded IS NULL AND NOT skipped`,
       [organizationId],
     );
     return rows.map((r) => r.endpoint_id);
@@ -51,7 +55,7 @@ export class WebhookEventsRepository {
     const rows: { id: string; attempts: string }[] = await this.ds.query(
       `SELECT ev.id, (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_event_id = ev.id) AS attempts
          FROM webhook_events ev JOIN webhook_endpoints e ON e.id = ev.endpoint_id
-        WHERE ev.endpoint_id = $1 AND ev.succeeded IS NULL AND e.enabled AND e.deleted_at IS NULL
+        WHERE ev.endpoint_id = $1 AND ev.succeeded IS NULL AND NOT ev.skipped AND e.enabled AND e.deleted_at IS NULL
         ORDER BY ev.created_at, ev.id LIMIT 1`,
       [endpointId],
     );
@@ -87,25 +91,43 @@ export class WebhookEventsRepository {
 
   /**
    * Settles an event. Consecutive failed events are counted on the endpoint; the tenth disables
-   * it. Returns whether the endpoint is now disabled.
+   * it and skips what is still queued for it. Settling twice (an activity retried after its
+   * commit) or a skipped event changes nothing. Returns whether the endpoint is now disabled.
    */
   async finish(eventId: string, succeeded: boolean, disableAfter: number): Promise<boolean> {
     return this.ds.transaction(async (em) => {
-      const [ev] = await em.query(
-        `UPDATE webhook_events SET succeeded = $2, modified_at = now() WHERE id = $1 RETURNING endpoint_id`,
+      const [ev] = unwrapRows<{ endpoint_id: string }>(await em.query(
+        `UPDATE webhook_events SET succeeded = $2, modified_at = now()
+          WHERE id = $1 AND succeeded IS NULL AND NOT skipped RETURNING endpoint_id`,
         [eventId, succeeded],
-      ).then((r: any) => (Array.isArray(r[0]) ? r[0] : r));
-      if (!ev) return false;
-      const [endpoint] = await em.query(
+      ));
+      if (!ev) {
+        const [settled] = await em.query(
+          `SELECT e.enabled FROM webhook_events ev JOIN webhook_endpoints e ON e.id = ev.endpoint_id WHERE ev.id = $1`,
+          [eventId],
+        );
+        return settled ? !settled.enabled : false;
+      }
+      const [endpoint] = unwrapRows<{ enabled: boolean }>(await em.query(
         `UPDATE webhook_endpoints
             SET consecutive_failures = CASE WHEN $2 THEN 0 ELSE consecutive_failures + 1 END,
                 enabled = CASE WHEN NOT $2 AND consecutive_failures + 1 >= $3 THEN false ELSE enabled END,
                 modified_at = now()
           WHERE id = $1 RETURNING enabled`,
         [ev.endpoint_id, succeeded, disableAfter],
-      ).then((r: any) => (Array.isArray(r[0]) ? r[0] : r));
-      return endpoint ? !endpoint.enabled : false;
+      ));
+      const disabled = endpoint ? !endpoint.enabled : false;
+      if (disabled) await this.skipPending(ev.endpoint_id, em);
+      return disabled;
     });
+  }
+
+  /** A disabled or deleted endpoint is not sent what was queued for it (Polar marks it skipped). */
+  async skipPending(endpointId: string, q: Queryable = this.ds): Promise<void> {
+    await q.query(
+      `UPDATE webhook_events SET skipped = true, modified_at = now() WHERE endpoint_id = $1 AND succeeded IS NULL AND NOT skipped`,
+      [endpointId],
+    );
   }
 
   /** Redeliver: a fresh copy of the event's payload queued for its endpoint. */

@@ -35,7 +35,7 @@ test('readyz answers 503 naming Temporal when it is unreachable', async () => {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const res = await fetch(`http://127.0.0.1:${(server.address() as any).port}/readyz`);
-  const body = await res.json();
+  const body: any = await res.json();
   server.close();
   await lazy.close();
   expect(res.status).toBe(503);
