@@ -8,7 +8,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.build/**', '.tools/**', '.data/**', 'coverage/**', '*.js', '*.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', '.build/**', '.tools/**', '.data/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
