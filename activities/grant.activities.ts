@@ -17,6 +17,7 @@ interface Loaded {
   benefit: any;
   customer: any;
   strategy: BenefitStrategy<any>;
+  em: EntityManager;
 }
 
 export function grantActivities(deps: EngineDeps) {
@@ -30,7 +31,7 @@ export function grantActivities(deps: EngineDeps) {
     const [customer] = await em.query(`SELECT * FROM customers WHERE id = $1`, [grant.customer_id]);
     const type: string = benefit.type;
     if (!isSupportedBenefitType(type)) throw new Error(`no strategy for benefit type ${type}`);
-    return { grant, benefit, customer, strategy: deps.registry[type] };
+    return { grant, benefit, customer, strategy: deps.registry[type], em };
   }
 
   function context(l: Loaded, accountId?: string | null): GrantContext {
@@ -43,6 +44,7 @@ export function grantActivities(deps: EngineDeps) {
       },
       now: new Date(),
       accountId: accountId ?? (l.grant.properties?.account_id as string | undefined) ?? null,
+      tx: l.em,
     };
   }
 

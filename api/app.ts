@@ -11,6 +11,7 @@ import { requireCustomerSession } from './customer-auth';
 import { errorHandler, NotFoundError } from './errors';
 import { requestLog } from './request-log';
 import { customerPortalGrantsRoutes } from './routes/customer-portal-grants.routes';
+import { customerPortalLicenseKeysPublicRoutes, customerPortalLicenseKeysRoutes } from './routes/customer-portal-license-keys.routes';
 import { customerPortalCustomerRoutes } from './routes/customers.routes';
 import { healthRoutes } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
@@ -44,11 +45,15 @@ export function createApp(deps: AppDeps): Express {
   const engine = new EngineService(engineClient, deps.dataSource);
   const commerce = new CommerceService(deps.dataSource, engineClient, engine);
 
+  // Public license key endpoints (validate / activate / deactivate) need no token: before the portal.
+  app.use('/v1/customer-portal', customerPortalLicenseKeysPublicRoutes(deps));
+
   // Customer portal: customer session tokens only (mounted before the organization-token routes).
   const portal = Router();
   portal.use(requireCustomerSession(deps.dataSource));
   portal.use(customerPortalCustomerRoutes(deps));
   portal.use(customerPortalGrantsRoutes(deps, engineClient));
+  portal.use(customerPortalLicenseKeysRoutes(deps));
   app.use('/v1/customer-portal', portal);
 
   const v1 = Router();

@@ -38,6 +38,8 @@ export interface GrantContext {
   now: Date;
   /** An account the customer linked for this grant (GitHub, Discord), when the type needs one. */
   accountId?: string | null;
+  /** The transaction holding the grant row's lock: rows a strategy writes commit with the grant. */
+  tx?: { query(sql: string, params?: unknown[]): Promise<any> };
 }
 
 export interface RevokeContext extends GrantContext {

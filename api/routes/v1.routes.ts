@@ -10,6 +10,7 @@ import { benefitGrantsReader, benefitGrantsRoutes } from './benefit-grants.route
 import { benefitsRoutes } from './benefits.routes';
 import { customerSessionsRoutes } from './customer-sessions.routes';
 import { customersRoutes } from './customers.routes';
+import { licenseKeysRoutes } from './license-keys.routes';
 import { ordersRoutes } from './orders.routes';
 import { productsRoutes } from './products.routes';
 import { subscriptionsRoutes } from './subscriptions.routes';
@@ -33,6 +34,7 @@ export function v1Routes(deps: AppDeps, services: V1Services): Router {
   router.use(ordersRoutes(deps, services.commerce));
   router.use(subscriptionsRoutes(deps, services.commerce));
   router.use(webhookEndpointsRoutes(deps, services.engine));
+  router.use(licenseKeysRoutes(deps));
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {

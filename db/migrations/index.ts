@@ -1,5 +1,7 @@
 // Migrations are listed explicitly (not globbed) so tsx, jest and compiled dist all load the same set.
 import { Foundation1764000000000 } from './1764000000000-foundation';
 import { GrantEngine1764000001000 } from './1764000001000-grant-engine';
+import { LicenseKeys1764000002000 } from './1764000002000-license-keys';
 
 export const migrations = [Foundation1764000000000, GrantEngine1764000001000];
+migrations.push(LicenseKeys1764000002000);

@@ -1,0 +1,123 @@
+// /v1/customer-portal/license-keys. With a customer session: the customer's keys (activations
+// shown only when the benefit enables customer admin). Without any token: validate / activate /
+// deactivate (and our certificate extension), as a desktop or mobile app calls them, rate limited
+// per client address and per key.
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { CustomerSessionsRepository } from '../../db/repositories/customer-sessions.repository';
+import { TokenBucketLimiter, type BucketOptions } from '../../lib/rate-limiter';
+import type { AppDeps } from '../app';
+import { bearerToken } from '../auth';
+import { customerIdOf } from '../customer-auth';
+import { NotFoundError, NotPermittedError, TooManyRequestsError } from '../errors';
+import { listResource, offsetOf } from '../pagination';
+import {
+  licenseKeyActivateBody, licenseKeyDeactivateBody, licenseKeyValidateBody, portalLicenseKeyListQuery,
+  publicLicenseCertificateBody, signingKeyQuery,
+} from '../schemas/license-keys.schemas';
+import { serializeLicenseKey, serializeLicenseKeyWithActivations } from '../serializers/license-key.serializer';
+import { LicenseKeysService } from '../services/license-keys.service';
+import { parseBody, parseQuery, pathId } from '../validation';
+
+function customerAdmin(benefitProperties: Record<string, unknown> | undefined): boolean {
+  const activations = benefitProperties?.activations as { enable_customer_admin?: boolean } | null | undefined;
+  return Boolean(activations?.enable_customer_admin);
+}
+
+/** Behind the customer session (mounted inside the portal router). */
+export function customerPortalLicenseKeysRoutes(deps: AppDeps, service?: LicenseKeysService): Router {
+  const repo = (service ?? new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY)).repo;
+  const router = Router();
+
+  router.get(['/license-keys/', '/license-keys'], async (req, res) => {
+    const q = parseQuery(portalLicenseKeyListQuery, req);
+    const organizationId = res.locals.organizationId as string;
+    const filters = { customerId: customerIdOf(res), benefitIds: q.benefit_id ? [q.benefit_id] : undefined };
+    const { rows, total } = await repo.list(organizationId, filters, q.limit, offsetOf(q));
+    res.json(listResource(rows.map(serializeLicenseKey), total, q));
+  });
+
+  router.get('/license-keys/:id', async (req, res) => {
+    const key = await repo.get(res.locals.organizationId as string, pathId(req, 'id', 'License key'), customerIdOf(res));
+    if (!key) throw new NotFoundError('License key not found');
+    const activations = customerAdmin(key.benefit_properties) ? await repo.activations(key.id) : [];
+    res.json(serializeLicenseKeyWithActivations(key, activations));
+  });
+  return router;
+}
+
+export interface PublicLimits {
+  perAddress: BucketOptions;
+  perKey: BucketOptions;
+}
+
+/** A desktop app validates at start and now and then; a burst absorbs a restart loop, not a scan. */
+export const DEFAULT_PUBLIC_LIMITS: PublicLimits = {
+  perAddress: { capacity: 120, refillPerSecond: 2 },
+  perKey: { capacity: 30, refillPerSecond: 0.5 },
+};
+
+/** No token needed: mounted on /v1/customer-portal before the session-protected portal router. */
+export function customerPortalLicenseKeysPublicRoutes(deps: AppDeps, opts: { limits?: PublicLimits; service?: LicenseKeysService } = {}): Router {
+  const keys = opts.service ?? new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY);
+  const sessions = new CustomerSessionsRepository(deps.dataSource);
+  const limits = opts.limits ?? DEFAULT_PUBLIC_LIMITS;
+  const byAddress = new TokenBucketLimiter(limits.perAddress);
+  const byKey = new TokenBucketLimiter(limits.perKey);
+  const router = Router();
+
+  const limited = (req: Request, _res: Response, next: NextFunction) => {
+    const address = byAddress.take(req.ip ?? 'unknown');
+    if (!address.allowed) throw new TooManyRequestsError(address.retryAfterSeconds);
+    const body = req.body as { key?: unknown; organization_id?: unknown } | undefined;
+    if (typeof body?.key === 'string') {
+      const perKey = byKey.take(`${String(body.organization_id)}:${body.key.slice(0, 256)}`);
+      if (!perKey.allowed) throw new TooManyRequestsError(perKey.retryAfterSeconds);
+    }
+    next();
+  };
+
+  router.post('/license-keys/validate', limited, async (req, res) => {
+    res.json(await keys.validate(parseBody(licenseKeyValidateBody, req)));
+  });
+
+  router.post('/license-keys/activate', limited, async (req, res) => {
+    res.json(await keys.activate(parseBody(licenseKeyActivateBody, req)));
+  });
+
+  router.post('/license-keys/deactivate', limited, async (req, res) => {
+    const body = parseBody(licenseKeyDeactivateBody, req);
+    // From the customer portal (a customer session) only keys whose benefit allows customer admin.
+    const session = await sessionOf(req);
+    if (session) {
+      const key = await keys.repo.findByKey(body.organization_id, body.key);
+      if (key && key.customer_id === session.customerId && !customerAdmin(key.benefit_properties)) {
+        throw new NotPermittedError('Activations of this license key cannot be managed by the customer.');
+      }
+    }
+    await keys.deactivate(body);
+    res.status(204).end();
+  });
+
+  // Extension: a signed certificate for offline checks, for whoever holds the key.
+  router.post('/license-keys/certificate', limited, async (req, res) => {
+    const body = parseBody(publicLicenseCertificateBody, req);
+    const key = await keys.repo.findByKey(body.organization_id, body.key);
+    if (!key) throw new NotFoundError('License key not found.');
+    res.json(await keys.certificate(key, body));
+  });
+
+  // Extension: the organization's public verification key, published for apps to embed.
+  router.get('/license-keys/signing-key', limited, async (req, res) => {
+    const q = parseQuery(signingKeyQuery, req);
+    const [org] = await deps.dataSource.query(`SELECT id FROM organizations WHERE id = $1`, [q.organization_id]);
+    if (!org) throw new NotFoundError('Organization not found');
+    res.json(await keys.publishedKey(q.organization_id));
+  });
+
+  async function sessionOf(req: Request) {
+    const token = bearerToken(req);
+    return token ? sessions.resolve(token) : null;
+  }
+
+  return router;
+}

@@ -1,0 +1,85 @@
+// Request shapes of /v1/license-keys and /v1/customer-portal/license-keys (Polar 2026-10:
+// LicenseKeyUpdate, LicenseKeyValidate, LicenseKeyActivate, LicenseKeyDeactivate, list filters),
+// plus our certificate extension.
+import { z } from 'zod';
+import { paginationQuery } from '../pagination';
+import { metadataInput, multi, uuid } from '../validation';
+
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+const int32 = z.number().int().min(INT32_MIN).max(INT32_MAX);
+const positiveInt32 = z.number().int().gt(0).max(INT32_MAX);
+
+export const licenseKeyStatus = z.enum(['granted', 'revoked', 'disabled']);
+
+export const licenseKeyListQuery = z.object({
+  organization_id: multi(uuid),
+  benefit_id: multi(uuid),
+  status: multi(licenseKeyStatus),
+  ...paginationQuery,
+});
+
+export const portalLicenseKeyListQuery = z.object({
+  benefit_id: uuid.optional(),
+  ...paginationQuery,
+});
+
+/** A date-time with or without offset; one without is read as UTC, as Polar does. */
+const dateTime = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(s) && !Number.isNaN(Date.parse(s)), 'Input should be a valid datetime')
+  .transform((s) => new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(s) ? s : `${s}Z`));
+
+export const licenseKeyUpdateBody = z.object({
+  status: licenseKeyStatus.nullable().optional(),
+  usage: int32.optional(),
+  limit_activations: positiveInt32.nullable().optional(),
+  limit_usage: positiveInt32.nullable().optional(),
+  expires_at: dateTime.nullable().optional(),
+});
+export type LicenseKeyUpdateBody = z.infer<typeof licenseKeyUpdateBody>;
+
+/** Polar's conditions / meta: the metadata rules (<=50 keys of <=40 chars; string<=500 | number | bool). */
+const keyValues = metadataInput;
+
+export const licenseKeyValidateBody = z.object({
+  key: z.string(),
+  organization_id: uuid,
+  activation_id: uuid.nullable().optional(),
+  benefit_id: uuid.nullable().optional(),
+  customer_id: uuid.nullable().optional(),
+  increment_usage: z.number().int().min(0).max(INT32_MAX).nullable().optional(),
+  conditions: keyValues.optional(),
+});
+export type LicenseKeyValidateBody = z.infer<typeof licenseKeyValidateBody>;
+
+export const licenseKeyActivateBody = z.object({
+  key: z.string(),
+  organization_id: uuid,
+  label: z.string(),
+  conditions: keyValues.optional(),
+  meta: keyValues.optional(),
+});
+export type LicenseKeyActivateBody = z.infer<typeof licenseKeyActivateBody>;
+
+export const licenseKeyDeactivateBody = z.object({
+  key: z.string(),
+  organization_id: uuid,
+  activation_id: uuid,
+});
+export type LicenseKeyDeactivateBody = z.infer<typeof licenseKeyDeactivateBody>;
+
+/** Extension: a signed certificate for a key (optionally bound to one of its activations). */
+export const licenseCertificateBody = z.object({
+  activation_id: uuid.nullable().optional(),
+  /** How long the certificate stays valid offline (never past the key's own expiry). */
+  validity_days: z.number().int().min(1).max(365).optional(),
+});
+export type LicenseCertificateBody = z.infer<typeof licenseCertificateBody>;
+
+export const publicLicenseCertificateBody = licenseCertificateBody.extend({
+  key: z.string(),
+  organization_id: uuid,
+});
+
+export const signingKeyQuery = z.object({ organization_id: uuid });

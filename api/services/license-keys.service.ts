@@ -1,0 +1,170 @@
+// What the organization API and the public customer-portal endpoints do with license keys:
+// validate / activate / deactivate (Polar's checks, in Polar's order), status changes through the
+// grant engine, and signed certificates.
+import type { DataSource } from 'typeorm';
+import {
+  LicenseKeysRepository, type ActivateFailure, type KeyWithCustomer, type ValidateFailure,
+} from '../../db/repositories/license-keys.repository';
+import { SigningKeysRepository } from '../../db/repositories/signing-keys.repository';
+import type { EngineClient } from '../../lib/engine-client';
+import {
+  CertificatesUnavailableError, LicenseCertificateIssuer, type LicenseCertificateClaims, type PublishedKey,
+} from '../../lib/license-certificates';
+import { ApiError, BadRequestError, NotFoundError, NotPermittedError } from '../errors';
+import type {
+  LicenseCertificateBody, LicenseKeyActivateBody, LicenseKeyDeactivateBody, LicenseKeyUpdateBody, LicenseKeyValidateBody,
+} from '../schemas/license-keys.schemas';
+import { serializeActivationRead, serializeLicenseKey, serializeValidatedLicenseKey } from '../serializers/license-key.serializer';
+
+const VALIDATE_MESSAGES: Record<Exclude<ValidateFailure, 'usage'>, string> = {
+  not_found: 'License key not found.',
+  status: 'License key is no longer active.',
+  expired: 'License key has expired.',
+  activation: 'License key activation not found.',
+  conditions: 'License key does not match required conditions',
+  benefit: 'License key does not match given benefit.',
+  customer: 'License key does not match given user.',
+};
+
+const ACTIVATE_MESSAGES: Record<Exclude<ActivateFailure, 'not_found'>, string> = {
+  status: 'License key is no longer active. This license key can not be activated.',
+  expired: 'License key has expired.',
+  unsupported: 'This license key does not support activations. Use the /validate endpoint instead to check license validity.',
+  limit: 'License key activation limit already reached',
+};
+
+/** How long a PATCH waits for the grant engine before answering with the state it has. */
+const ENGINE_WAIT_MS = 30_000;
+const DEFAULT_CERTIFICATE_DAYS = 7;
+
+export class LicenseKeysService {
+  readonly repo: LicenseKeysRepository;
+  private readonly issuer: LicenseCertificateIssuer;
+
+  constructor(ds: DataSource, secret: string | undefined, private readonly engine?: EngineClient) {
+    this.repo = new LicenseKeysRepository(ds);
+    this.issuer = new LicenseCertificateIssuer(new SigningKeysRepository(ds), secret);
+  }
+
+  async validate(body: LicenseKeyValidateBody): Promise<Record<string, unknown>> {
+    const result = await this.repo.validate({
+      organizationId: body.organization_id, key: body.key, activationId: body.activation_id ?? null,
+      conditions: body.conditions ?? {}, benefitId: body.benefit_id ?? null, customerId: body.customer_id ?? null,
+      increment: body.increment_usage ?? 0,
+    });
+    if (result.ok) return serializeValidatedLicenseKey(result.key, result.activation);
+    if (result.failure === 'usage') throw new BadRequestError(`License key only has ${result.remaining ?? 0} more usages.`);
+    throw new NotFoundError(VALIDATE_MESSAGES[result.failure]);
+  }
+
+  async activate(body: LicenseKeyActivateBody): Promise<Record<string, unknown>> {
+    const result = await this.repo.activate(body.organization_id, body.key, {
+      label: body.label, conditions: body.conditions ?? {}, meta: body.meta ?? {},
+    });
+    if (result.ok) return serializeActivationRead(result.activation, result.key);
+    if (result.failure === 'not_found') throw new NotFoundError('License key not found.');
+    throw new NotPermittedError(ACTIVATE_MESSAGES[result.failure]);
+  }
+
+  async deactivate(body: LicenseKeyDeactivateBody): Promise<void> {
+    const result = await this.repo.deactivate(body.organization_id, body.key, body.activation_id);
+    if (result === 'key_not_found') throw new NotFoundError('License key not found.');
+    if (result === 'activation_not_found') throw new NotFoundError('License key activation not found.');
+  }
+
+  /**
+   * PATCH: a status change to revoked revokes the grant and back to granted re-grants it (the
+   * same key), both through the engine; the other fields are written as given, after that.
+   */
+  async update(organizationId: string, key: KeyWithCustomer, body: LicenseKeyUpdateBody): Promise<Record<string, unknown>> {
+    const { status, ...fields } = body;
+    let direct: LicenseKeyUpdateBody = fields;
+    if (status && status !== key.status) direct = { ...fields, ...(await this.changeStatus(organizationId, key, status)) };
+    await this.repo.update(organizationId, key.id, { ...direct, status: direct.status ?? undefined });
+    const updated = await this.repo.get(organizationId, key.id);
+    if (!updated) throw new NotFoundError('License key not found');
+    return serializeLicenseKey(updated);
+  }
+
+  /** Returns the status to write directly, if any, once the engine has done its part. */
+  private async changeStatus(organizationId: string, key: KeyWithCustomer, status: 'granted' | 'revoked' | 'disabled') {
+    const grant = await this.repo.grantOf(organizationId, key.id);
+    if (!grant || !this.engine || status === 'disabled') return { status };
+    const input = { grantId: grant.id, organizationId, customerId: grant.customer_id, benefitId: grant.benefit_id, benefitType: grant.benefit_type };
+    const engine = this.engine;
+    if (status === 'revoked') {
+      if (!grant.revoked_at) await withDeadline(engine.commandGrantAndWait(input, { action: 'revoke' }));
+      // Written directly too: a grant that never got granted has nothing for the strategy to revoke.
+      return { status };
+    }
+    if (grant.granted_at) return { status }; // only disabled: the grant still holds
+    // The revoked grant's workflow has ended: the signal starts a new run, the update waits for it.
+    await engine.commandGrant(input, { action: 'grant' });
+    await withDeadline(engine.commandGrantAndWait(input, { action: 'grant' }));
+    return {};
+  }
+
+  async publishedKey(organizationId: string): Promise<PublishedKey> {
+    return certificates(() => this.issuer.publishedKey(organizationId));
+  }
+
+  /** A signed, offline-verifiable snapshot of a granted key; revoked, disabled or expired keys get none. */
+  async certificate(key: KeyWithCustomer, body: LicenseCertificateBody): Promise<Record<string, unknown>> {
+    const now = new Date();
+    if (key.status !== 'granted') throw new NotPermittedError(`License key is ${key.status}: no certificate can be issued.`);
+    const expiresAt = key.expires_at ? new Date(key.expires_at) : null;
+    if (expiresAt && expiresAt <= now) throw new NotPermittedError('License key has expired: no certificate can be issued.');
+    const activation = body.activation_id ? await this.repo.activation(key.id, body.activation_id) : null;
+    if (body.activation_id && !activation) throw new NotFoundError('License key activation not found.');
+    const days = body.validity_days ?? DEFAULT_CERTIFICATE_DAYS;
+    const windowEnd = new Date(now.getTime() + days * 86_400_000);
+    const validUntil = expiresAt && expiresAt < windowEnd ? expiresAt : windowEnd;
+    const claims = certificateClaims(key, activation, now, validUntil);
+    const { certificate, keyId } = await certificates(() => this.issuer.issue(key.organization_id, claims));
+    return { certificate, key_id: keyId, algorithm: 'Ed25519', issued_at: claims.issued_at, valid_until: claims.valid_until, claims };
+  }
+}
+
+function certificateClaims(key: KeyWithCustomer, activation: { id: string; label: string; conditions: any; meta: any } | null, now: Date, validUntil: Date): LicenseCertificateClaims {
+  const wire = serializeLicenseKey(key);
+  return {
+    iss: key.organization_id,
+    sub: key.id,
+    iat: Math.floor(now.getTime() / 1000),
+    nbf: Math.floor(now.getTime() / 1000),
+    exp: Math.floor(validUntil.getTime() / 1000),
+    issued_at: now.toISOString(),
+    valid_from: now.toISOString(),
+    valid_until: validUntil.toISOString(),
+    license_key: {
+      id: key.id, key: key.key, display_key: wire.display_key as string, status: key.status, benefit_id: key.benefit_id,
+      customer_id: key.customer_id, limit_activations: key.limit_activations, limit_usage: key.limit_usage,
+      usage: Number(key.usage), expires_at: wire.expires_at as string | null,
+    },
+    customer: { id: key.customer.id, email: key.customer.email ?? null, name: key.customer.name ?? null, external_id: key.customer.external_id ?? null },
+    benefit_id: key.benefit_id,
+    activation: activation ? { id: activation.id, label: activation.label, conditions: activation.conditions ?? {}, meta: activation.meta ?? {} } : null,
+  };
+}
+
+async function certificates<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CertificatesUnavailableError) throw new ApiError(503, 'ServiceUnavailable', err.message);
+    throw err;
+  }
+}
+
+/** The command is durable either way; past the deadline the response shows the state so far. */
+async function withDeadline(p: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ENGINE_WAIT_MS);
+  });
+  try {
+    await Promise.race([p.catch(() => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,192 @@
+// npm run bench:license [-- --duration=30 --connections=16 --keys=10000 --fast-db --log-level=info]
+// Prints (asserts nothing): validations/s with p50/p99/max latency and errors for
+// POST /v1/license-keys/validate over 10,000 keys, the same for GET /healthz in the same run
+// (alternating slices, so noise hits both), and p99 of activate under contention on one key.
+// The API runs in a child process (like production); this process is the load generator.
+import { Connection, Client } from '@temporalio/client';
+import { fork, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../api/app';
+import { parseConfig } from '../config/config';
+import { createDataSource, runMigrations } from '../db/data-source';
+import { startEmbeddedPostgres } from '../db/embedded-postgres';
+import { OrganizationsRepository } from '../db/repositories/organizations.repository';
+import { freePort } from '../lib/free-port';
+import { createLogger } from '../lib/logger';
+import { merge, runLoad, summary, type LoadResult, type LoadSpec } from './load-generator';
+import { cpuMs, postgresPids } from './proc-cpu';
+
+/** A load run with the CPU the API and PostgreSQL spent on it. */
+interface Measured extends LoadResult {
+  apiCpuMs: number;
+  dbCpuMs: number;
+}
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => {
+  const [k, v] = a.replace(/^--/, '').split('=');
+  return [k, v ?? 'true'];
+}));
+const DURATION = Number(args.duration ?? process.env.BENCH_DURATION ?? 30);
+const CONNECTIONS = Number(args.connections ?? 16);
+const KEYS = Number(args.keys ?? 10_000);
+const SLICE_SECONDS = Math.min(5, DURATION);
+
+/** Child mode: the API alone, on the database the parent prepared. */
+async function server(): Promise<void> {
+  const config = parseConfig({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: args['log-level'] ?? 'info' });
+  const dataSource = createDataSource({ url: config.DATABASE_URL!, poolSize: config.DATABASE_POOL_SIZE });
+  await dataSource.initialize();
+  // Validation never talks to Temporal; a lazy connection keeps the bench free of a Temporal server.
+  const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+  const app = createApp({ config, logger: createLogger(config.LOG_LEVEL, 'bench-api'), dataSource, temporal });
+  const s = app.listen(0, '127.0.0.1', () => process.send?.({ port: (s.address() as { port: number }).port }));
+  // A normal exit, so --profile's CPU profile gets written.
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+async function seed(url: string): Promise<{ token: string; organizationId: string; keys: string[]; contended: string }> {
+  const ds = createDataSource({ url });
+  await ds.initialize();
+  await runMigrations(ds);
+  const { organization, accessToken } = await new OrganizationsRepository(ds).createWithToken('Bench org');
+  const org = organization.id;
+  await ds.query(
+    `INSERT INTO customers (organization_id, email, name) SELECT $1, 'c' || i || '@bench.example', 'Customer ' || i FROM generate_series(1, $2) i`,
+    [org, Math.ceil(KEYS / 10)],
+  );
+  const [benefit] = await ds.query(
+    `INSERT INTO benefits (organization_id, type, description, properties) VALUES ($1, 'license_keys', 'Bench license', $2) RETURNING id`,
+    [org, JSON.stringify({ prefix: 'BENCH', expires: null, activations: { limit: 5, enable_customer_admin: false }, limit_usage: null })],
+  );
+  await ds.query(
+    `INSERT INTO license_keys (organization_id, customer_id, benefit_id, key, limit_activations)
+     SELECT $1, c.id, $2, 'BENCH-' || upper(gen_random_uuid()::text), CASE WHEN k = 0 THEN 1000000000 ELSE 5 END
+       FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM customers WHERE organization_id = $1) c
+       CROSS JOIN generate_series(0, 9) k
+      WHERE (c.n - 1) * 10 + k < $3`,
+    [org, benefit.id, KEYS],
+  );
+  await ds.query('ANALYZE');
+  const keys: string[] = (await ds.query(`SELECT key FROM license_keys WHERE organization_id = $1`, [org])).map((r: { key: string }) => r.key);
+  const [contended] = await ds.query(`SELECT key FROM license_keys WHERE organization_id = $1 AND limit_activations = 1000000000 LIMIT 1`, [org]);
+  await ds.destroy();
+  return { token: accessToken, organizationId: org, keys, contended: contended.key };
+}
+
+function startServer(url: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(__filename, ['--server', ...process.argv.slice(2)], {
+    execArgv: ['--import', 'tsx', ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [])],
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
+    child.once('exit', (code) => reject(new Error(`API exited with ${code}`)));
+  });
+}
+
+async function measured(spec: LoadSpec, seconds: number, apiPid: number, dataDir: string): Promise<Measured> {
+  const db = postgresPids(dataDir);
+  const [api0, db0] = [cpuMs([apiPid]), cpuMs(db)];
+  const r = await runLoad(spec, CONNECTIONS, seconds);
+  return { ...r, apiCpuMs: cpuMs([apiPid]) - api0, dbCpuMs: cpuMs(db) - db0 };
+}
+
+function mergeMeasured(runs: Measured[]): Measured {
+  return { ...merge(runs), apiCpuMs: runs.reduce((a, r) => a + r.apiCpuMs, 0), dbCpuMs: runs.reduce((a, r) => a + r.dbCpuMs, 0) };
+}
+
+/** Server-side CPU (API + PostgreSQL) per request, in microseconds. */
+const cpuPerRequest = (r: Measured) => ((r.apiCpuMs + r.dbCpuMs) * 1000) / Math.max(1, r.requests);
+
+function line(name: string, r: Measured): string {
+  const s = summary(r);
+  const f = (n: number) => n.toFixed(2).padStart(8);
+  const us = (ms: number) => ((ms * 1000) / Math.max(1, r.requests)).toFixed(0).padStart(7);
+  return `${name.padEnd(34)} ${String(r.requests).padStart(9)} ${s.rps.toFixed(0).padStart(9)} ${f(s.p50)} ${f(s.p99)} ${f(s.max)} ${String(r.errors).padStart(7)} ${us(r.apiCpuMs)} ${us(r.dbCpuMs)}`;
+}
+
+function loadSpecs(port: number, token: string, organizationId: string, keys: string[], contended: string) {
+  const host = '127.0.0.1';
+  const auth = { authorization: `Bearer ${token}` };
+  const bodies = keys.map((key) => JSON.stringify({ key, organization_id: organizationId }));
+  // Requests walk the keys in a scattered order; each key is called from its own client address.
+  const keyIndex = (i: number) => (i * 7919) % bodies.length;
+  const pick = (i: number) => bodies[keyIndex(i)];
+  const specs: Record<string, LoadSpec> = {
+    'GET /healthz': { host, port, method: 'GET', path: '/healthz' },
+    'POST /v1/license-keys/validate': { host, port, method: 'POST', path: '/v1/license-keys/validate', headers: auth, body: pick },
+    // The public variant, as apps on many machines call it: one client address per key.
+    'POST /v1/customer-portal/.../validate': {
+      host, port, method: 'POST', path: '/v1/customer-portal/license-keys/validate', body: pick,
+      perRequestHeaders: (i) => ({ 'x-forwarded-for': `10.${keyIndex(i) >> 8}.${keyIndex(i) & 255}.1` }),
+    },
+  };
+  const activate: LoadSpec = {
+    host, port, method: 'POST', path: '/v1/license-keys/activate', headers: auth,
+    body: (i) => JSON.stringify({ key: contended, organization_id: organizationId, label: `device ${i}` }),
+  };
+  return { specs, activate };
+}
+
+function report(results: Record<string, Measured>, contention: Measured, keyCount: number): void {
+  const [health, org, pub] = Object.values(results);
+  console.log(`\nlicense key validation: ${keyCount} keys, ${CONNECTIONS} connections, ${DURATION}s per endpoint, ${os.cpus().length} CPUs, durable db: ${args['fast-db'] !== 'true'}`);
+  console.log(`${'endpoint'.padEnd(34)} ${'requests'.padStart(9)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(7)} ${'api µs'.padStart(7)} ${'db µs'.padStart(7)}`);
+  for (const [name, r] of Object.entries(results)) console.log(line(name, r));
+  console.log(line('POST .../activate (one key)', contention));
+  const hs = summary(health);
+  for (const [label, r] of [['organization API', org], ['public (no token)', pub]] as const) {
+    const s = summary(r);
+    console.log(`\nvalidate, ${label}: ${s.rps.toFixed(0)}/s (target >= 3000), p99 ${s.p99.toFixed(2)} ms (target < 20 ms)`);
+    console.log(`  cost vs /healthz: ${(hs.rps / s.rps).toFixed(2)}x by throughput, ${(cpuPerRequest(r) / cpuPerRequest(health)).toFixed(2)}x by server CPU per request (target <= 3x)`);
+  }
+  console.log(`\nactivate under contention on one key: p99 ${summary(contention).p99.toFixed(2)} ms, errors ${contention.errors}`);
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'bench-license-'));
+  await chmod(work, 0o755); // PostgreSQL runs as `postgres` when we are root
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(work, 'pg', 'data'), port: await freePort(), fast: args['fast-db'] === 'true' });
+  let child: ChildProcess | undefined;
+  try {
+    process.stderr.write(`seeding ${KEYS} keys...\n`);
+    const { token, organizationId, keys, contended } = await seed(pg.url);
+    const started = await startServer(pg.url);
+    child = started.child;
+    const apiPid = child.pid!;
+    const dataDir = path.join(work, 'pg', 'data');
+    const { specs, activate } = loadSpecs(started.port, token, organizationId, keys, contended);
+
+    process.stderr.write(`warming up, then ${DURATION}s per endpoint in ${SLICE_SECONDS}s slices, ${CONNECTIONS} connections...\n`);
+    for (const spec of Object.values(specs)) await runLoad(spec, CONNECTIONS, Math.min(2, DURATION));
+    const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(specs).map((k) => [k, []]));
+    for (let done = 0; done < DURATION; done += SLICE_SECONDS) {
+      for (const [name, spec] of Object.entries(specs)) runs[name].push(await measured(spec, SLICE_SECONDS, apiPid, dataDir));
+    }
+    const contention = await measured(activate, Math.min(10, DURATION), apiPid, dataDir);
+    report(Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, mergeMeasured(r)])), contention, keys.length);
+  } finally {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
+    await pg.stop();
+    await rm(work, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+if (args.server === 'true') {
+  server().catch((err) => {
+    process.stderr.write(`bench API failed: ${String(err)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().catch((err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
