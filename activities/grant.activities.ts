@@ -56,7 +56,9 @@ export function grantActivities(deps: EngineDeps) {
 
   async function run(em: EntityManager, l: Loaded, command: GrantCommand): Promise<{ row: GrantRow; changed: boolean; expiresAt: string | null }> {
     const { grant, strategy } = l;
-    const noop = { row: grant, changed: false, expiresAt: (grant.properties?.expires_at as string) ?? null };
+    // A repeated command re-arms only an expiry still ahead (one that passed was already marked).
+    const storedExpiry = (grant.properties?.expires_at as string | undefined) ?? null;
+    const noop = { row: grant, changed: false, expiresAt: storedExpiry && Date.parse(storedExpiry) > Date.now() ? storedExpiry : null };
     const park = async (parked: ParkedError) => {
       const row = await grants.markFailed(em, grant.id, parked);
       await grants.recordEvent(em, row, 'failed', { ...parked });

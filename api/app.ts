@@ -6,7 +6,7 @@ import type { Env } from '../config/config';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
 import { EngineClient } from '../lib/engine-client';
 import type { Logger } from '../lib/logger';
-import { requireOrganizationToken } from './auth';
+import { cachedTokenResolver, requireOrganizationToken } from './auth';
 import { requireCustomerSession } from './customer-auth';
 import { errorHandler, NotFoundError } from './errors';
 import { requestLog } from './request-log';
@@ -57,7 +57,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/customer-portal', portal);
 
   const v1 = Router();
-  v1.use(requireOrganizationToken(new OrganizationsRepository(deps.dataSource)));
+  v1.use(requireOrganizationToken(cachedTokenResolver(new OrganizationsRepository(deps.dataSource))));
   v1.use(v1Routes(deps, { engine, commerce }));
   app.use('/v1', v1);
 

@@ -12,6 +12,30 @@ export function bearerToken(req: Request): string | null {
   return match ? match[1] : null;
 }
 
+/**
+ * Remembers resolved tokens for a few seconds so hot routes (license validation) skip a database
+ * round trip per request. A revoked token keeps working for at most `ttlMs`; unknown tokens are
+ * never cached.
+ */
+export function cachedTokenResolver(inner: TokenResolver, ttlMs = 5_000, maxEntries = 10_000): TokenResolver {
+  const cache = new Map<string, { organizationId: string; until: number }>();
+  return {
+    async organizationIdForToken(token: string): Promise<string | null> {
+      const now = Date.now();
+      const hit = cache.get(token);
+      if (hit && hit.until > now) return hit.organizationId;
+      const organizationId = await inner.organizationIdForToken(token);
+      if (organizationId) {
+        if (cache.size >= maxEntries) cache.clear();
+        cache.set(token, { organizationId, until: now + ttlMs });
+      } else {
+        cache.delete(token);
+      }
+      return organizationId;
+    },
+  };
+}
+
 /** Every /v1 organization route runs behind this: the token decides the organization. */
 export function requireOrganizationToken(tokens: TokenResolver) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {

@@ -31,24 +31,16 @@ export class EngineClient {
   /** Delivers a command to a grant, starting its workflow if it is not running. */
   async commandGrant(grant: GrantWorkflowInput, command: GrantCommand): Promise<void> {
     await this.client.workflow.signalWithStart('benefitGrantWorkflow', {
-      taskQueue: this.taskQueue,
-      workflowId: workflowIds.grant(grant.grantId),
-      args: [grant],
+      ...this.grantStartOptions(grant),
       signal: grantCommandSignal,
       signalArgs: [command],
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: keys.OrganizationId, value: grant.organizationId },
-        { key: keys.CustomerId, value: grant.customerId },
-        { key: keys.BenefitId, value: grant.benefitId },
-        { key: keys.BenefitType, value: grant.benefitType },
-        { key: keys.GrantStatus, value: 'pending' },
-      ]),
     });
   }
 
   /**
-   * Delivers a command and waits until the grant applied it. A grant whose workflow already
-   * ended (revoked) is started again by the signal path, then waited on.
+   * Delivers a command and waits until the grant applied it. A grant whose workflow is not
+   * running (never started, or ended once revoked) is started first, then sent the command as an
+   * update, so the wait ends when that command is applied whatever the grant does next.
    */
   async commandGrantAndWait(grant: GrantWorkflowInput, command: GrantCommand): Promise<void> {
     const handle = this.client.workflow.getHandle(workflowIds.grant(grant.grantId));
@@ -58,8 +50,26 @@ export class EngineClient {
     } catch (err) {
       if (!isClosedOrMissing(err)) throw err;
     }
-    await this.commandGrant(grant, command);
-    await handle.result().catch(() => undefined);
+    await this.client.workflow.start('benefitGrantWorkflow', {
+      ...this.grantStartOptions(grant),
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+    await this.client.workflow.getHandle(workflowIds.grant(grant.grantId)).executeUpdate(grantCommandUpdate, { args: [command] });
+  }
+
+  private grantStartOptions(grant: GrantWorkflowInput) {
+    return {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.grant(grant.grantId),
+      args: [grant] as [GrantWorkflowInput],
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: keys.OrganizationId, value: grant.organizationId },
+        { key: keys.CustomerId, value: grant.customerId },
+        { key: keys.BenefitId, value: grant.benefitId },
+        { key: keys.BenefitType, value: grant.benefitType },
+        { key: keys.GrantStatus, value: 'pending' },
+      ]),
+    };
   }
 
   async startOrder(orderId: string, scope: GrantScope): Promise<void> {

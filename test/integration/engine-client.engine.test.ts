@@ -1,0 +1,29 @@
+// Waiting on a grant command works whether or not the grant's workflow is still running.
+import { createShop, grantsOf } from '../support/fixtures';
+import { eventually, startTestStack, TestStack } from '../support/harness';
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => stack?.close());
+
+test('a grant revoked (its workflow ended) can be granted again and waited on', async () => {
+  const shop = await createShop(stack, 1);
+  await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
+  const [grant] = await eventually(async () => {
+    const g = await grantsOf(shop, { is_granted: true });
+    return g.length === 1 ? g : null;
+  });
+  const input = { grantId: grant.id, organizationId: shop.organizationId, customerId: shop.customer.id, benefitId: grant.benefit_id, benefitType: 'custom' };
+  await stack.engine.commandGrantAndWait(input, { action: 'revoke' });
+  expect((await grantsOf(shop))[0].is_revoked).toBe(true);
+  await stack.temporal.workflow.getHandle(`grant:${grant.id}`).result();
+
+  await stack.engine.commandGrantAndWait(input, { action: 'grant' });
+  const [again] = await grantsOf(shop);
+  expect(again).toMatchObject({ id: grant.id, is_granted: true });
+  const events = await stack.dataSource.query(`SELECT kind FROM benefit_grant_events WHERE grant_id = $1 ORDER BY id`, [grant.id]);
+  expect(events.map((e: any) => e.kind)).toEqual(['granted', 'revoked', 'granted']);
+});
