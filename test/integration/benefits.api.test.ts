@@ -1,43 +1,21 @@
 // Benefits CRUD, listing and tenant isolation, through the official SDK against the real stack.
-import { startTestStack } from '../support/harness';
+import { failure, locs, Polar, startTwoOrganizations, TwoOrganizations } from '../support/two-organizations';
 import { expectMatchesSpec } from '../support/spec-validator';
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-type Polar = ReturnType<Stack['polar']>;
 
-let stack: Stack;
+let stack: TwoOrganizations['stack'];
 let orgId: string;
 let polar: Polar;
 let other: Polar;
 let otherOrgId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  const a = await stack.createOrganization();
-  const b = await stack.createOrganization();
-  orgId = a.organizationId;
-  otherOrgId = b.organizationId;
-  polar = stack.polar(a.accessToken);
-  other = stack.polar(b.accessToken);
+  ({ stack, orgId, polar, other, otherOrgId } = await startTwoOrganizations());
 });
 
 afterAll(async () => {
   await stack?.close();
 });
-
-/** The SDK throws errors carrying the status and the parsed body. */
-async function failure(call: Promise<unknown>): Promise<{ statusCode: number; error: any }> {
-  try {
-    await call;
-  } catch (err: any) {
-    return { statusCode: err.statusCode, error: err.error };
-  }
-  throw new Error('expected the call to fail');
-}
-
-function locs(error: any): unknown[] {
-  return (error?.detail ?? []).map((d: { loc: unknown[] }) => d.loc);
-}
 
 async function freshOrg(): Promise<Polar> {
   const org = await stack.createOrganization();

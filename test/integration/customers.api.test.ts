@@ -1,22 +1,15 @@
 // Customers, customer state, customer sessions and the portal's /customers/me, through the official SDK.
-import { startTestStack } from '../support/harness';
+import { failure, locs, Polar, startTwoOrganizations, TwoOrganizations } from '../support/two-organizations';
 import { expectMatchesSpec } from '../support/spec-validator';
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-type Polar = ReturnType<Stack['polar']>;
 
-let stack: Stack;
+let stack: TwoOrganizations['stack'];
 let orgId: string;
 let polar: Polar;
 let other: Polar;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  const a = await stack.createOrganization();
-  const b = await stack.createOrganization();
-  orgId = a.organizationId;
-  polar = stack.polar(a.accessToken);
-  other = stack.polar(b.accessToken);
+  ({ stack, orgId, polar, other } = await startTwoOrganizations());
 });
 
 afterAll(async () => {
@@ -26,17 +19,6 @@ afterAll(async () => {
 let seq = 0;
 const email = (tag = 'c'): string => `${tag}-${Date.now()}-${(seq += 1)}@example.com`;
 
-/** The SDK throws PolarClientError-like errors carrying the status and the parsed body. */
-async function failure(call: Promise<unknown>): Promise<{ statusCode: number; error: any }> {
-  try {
-    await call;
-  } catch (err: any) {
-    return { statusCode: err.statusCode, error: err.error };
-  }
-  throw new Error('expected the call to fail');
-}
-
-const locs = (error: any): unknown[] => (error?.detail ?? []).map((d: { loc: unknown[] }) => d.loc);
 
 describe('customers CRUD', () => {
   it('creates, reads, updates and deletes a customer by id', async () => {

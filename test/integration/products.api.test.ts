@@ -1,41 +1,21 @@
 // Products: create/read/update, prices, benefit lists, listing and tenant isolation, through the
 // official SDK against the real stack.
-import { startTestStack } from '../support/harness';
+import { failure, locs, Polar, startTwoOrganizations, TwoOrganizations } from '../support/two-organizations';
 import { expectMatchesSpec } from '../support/spec-validator';
 
-type Stack = Awaited<ReturnType<typeof startTestStack>>;
-type Polar = ReturnType<Stack['polar']>;
 
-let stack: Stack;
+let stack: TwoOrganizations['stack'];
 let orgId: string;
 let polar: Polar;
 let other: Polar;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  const a = await stack.createOrganization();
-  const b = await stack.createOrganization();
-  orgId = a.organizationId;
-  polar = stack.polar(a.accessToken);
-  other = stack.polar(b.accessToken);
+  ({ stack, orgId, polar, other } = await startTwoOrganizations());
 });
 
 afterAll(async () => {
   await stack?.close();
 });
-
-async function failure(call: Promise<unknown>): Promise<{ statusCode: number; error: any }> {
-  try {
-    await call;
-  } catch (err: any) {
-    return { statusCode: err.statusCode, error: err.error };
-  }
-  throw new Error('expected the call to fail');
-}
-
-function locs(error: any): unknown[] {
-  return (error?.detail ?? []).map((d: { loc: unknown[] }) => d.loc);
-}
 
 const fixed = (price_amount: number, extra: Record<string, unknown> = {}) => ({ amount_type: 'fixed', price_amount, ...extra });
 
