@@ -56,6 +56,11 @@ export function grantActivities(deps: EngineDeps) {
 
   async function run(em: EntityManager, l: Loaded, command: GrantCommand): Promise<{ row: GrantRow; changed: boolean; expiresAt: string | null }> {
     const { grant, strategy } = l;
+    // Commands on one customer's shared access to a benefit run one at a time: two sources revoked
+    // together would otherwise each see the other still granted and both keep the access.
+    if (strategy.sharedAccess) {
+      await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`shared-access:${grant.customer_id}:${grant.benefit_id}`]);
+    }
     // A repeated command re-arms only an expiry still ahead (one that passed was already marked).
     const storedExpiry = (grant.properties?.expires_at as string | undefined) ?? null;
     const noop = { row: grant, changed: false, expiresAt: storedExpiry && Date.parse(storedExpiry) > Date.now() ? storedExpiry : null };

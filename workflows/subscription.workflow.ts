@@ -49,6 +49,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   if (isEnded(sub)) return end(state, scope);
   if (!input.resumed && sub.status !== 'past_due') await acts.grantScope(scope);
 
+  let graceEndsAt = 0;
+  const waitOutGrace = async () => {
+    const renewedInGrace = await condition(() => events.length > 0, Math.max(graceEndsAt - Date.now(), 1));
+    if (!renewedInGrace) {
+      await acts.commandScope({ scope, command: { action: 'revoke' } });
+      state.phase = 'past_due_revoked';
+    }
+  };
+
   for (;;) {
     const current: SubscriptionSnapshot = sub;
     const untilPeriodEnd = Date.parse(current.currentPeriodEnd) - Date.now();
@@ -76,11 +85,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     } else if (state.phase === 'active') {
       observe(await acts.transitionSubscription({ subscriptionId: current.id, to: 'past_due' }));
       state.phase = 'past_due_grace';
-      const renewedInGrace = await condition(() => events.length > 0, Math.max(sub.gracePeriodDays * DAY_MS, 1));
-      if (!renewedInGrace) {
-        await acts.commandScope({ scope, command: { action: 'revoke' } });
-        state.phase = 'past_due_revoked';
-      }
+      graceEndsAt = Date.now() + sub.gracePeriodDays * DAY_MS;
+      await waitOutGrace();
+    } else if (state.phase === 'past_due_grace') {
+      // Woken in grace by an event that was no renewal (a change): the grace still ends on time.
+      await waitOutGrace();
     } else {
       // Past due and revoked: wait for a renewal (or an end) as long as it takes.
       await condition(() => events.length > 0);
