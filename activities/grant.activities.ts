@@ -1,5 +1,6 @@
 // Applies one command to one grant: loads the grant, its benefit and customer, runs the type's
 // strategy, writes the new state, the audit event and the webhook outbox in one transaction.
+import { Context } from '@temporalio/activity';
 import type { EntityManager } from 'typeorm';
 import { serializeGrant } from '../api/serializers/grant.serializer';
 import { isSupportedBenefitType } from '../benefits/benefit-types';
@@ -45,6 +46,7 @@ export function grantActivities(deps: EngineDeps) {
       now: new Date(),
       accountId: accountId ?? (l.grant.properties?.account_id as string | undefined) ?? null,
       tx: l.em,
+      signal: activityCancellation(),
     };
   }
 
@@ -59,7 +61,7 @@ export function grantActivities(deps: EngineDeps) {
     // Commands on one customer's shared access to a benefit run one at a time: two sources revoked
     // together would otherwise each see the other still granted and both keep the access.
     if (strategy.sharedAccess) {
-      await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`shared-access:${grant.customer_id}:${grant.benefit_id}`]);
+      await grants.lockSharedAccess(em, grant.customer_id, grant.benefit_id);
     }
     // A repeated command re-arms only an expiry still ahead (one that passed was already marked).
     const storedExpiry = (grant.properties?.expires_at as string | undefined) ?? null;
@@ -153,4 +155,13 @@ function resultOf(row: GrantRow, changed: boolean, expiresAt: string | null): Gr
     error: row.error ? { message: row.error.message, type: row.error.type } : null,
     changed,
   };
+}
+
+/** The running activity's cancellation signal; undefined when called outside an activity (tests). */
+function activityCancellation(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
 }

@@ -40,6 +40,8 @@ export interface GrantContext {
   accountId?: string | null;
   /** The transaction holding the grant row's lock: rows a strategy writes commit with the grant. */
   tx?: { query(sql: string, params?: unknown[]): Promise<any> };
+  /** Aborted when the activity is cancelled (worker shutdown): pass it to provider HTTP calls. */
+  signal?: AbortSignal;
 }
 
 export interface RevokeContext extends GrantContext {

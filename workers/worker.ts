@@ -27,5 +27,8 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks ?? 100,
     // On SIGTERM running activities get this long to finish before they are cancelled.
     shutdownGraceTime: `${opts.shutdownGraceSeconds ?? 30}s`,
+    // An activity that ignores cancellation (a hung provider call) cannot hold shutdown forever;
+    // Temporal retries it on another worker.
+    shutdownForceTime: `${(opts.shutdownGraceSeconds ?? 30) + 15}s`,
   });
 }

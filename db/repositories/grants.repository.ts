@@ -99,6 +99,11 @@ export class GrantsRepository {
     return rows[0][0] ?? rows[0];
   }
 
+  /** Serialises commands on one customer's access to one benefit until the transaction ends. */
+  async lockSharedAccess(em: EntityManager, customerId: string, benefitId: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`shared-access:${customerId}:${benefitId}`]);
+  }
+
   /** Shared access: is this benefit still granted to the customer through another source? */
   async heldElsewhere(q: Queryable, grant: GrantRow): Promise<boolean> {
     const rows = await q.query(
