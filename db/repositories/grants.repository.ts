@@ -1,5 +1,6 @@
 // SQL for benefit grants: the engine's reads and state transitions, and the API's listings.
 import type { DataSource, EntityManager } from 'typeorm';
+import { SqlWhere, unwrapRows } from '../sql';
 
 export interface GrantRow {
   id: string;
@@ -69,7 +70,7 @@ export class GrantsRepository {
         WHERE id = $1 RETURNING *`,
       [id, JSON.stringify(properties)],
     );
-    return rows[0][0] ?? rows[0];
+    return unwrapRows<GrantRow>(rows)[0];
   }
 
   async markRevoked(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
@@ -78,7 +79,7 @@ export class GrantsRepository {
         WHERE id = $1 RETURNING *`,
       [id, JSON.stringify(properties)],
     );
-    return rows[0][0] ?? rows[0];
+    return unwrapRows<GrantRow>(rows)[0];
   }
 
   async markFailed(em: EntityManager, id: string, error: { message: string; type: string }): Promise<GrantRow> {
@@ -88,7 +89,7 @@ export class GrantsRepository {
         WHERE id = $1 RETURNING *`,
       [id, error.message, error.type],
     );
-    return rows[0][0] ?? rows[0];
+    return unwrapRows<GrantRow>(rows)[0];
   }
 
   async updateProperties(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
@@ -96,7 +97,7 @@ export class GrantsRepository {
       `UPDATE benefit_grants SET properties = $2, modified_at = now() WHERE id = $1 RETURNING *`,
       [id, JSON.stringify(properties)],
     );
-    return rows[0][0] ?? rows[0];
+    return unwrapRows<GrantRow>(rows)[0];
   }
 
   /** Serialises commands on one customer's access to one benefit until the transaction ends. */
@@ -163,25 +164,20 @@ export async function listGrantIds(
   limit: number,
   offset: number,
 ): Promise<{ ids: string[]; total: number }> {
-  const clauses = ['g.organization_id = $1', 'b.deleted_at IS NULL'];
-  const params: unknown[] = [organizationId];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    clauses.push(sql.replace('?', `$${params.length}`));
-  };
-  if (f.benefitIds) add('g.benefit_id = ANY(?::uuid[])', f.benefitIds);
-  if (f.customerIds) add('g.customer_id = ANY(?::uuid[])', f.customerIds);
-  if (f.externalCustomerIds) add('c.external_id = ANY(?::text[])', f.externalCustomerIds);
-  if (f.memberIds) add('g.member_id = ANY(?::uuid[])', f.memberIds);
-  if (f.orderIds) add('g.order_id = ANY(?::uuid[])', f.orderIds);
-  if (f.subscriptionIds) add('g.subscription_id = ANY(?::uuid[])', f.subscriptionIds);
-  if (f.types) add('b.type = ANY(?::text[])', f.types);
-  if (f.isGranted !== undefined) clauses.push(f.isGranted ? 'g.granted_at IS NOT NULL' : 'g.granted_at IS NULL');
-  const from = `FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id WHERE ${clauses.join(' AND ')}`;
-  const [{ total }] = await q.query(`SELECT count(*)::int AS total ${from}`, params);
+  const where = new SqlWhere().add('g.organization_id = ?', organizationId).add('b.deleted_at IS NULL');
+  if (f.benefitIds) where.add('g.benefit_id = ANY(?::uuid[])', f.benefitIds);
+  if (f.customerIds) where.add('g.customer_id = ANY(?::uuid[])', f.customerIds);
+  if (f.externalCustomerIds) where.add('c.external_id = ANY(?::text[])', f.externalCustomerIds);
+  if (f.memberIds) where.add('g.member_id = ANY(?::uuid[])', f.memberIds);
+  if (f.orderIds) where.add('g.order_id = ANY(?::uuid[])', f.orderIds);
+  if (f.subscriptionIds) where.add('g.subscription_id = ANY(?::uuid[])', f.subscriptionIds);
+  if (f.types) where.add('b.type = ANY(?::text[])', f.types);
+  if (f.isGranted !== undefined) where.add(f.isGranted ? 'g.granted_at IS NOT NULL' : 'g.granted_at IS NULL');
+  const from = `FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id ${where.toSql()}`;
+  const [{ total }] = await q.query(`SELECT count(*)::int AS total ${from}`, where.params);
   const rows: { id: string }[] = await q.query(
     `SELECT g.id ${from} ORDER BY ${orderSql}, g.id LIMIT ${Number(limit)} OFFSET ${Number(offset)}`,
-    params,
+    where.params,
   );
   return { ids: rows.map((r) => r.id), total };
 }

@@ -1,7 +1,7 @@
 // Orders recorded by the merchant's billing system. The Idempotency-Key makes a retried call
 // land on the same row.
 import type { DataSource } from 'typeorm';
-import { SqlWhere, unwrapRows } from './benefits.repository';
+import { SqlWhere, unwrapRows } from '../sql';
 import type { Queryable } from './grants.repository';
 
 export interface OrderRow {

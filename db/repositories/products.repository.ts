@@ -1,7 +1,8 @@
 // Products of an organization and their ordered benefit lists. Prices live in products.prices
 // (jsonb) as the API shows them, minus product_id; removed prices stay there, archived.
 import type { DataSource, EntityManager } from 'typeorm';
-import { type BenefitRow, type Json, type PageWindow, SqlWhere, escapeLike, unwrapRows } from './benefits.repository';
+import { type BenefitRow, type Json, type PageWindow } from './benefits.repository';
+import { escapeLike, SqlWhere, unwrapRows } from '../sql';
 
 export interface StoredPrice {
   id: string;

@@ -1,6 +1,6 @@
 // Subscriptions whose billing runs elsewhere: we hold their period and status and react to them.
 import type { DataSource } from 'typeorm';
-import { SqlWhere, unwrapRows } from './benefits.repository';
+import { SqlWhere, unwrapRows } from '../sql';
 import type { Queryable } from './grants.repository';
 
 export interface SubscriptionRow {

@@ -1,7 +1,7 @@
 // The webhook outbox: events are written in the same transaction as the change they describe,
 // one row per subscribed endpoint; the endpoint's workflow delivers them in order.
 import type { DataSource } from 'typeorm';
-import { unwrapRows } from './benefits.repository';
+import { unwrapRows } from '../sql';
 import type { Queryable } from './grants.repository';
 
 export interface WebhookEventRow {
