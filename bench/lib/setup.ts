@@ -1,0 +1,149 @@
+// Benchmark fixtures and observations: products with benefits through the HTTP API, customers in
+// bulk through SQL, purchases, and polling PostgreSQL for what the API would read.
+import type { DataSource } from 'typeorm';
+import { ApiClient, nowMs } from './load';
+import type { BenchStack, Log } from './stack';
+
+export interface Catalog {
+  productId: string;
+  benefitIds: string[];
+}
+
+/** A one-time product with three benefits (custom, feature_flag, custom), through the API. */
+export async function createCatalog(api: ApiClient, label: string): Promise<Catalog> {
+  const specs = [
+    { type: 'custom', description: `${label}: onboarding call`, properties: { note: 'Book at cal.com/bench' } },
+    { type: 'feature_flag', description: `${label}: premium features`, properties: {} },
+    { type: 'custom', description: `${label}: private community`, properties: { note: null } },
+  ];
+  const benefitIds: string[] = [];
+  for (const spec of specs) benefitIds.push((await api.expect(201, 'POST', '/v1/benefits/', spec)).id);
+  const product = await api.expect(201, 'POST', '/v1/products/', {
+    name: `${label} product`,
+    prices: [{ amount_type: 'fixed', price_amount: 4900, price_currency: 'usd' }],
+  });
+  await api.expect(200, 'POST', `/v1/products/${product.id}/benefits`, { benefits: benefitIds });
+  return { productId: product.id, benefitIds };
+}
+
+/**
+ * Inserts customers straight into PostgreSQL: 10,000 POST /v1/customers/ would measure customer
+ * creation, not grants, and take most of a run on 2 cores. The report says so.
+ */
+export async function insertCustomers(db: DataSource, organizationId: string, count: number, tag: string): Promise<string[]> {
+  const rows: { id: string }[] = await db.query(
+    `INSERT INTO customers (organization_id, email, name)
+     SELECT $1, 'bench-' || $2 || '-' || g || '@example.com', 'Bench customer ' || g FROM generate_series(1, $3) AS g
+     RETURNING id`,
+    [organizationId, tag, count],
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface PurchaseRecord {
+  /** When the purchase was due (open loop) or its call started (closed loop), epoch ms. */
+  startMs: number;
+  endMs: number;
+  status: number;
+  orderId: string | null;
+}
+
+export async function purchase(api: ApiClient, productId: string, customerId: string, startMs = nowMs()): Promise<PurchaseRecord> {
+  try {
+    const res = await api.request('POST', '/v1/orders/', { customer_id: customerId, product_id: productId });
+    const orderId = res.status === 201 && typeof res.body?.id === 'string' ? res.body.id : null;
+    return { startMs, endMs: nowMs(), status: res.status, orderId };
+  } catch {
+    return { startMs, endMs: nowMs(), status: 0, orderId: null };
+  }
+}
+
+export type GrantMark = 'granted_at' | 'revoked_at';
+
+export async function countMarked(db: DataSource, benefitIds: string[], mark: GrantMark): Promise<number> {
+  const [row] = await db.query(
+    `SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = ANY($1::uuid[]) AND ${mark} IS NOT NULL`,
+    [benefitIds],
+  );
+  return row.n;
+}
+
+export interface WaitResult {
+  /** Epoch ms of the poll that first saw every grant marked; null when it gave up. */
+  doneAtMs: number | null;
+  marked: number;
+}
+
+export interface WaitSpec {
+  benefitIds: string[];
+  mark: GrantMark;
+  /** Read on every poll, so a wait can run alongside the purchases and settle on those accepted. */
+  expected: () => number;
+  what: string;
+  /** Appended to progress lines (e.g. purchases sent so far). */
+  note?: () => string;
+  maxWaitMs: number;
+}
+
+const POLL_MS = 200;
+const PROGRESS_MS = 3_000;
+const BACKLOG_EVERY = 5; // progress lines
+const STALL_MS = 90_000;
+
+/**
+ * Polls every 200 ms until `expected` grants of the benefits carry `mark`, printing progress (and
+ * every few lines Temporal's task queue backlog); gives up when nothing moved for 90 s or the
+ * time budget is spent.
+ */
+export async function waitForMarked(stack: BenchStack, spec: WaitSpec, log: Log): Promise<WaitResult> {
+  const started = nowMs();
+  let [lastCount, lastMove, lastPrint, lines] = [-1, started, started, 0];
+  for (;;) {
+    stack.assertAlive();
+    const marked = await countMarked(stack.db, spec.benefitIds, spec.mark);
+    const now = nowMs();
+    if (marked >= spec.expected()) return { doneAtMs: now, marked };
+    if (marked !== lastCount) [lastCount, lastMove] = [marked, now];
+    if (now - lastPrint >= PROGRESS_MS) {
+      lastPrint = now;
+      log(`  ${spec.what}: ${marked}/${spec.expected()} after ${((now - started) / 1000).toFixed(0)} s${spec.note?.() ?? ''}`);
+      if (++lines % BACKLOG_EVERY === 0) log(`    ${await stack.backlog().catch((err) => `backlog unknown: ${String(err)}`)}`);
+    }
+    const reason = now - lastMove > STALL_MS ? `no progress for ${STALL_MS / 1000} s` : now - started > spec.maxWaitMs ? `waited ${spec.maxWaitMs / 60_000} min` : null;
+    if (reason) {
+      log(`  ${spec.what}: ${reason}, giving up at ${marked}/${spec.expected()}`);
+      log(`    ${await stack.backlog().catch((err) => `backlog unknown: ${String(err)}`)}`);
+      return { doneAtMs: null, marked };
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/**
+ * Per purchase: max(granted_at) of its grants minus the purchase's start. granted_at is PostgreSQL's
+ * now() of the transaction that marks the grant, i.e. its start; the row becomes readable at that
+ * transaction's commit a few ms later, so these figures are low by one transaction's duration.
+ */
+export async function purchaseToGranted(db: DataSource, records: PurchaseRecord[], perOrder: number): Promise<{ latencies: number[]; incomplete: number }> {
+  const byOrder = new Map(records.filter((r) => r.orderId).map((r) => [r.orderId!, r]));
+  const rows: { order_id: string; at: Date; n: number }[] = await db.query(
+    `SELECT order_id, max(granted_at) AS at, count(*)::int AS n FROM benefit_grants
+      WHERE order_id = ANY($1::uuid[]) AND granted_at IS NOT NULL GROUP BY order_id`,
+    [[...byOrder.keys()]],
+  );
+  const latencies = rows.filter((r) => r.n >= perOrder).map((r) => r.at.getTime() - byOrder.get(r.order_id)!.startMs);
+  return { latencies, incomplete: records.length - latencies.length };
+}
+
+/** Grants/s while the middle 80% of the grants were marked: the sustained rate, without ramp-up or tail. */
+export async function steadyRate(db: DataSource, benefitIds: string[]): Promise<number> {
+  const rows: { at: Date }[] = await db.query(
+    `SELECT granted_at AS at FROM benefit_grants WHERE benefit_id = ANY($1::uuid[]) AND granted_at IS NOT NULL ORDER BY granted_at`,
+    [benefitIds],
+  );
+  if (rows.length < 10) return NaN;
+  const lo = Math.floor(rows.length * 0.1);
+  const hi = Math.floor(rows.length * 0.9);
+  const spanMs = rows[hi].at.getTime() - rows[lo].at.getTime();
+  return spanMs > 0 ? (hi - lo) / (spanMs / 1000) : NaN;
+}
