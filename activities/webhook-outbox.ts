@@ -13,11 +13,14 @@ import type { EngineDeps } from './engine-deps';
  * the lock, the later transaction reads the earlier one's commit (READ COMMITTED).
  */
 export async function enqueueCustomerState(em: EntityManager, organizationId: string, customerId: string): Promise<void> {
+  const outbox = new WebhookEventsRepository(em as unknown as DataSource);
+  // Building the state is the costly part of a grant's transaction: only when someone listens.
+  if (!(await outbox.hasSubscribers(em, organizationId, 'customer.state_changed'))) return;
   await em.query(`SELECT 1 FROM customers WHERE id = $1 FOR NO KEY UPDATE`, [customerId]);
   // The repository only needs `query`, which the transaction's manager provides.
   const state = await new CustomersRepository(em as unknown as DataSource).state(organizationId, { id: customerId });
   if (!state) return;
-  await new WebhookEventsRepository(em as unknown as DataSource).enqueue(em, organizationId, 'customer.state_changed', serializeCustomerState(state));
+  await outbox.enqueue(em, organizationId, 'customer.state_changed', serializeCustomerState(state));
 }
 
 /** Signals each endpoint of the organization that has undelivered events (cheap when none). */

@@ -41,6 +41,15 @@ export class WebhookEventsRepository {
     return rows.map((r) => r.endpoint_id);
   }
 
+  /** Whether any enabled endpoint of the organization listens to `type` (skip building payloads). */
+  async hasSubscribers(q: Queryable, organizationId: string, type: string): Promise<boolean> {
+    const rows = await q.query(
+      `SELECT 1 FROM webhook_endpoints WHERE organization_id = $1 AND deleted_at IS NULL AND enabled AND $2 = ANY(events) LIMIT 1`,
+      [organizationId, type],
+    );
+    return rows.length > 0;
+  }
+
   /** Endpoints of the organization with undelivered events (to kick their workflows). */
   async endpointsWithPending(organizationId: string): Promise<string[]> {
     const rows: { endpoint_id: string }[] = await this.ds.query(
