@@ -49,14 +49,7 @@ export async function buyKey(shop: LicenseShop, customerId = shop.customer.id): 
 }
 
 /** Calls that must fail: the status and parsed body the SDK error carries. */
-export async function failure(call: Promise<unknown>): Promise<{ statusCode: number; error: any }> {
-  try {
-    await call;
-  } catch (err: any) {
-    return { statusCode: err.statusCode, error: err.error };
-  }
-  throw new Error('expected the call to fail');
-}
+export { failure } from './two-organizations';
 
 /** Sets columns of a key directly (states the API reaches only through time or other actors). */
 export async function setKey(shop: LicenseShop, keyId: string, columns: Record<string, unknown>): Promise<void> {
