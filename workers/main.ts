@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   await client.workflow.start('outboxRelayWorkflow', {
     taskQueue: config.TEMPORAL_TASK_QUEUE,

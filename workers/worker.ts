@@ -12,6 +12,7 @@ export interface WorkerOptions {
   maxConcurrentActivities?: number;
   maxConcurrentWorkflowTasks?: number;
   shutdownGraceSeconds?: number;
+  maxCachedWorkflows?: number;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -25,6 +26,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
       : { workflowsPath: require.resolve('../workflows') }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 100,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks ?? 100,
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     // On SIGTERM running activities get this long to finish before they are cancelled.
     shutdownGraceTime: `${opts.shutdownGraceSeconds ?? 30}s`,
     // An activity that ignores cancellation (a hung provider call) cannot hold shutdown forever;
