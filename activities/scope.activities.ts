@@ -23,16 +23,6 @@ export function scopeActivities(deps: EngineDeps) {
     return rows.filter((r) => isSupportedBenefitType(r.type)).map((r) => r.id);
   }
 
-  async function workflowInputs(grantIds: string[]): Promise<GrantWorkflowInput[]> {
-    if (grantIds.length === 0) return [];
-    const rows: any[] = await ds.query(
-      `SELECT g.id, g.organization_id, g.customer_id, g.benefit_id, b.type
-         FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id WHERE g.id = ANY($1::uuid[])`,
-      [grantIds],
-    );
-    return rows.map((r) => ({ grantId: r.id, organizationId: r.organization_id, customerId: r.customer_id, benefitId: r.benefit_id, benefitType: r.type }));
-  }
-
   async function send(inputs: GrantWorkflowInput[], command: GrantCommand, wait: boolean): Promise<void> {
     for (let i = 0; i < inputs.length; i += PARALLEL) {
       await Promise.all(
@@ -50,7 +40,7 @@ export function scopeActivities(deps: EngineDeps) {
       const benefitIds = onlyBenefitIds ? all.filter((id) => onlyBenefitIds.includes(id)) : all;
       const rows = await grants.ensureForScope(scope, benefitIds);
       const pending = rows.filter((r) => r.granted_at === null);
-      await send(await workflowInputs(pending.map((r) => r.id)), { action: 'grant' }, false);
+      await send(await grants.workflowInputs(pending.map((r) => r.id)), { action: 'grant' }, false);
       return pending.length;
     },
 
@@ -65,13 +55,13 @@ export function scopeActivities(deps: EngineDeps) {
     },
 
     async commandGrants(input: { grantIds: string[]; command: GrantCommand; wait: boolean }): Promise<void> {
-      await send(await workflowInputs(input.grantIds), input.command, input.wait);
+      await send(await grants.workflowInputs(input.grantIds), input.command, input.wait);
     },
 
     async commandScope(input: { scope: GrantScope; command: GrantCommand }): Promise<number> {
       const rows = await grants.forScope(input.scope);
       const targets = rows.filter((r) => (input.command.action === 'revoke' ? r.revoked_at === null : r.granted_at !== null));
-      await send(await workflowInputs(targets.map((r) => r.id)), input.command, false);
+      await send(await grants.workflowInputs(targets.map((r) => r.id)), input.command, false);
       return targets.length;
     },
 

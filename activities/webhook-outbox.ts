@@ -24,7 +24,7 @@ export async function enqueueCustomerState(em: EntityManager, organizationId: st
 }
 
 /** Signals each endpoint of the organization that has undelivered events (cheap when none). */
-export async function kickOrganizationWebhooks(deps: EngineDeps, organizationId: string): Promise<void> {
+export async function kickOrganizationWebhooks(deps: Pick<EngineDeps, 'dataSource' | 'engine'>, organizationId: string): Promise<void> {
   const endpoints = await new WebhookEventsRepository(deps.dataSource).endpointsWithPending(organizationId);
   await Promise.all(endpoints.map((id) => deps.engine.kickWebhookEndpoint(id)));
 }

@@ -2,6 +2,8 @@
 // changes, webhook kicks and redeliveries. Every call is idempotent (deterministic workflow ids).
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { kickOrganizationWebhooks } from '../../activities/webhook-outbox';
+import { GrantsRepository } from '../../db/repositories/grants.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { GrantScope } from '../../activities/activity-types';
 import type { EngineClient } from '../../lib/engine-client';
@@ -9,12 +11,14 @@ import { workflowIds } from '../../workflows/definitions';
 
 export class EngineService {
   private readonly events: WebhookEventsRepository;
+  private readonly grants: GrantsRepository;
 
   constructor(
     private readonly engine: EngineClient,
     private readonly ds: DataSource,
   ) {
     this.events = new WebhookEventsRepository(ds);
+    this.grants = new GrantsRepository(ds);
   }
 
   async productBenefitsChanged(_organizationId: string, productId: string): Promise<void> {
@@ -44,24 +48,14 @@ export class EngineService {
 
   /** Revokes every grant of an order or subscription (refund with revoke_benefits). */
   async revokeScope(scope: GrantScope): Promise<void> {
-    const rows: any[] = await this.ds.query(
-      `SELECT g.id, g.organization_id, g.customer_id, g.benefit_id, b.type FROM benefit_grants g
-         JOIN benefits b ON b.id = g.benefit_id
-        WHERE g.customer_id = $1 AND g.order_id IS NOT DISTINCT FROM $2 AND g.subscription_id IS NOT DISTINCT FROM $3
-          AND g.revoked_at IS NULL`,
-      [scope.customerId, scope.orderId ?? null, scope.subscriptionId ?? null],
-    );
-    for (const r of rows) {
-      await this.engine.commandGrant(
-        { grantId: r.id, organizationId: r.organization_id, customerId: r.customer_id, benefitId: r.benefit_id, benefitType: r.type },
-        { action: 'revoke' },
-      );
+    const live = (await this.grants.forScope(scope)).filter((g) => g.revoked_at === null);
+    for (const grant of await this.grants.workflowInputs(live.map((g) => g.id))) {
+      await this.engine.commandGrant(grant, { action: 'revoke' });
     }
   }
 
   async kickWebhooks(organizationId: string): Promise<void> {
-    const endpoints = await this.events.endpointsWithPending(organizationId);
-    await Promise.all(endpoints.map((id) => this.engine.kickWebhookEndpoint(id)));
+    await kickOrganizationWebhooks({ dataSource: this.ds, engine: this.engine }, organizationId);
   }
 
   /** Queues a copy of a past event for its endpoint (the route checked it is the org's). */

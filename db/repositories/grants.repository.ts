@@ -1,5 +1,6 @@
 // SQL for benefit grants: the engine's reads and state transitions, and the API's listings.
 import type { DataSource, EntityManager } from 'typeorm';
+import type { GrantWorkflowInput } from '../../workflows/definitions';
 import { SqlWhere, unwrapRows } from '../sql';
 
 export interface GrantRow {
@@ -98,6 +99,17 @@ export class GrantsRepository {
       [id, JSON.stringify(properties)],
     );
     return unwrapRows<GrantRow>(rows)[0];
+  }
+
+  /** What a grant's workflow is started with (ids and the benefit type for search attributes). */
+  async workflowInputs(grantIds: string[], q: Queryable = this.ds): Promise<GrantWorkflowInput[]> {
+    if (grantIds.length === 0) return [];
+    const rows: { id: string; organization_id: string; customer_id: string; benefit_id: string; type: string }[] = await q.query(
+      `SELECT g.id, g.organization_id, g.customer_id, g.benefit_id, b.type
+         FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id WHERE g.id = ANY($1::uuid[])`,
+      [grantIds],
+    );
+    return rows.map((r) => ({ grantId: r.id, organizationId: r.organization_id, customerId: r.customer_id, benefitId: r.benefit_id, benefitType: r.type }));
   }
 
   /** Serialises commands on one customer's access to one benefit until the transaction ends. */

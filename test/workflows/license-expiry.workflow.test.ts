@@ -2,9 +2,8 @@
 // activities (PostgreSQL) on the time-skipping server; a month passes in a jump, the timer marks
 // the grant at that moment (audit event + benefit_grant.updated webhook), never before.
 import { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
@@ -12,26 +11,16 @@ import { defaultRegistry } from '../../benefits/registry';
 import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { EngineClient } from '../../lib/engine-client';
+import { startTimeSkippingEnv } from '../fakes/time-skipping-env';
 import { createLogger } from '../../lib/logger';
-import { grantStateQuery, SEARCH_ATTRIBUTES, workflowIds } from '../../workflows/definitions';
+import { grantStateQuery, workflowIds } from '../../workflows/definitions';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
 let ds: DataSource;
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-  } catch {
-    // installed by an earlier file in this process
-  }
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: process.env.TEST_TIME_SKIPPING_SERVER! } },
-  });
-  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default', searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((n) => [n, keyword])),
-  });
+  env = await startTimeSkippingEnv();
   ds = createDataSource({ url: process.env.TEST_DATABASE_URL! });
   await ds.initialize();
 });

@@ -3,7 +3,7 @@
 // hours of backoff pass in seconds.
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
@@ -17,6 +17,7 @@ import { EngineClient } from '../../lib/engine-client';
 import { createLogger } from '../../lib/logger';
 import { workflowIds } from '../../workflows/definitions';
 import { MAX_ATTEMPTS, retryDelayMs } from '../../workflows/webhook-endpoint.workflow';
+import { startTimeSkippingEnv } from '../fakes/time-skipping-env';
 import { envelope, WebhookReceiver } from '../fakes/webhook-receiver';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -32,15 +33,8 @@ let ds: DataSource;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-  } catch {
-    // Installed by an earlier test file in this process.
-  }
   const [e] = await Promise.all([
-    TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: required('TEST_TIME_SKIPPING_SERVER') } },
-    }),
+    startTimeSkippingEnv(),
     (ds = createDataSource({ url: required('TEST_DATABASE_URL') })).initialize(),
   ]);
   env = e;
