@@ -12,4 +12,10 @@ export interface EngineDeps {
   /** HTTP for webhook delivery; tests point it at local receivers. */
   fetch: typeof fetch;
   webhookTimeoutMs: number;
+  /**
+   * Aborted once the worker has been shutting down for its grace period. A worker shutdown cancels
+   * regular activities then, but not local ones: local attempts listen here, so a hung provider
+   * call lets go, its workflow task completes and the retry moves to another worker.
+   */
+  stopping?: AbortSignal;
 }

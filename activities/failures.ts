@@ -21,6 +21,9 @@ export function translateStrategyError(err: unknown): ParkedError {
       type: 'RetriableError',
       nonRetryable: false,
       nextRetryDelay: err.retryAfterMs,
+      // A local activity's failure reaches the workflow without nextRetryDelay; the workflow reads
+      // the wait from here before retrying (workflows/local-first.ts).
+      details: [{ retryAfterMs: err.retryAfterMs ?? null }],
     });
   }
   throw err;

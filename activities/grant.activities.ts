@@ -46,7 +46,7 @@ export function grantActivities(deps: EngineDeps) {
       now: new Date(),
       accountId: accountId ?? (l.grant.properties?.account_id as string | undefined) ?? null,
       tx: l.em,
-      signal: activityCancellation(),
+      signal: activityCancellation(deps.stopping),
     };
   }
 
@@ -157,11 +157,16 @@ function resultOf(row: GrantRow, changed: boolean, expiresAt: string | null): Gr
   };
 }
 
-/** The running activity's cancellation signal; undefined when called outside an activity (tests). */
-function activityCancellation(): AbortSignal | undefined {
+/**
+ * The running activity's cancellation signal, joined for a local attempt by the worker's shutdown
+ * signal (see EngineDeps.stopping); undefined when called outside an activity (tests).
+ */
+function activityCancellation(stopping: AbortSignal | undefined): AbortSignal | undefined {
+  let ctx: Context;
   try {
-    return Context.current().cancellationSignal;
+    ctx = Context.current();
   } catch {
     return undefined;
   }
+  return ctx.info.isLocal && stopping ? AbortSignal.any([ctx.cancellationSignal, stopping]) : ctx.cancellationSignal;
 }

@@ -1,6 +1,6 @@
 // Scope-level activities: which grants an order or subscription should hold, and sending
 // commands to many grant workflows (fan-outs page through them a batch per call).
-import { heartbeat } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { isSupportedBenefitType } from '../benefits/benefit-types';
 import { GrantsRepository } from '../db/repositories/grants.repository';
 import type { GrantCommand, GrantWorkflowInput } from '../workflows/definitions';
@@ -30,7 +30,8 @@ export function scopeActivities(deps: EngineDeps) {
           wait ? deps.engine.commandGrantAndWait(g, command) : deps.engine.commandGrant(g, command),
         ),
       );
-      heartbeat(i);
+      // Local attempts (an order's grantScope) have no heartbeat: their workflow task is theirs.
+      if (!Context.current().info.isLocal) Context.current().heartbeat(i);
     }
   }
 

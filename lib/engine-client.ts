@@ -28,8 +28,24 @@ export class EngineClient {
     readonly taskQueue: string,
   ) {}
 
-  /** Delivers a command to a grant, starting its workflow if it is not running. */
+  /**
+   * Delivers a command to a grant, starting its workflow if it is not running. A grant is usually
+   * new when told to grant: its run starts with the command in its input, which costs the server
+   * less than signal-with-start; a run already there gets the command as a signal instead.
+   */
   async commandGrant(grant: GrantWorkflowInput, command: GrantCommand): Promise<void> {
+    if (command.action === 'grant') {
+      try {
+        await this.client.workflow.start('benefitGrantWorkflow', {
+          ...this.grantStartOptions(grant),
+          args: [{ ...grant, localFirst: true, initialCommand: command }],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        });
+        return;
+      } catch (err) {
+        if ((err as Error)?.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+      }
+    }
     await this.client.workflow.signalWithStart('benefitGrantWorkflow', {
       ...this.grantStartOptions(grant),
       signal: grantCommandSignal,
@@ -61,7 +77,7 @@ export class EngineClient {
     return {
       taskQueue: this.taskQueue,
       workflowId: workflowIds.grant(grant.grantId),
-      args: [grant] as [GrantWorkflowInput],
+      args: [{ ...grant, localFirst: true }] as [GrantWorkflowInput],
       typedSearchAttributes: new TypedSearchAttributes([
         { key: keys.OrganizationId, value: grant.organizationId },
         { key: keys.CustomerId, value: grant.customerId },
@@ -76,7 +92,7 @@ export class EngineClient {
     await this.client.workflow.start('orderWorkflow', {
       taskQueue: this.taskQueue,
       workflowId: workflowIds.order(orderId),
-      args: [scope],
+      args: [scope, { localFirst: true }],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     }).catch(ignoreAlreadyStarted);
   }

@@ -33,11 +33,13 @@ async function main(): Promise<void> {
 
   const bundle = config.WORKFLOW_BUNDLE_PATH ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
   if (!bundle) logger.warn('no prebuilt workflow bundle (npm run bundle); bundling at start');
+  const stopping = new AbortController();
   const worker = await createWorker({
+    stopping,
     connection: await NativeConnection.connect(settings),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ dataSource, engine, registry: defaultRegistry(), logger, fetch, webhookTimeoutMs: 10_000 }),
+    activities: createActivities({ dataSource, engine, registry: defaultRegistry(), logger, fetch, webhookTimeoutMs: 10_000, stopping: stopping.signal }),
     workflowBundlePath: bundle,
     maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -13,10 +13,24 @@ export interface WorkerOptions {
   maxConcurrentWorkflowTasks?: number;
   shutdownGraceSeconds?: number;
   maxCachedWorkflows?: number;
+  /** Aborted once shutdown has lasted the grace period (pass its signal as EngineDeps.stopping). */
+  stopping?: AbortController;
+}
+
+/** A worker that tells local activity attempts to let go when its shutdown grace period is over. */
+class EngineWorker extends Worker {
+  stopping?: { controller: AbortController; graceMs: number };
+
+  override shutdown(): void {
+    super.shutdown();
+    const stopping = this.stopping;
+    if (stopping) setTimeout(() => stopping.controller.abort(new Error('worker shutting down')), stopping.graceMs).unref();
+  }
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
-  return Worker.create({
+  const graceSeconds = opts.shutdownGraceSeconds ?? 30;
+  const worker = await EngineWorker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
@@ -28,9 +42,11 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks ?? 100,
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     // On SIGTERM running activities get this long to finish before they are cancelled.
-    shutdownGraceTime: `${opts.shutdownGraceSeconds ?? 30}s`,
+    shutdownGraceTime: `${graceSeconds}s`,
     // An activity that ignores cancellation (a hung provider call) cannot hold shutdown forever;
     // Temporal retries it on another worker.
-    shutdownForceTime: `${(opts.shutdownGraceSeconds ?? 30) + 15}s`,
+    shutdownForceTime: `${graceSeconds + 15}s`,
   });
+  if (opts.stopping) (worker as EngineWorker).stopping = { controller: opts.stopping, graceMs: graceSeconds * 1000 };
+  return worker;
 }

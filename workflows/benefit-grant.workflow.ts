@@ -9,6 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { localFirst } from './local-first';
 import type { EngineActivities, GrantCommandResult } from '../activities/activity-types';
 import {
   GrantCommand,
@@ -23,6 +24,8 @@ const { applyGrantCommand, markGrantExpired } = proxyActivities<EngineActivities
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+
+const applyLocalFirst = localFirst('applyGrantCommand', { startToCloseTimeout: '2 minutes' });
 
 interface QueuedCommand {
   command: GrantCommand;
@@ -47,7 +50,10 @@ export async function benefitGrantWorkflow(input: GrantWorkflowInput, carry?: Gr
     pendingCommands: [],
     processed: 0,
   };
-  const queue: QueuedCommand[] = carry?.queue ?? [];
+  // A grant started for a command carries it in its input (cheaper than signal-with-start); a
+  // continued run has it in its carried queue instead.
+  const queue: QueuedCommand[] = carry?.queue ?? (input.initialCommand ? [{ command: input.initialCommand, seq: 1 }] : []);
+  state.pendingCommands = queue.map((q) => q.command.action);
   let seq = state.processed + queue.length;
   let lastApplied = state.processed;
 
@@ -77,7 +83,8 @@ export async function benefitGrantWorkflow(input: GrantWorkflowInput, carry?: Gr
     }
     const next = queue.shift()!;
     state.pendingCommands = queue.map((q) => q.command.action);
-    apply(state, await applyGrantCommand({ grantId: input.grantId, command: next.command }));
+    const args = { grantId: input.grantId, command: next.command };
+    apply(state, input.localFirst ? await applyLocalFirst(args) : await applyGrantCommand(args));
     state.processed += 1;
     lastApplied = next.seq;
     upsertSearchAttributes({ GrantStatus: [state.status] });
@@ -88,7 +95,8 @@ export async function benefitGrantWorkflow(input: GrantWorkflowInput, carry?: Gr
       return state;
     }
     if (workflowInfo().historyLength > HISTORY_LIMIT && queue.length === 0) {
-      await continueAsNew<typeof benefitGrantWorkflow>(input, { state, queue });
+      const { initialCommand: _applied, ...rest } = input;
+      await continueAsNew<typeof benefitGrantWorkflow>(rest, { state, queue });
     }
   }
 }

@@ -34,6 +34,15 @@ export interface GrantWorkflowInput {
   customerId: string;
   benefitId: string;
   benefitType: string;
+  /** The command a run was started for; applied first (absent on continue-as-new). */
+  initialCommand?: GrantCommand;
+  /**
+   * Set on every run started since commands became local-first (workflows/local-first.ts); runs
+   * started before keep scheduling regular activities, so their histories replay. A flag in the
+   * input rather than patched(): a patch also upserts a search attribute, a second visibility
+   * write per grant.
+   */
+  localFirst?: boolean;
 }
 
 export interface GrantState {

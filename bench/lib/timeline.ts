@@ -11,10 +11,13 @@ type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['f
 
 interface Moments {
   started: number;
-  /** Scheduled/started/completed of the first activity (grantScope / applyGrantCommand). */
-  activityScheduled: number;
-  activityStarted: number;
-  activityCompleted: number;
+  /**
+   * When the first command (grantScope / applyGrantCommand) started and ended: a regular
+   * activity's started/completed events, or for a local attempt the workflow task it ran in (its
+   * marker is written when that task completes).
+   */
+  workStarted: number;
+  workCompleted: number;
   /** Workflow task queue waits (scheduled -> started) and processing (started -> completed). */
   wftWaits: number[];
   wftRuns: number[];
@@ -32,11 +35,14 @@ function momentsOf(history: History): Moments | null {
       m.wftWaits!.push(t - wftScheduled);
       wftStarted = t;
     } else if (e.workflowTaskCompletedEventAttributes) m.wftRuns!.push(t - wftStarted);
-    else if (e.activityTaskScheduledEventAttributes) m.activityScheduled ??= t;
-    else if (e.activityTaskStartedEventAttributes) m.activityStarted ??= t;
-    else if (e.activityTaskCompletedEventAttributes) m.activityCompleted ??= t;
+    else if (e.activityTaskStartedEventAttributes) m.workStarted ??= t;
+    else if (e.activityTaskCompletedEventAttributes) m.workCompleted ??= t;
+    else if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity' && m.workCompleted === undefined) {
+      m.workStarted ??= wftStarted;
+      m.workCompleted = t;
+    }
   }
-  const complete = m.started !== undefined && m.activityScheduled !== undefined && m.activityStarted !== undefined && m.activityCompleted !== undefined;
+  const complete = m.started !== undefined && m.workStarted !== undefined && m.workCompleted !== undefined;
   return complete ? (m as Moments) : null;
 }
 
@@ -44,13 +50,13 @@ export type Breakdown = [step: string, p50: number, p90: number][];
 
 const STEPS = [
   'API: purchase call start -> order workflow started',
-  'order workflow started -> grantScope activity started',
+  'order workflow started -> grantScope started',
   'grantScope started -> last grant workflow started',
-  'grant workflow started -> applyGrantCommand started',
+  'grant workflow started -> grant command started',
   '  of which workflow task queue wait (all grant WFTs)',
   '  of which workflow task processing (all grant WFTs)',
-  'applyGrantCommand started -> completed',
-  'total: purchase start -> last grant activity completed',
+  'grant command started -> recorded (local: its workflow task)',
+  'total: purchase start -> last grant command recorded',
 ] as const;
 
 /** Medians and p90s of each step over up to `sample` purchases spread over the records. */
@@ -66,15 +72,15 @@ export async function purchaseBreakdown(client: Client, db: DataSource, records:
     const grants = (await Promise.all(grantRows.map((g) => fetch(workflowIds.grant(g.id)).catch(() => null)))).filter((g): g is Moments => g !== null);
     if (!order || grants.length === 0) continue;
     add(STEPS[0], order.started - record.startMs);
-    add(STEPS[1], order.activityStarted - order.started);
-    add(STEPS[2], Math.max(...grants.map((g) => g.started)) - order.activityStarted);
+    add(STEPS[1], order.workStarted - order.started);
+    add(STEPS[2], Math.max(...grants.map((g) => g.started)) - order.workStarted);
     for (const g of grants) {
-      add(STEPS[3], g.activityStarted - g.started);
+      add(STEPS[3], g.workStarted - g.started);
       add(STEPS[4], ...g.wftWaits);
       add(STEPS[5], ...g.wftRuns);
-      add(STEPS[6], g.activityCompleted - g.activityStarted);
+      add(STEPS[6], g.workCompleted - g.workStarted);
     }
-    add(STEPS[7], Math.max(...grants.map((g) => g.activityCompleted)) - record.startMs);
+    add(STEPS[7], Math.max(...grants.map((g) => g.workCompleted)) - record.startMs);
   }
   return [...steps].map(([step, values]) => [step, percentile(values, 50), percentile(values, 90)]);
 }

@@ -1,5 +1,6 @@
 // A worker that goes away while a grant is at the provider: another worker retries the grant and
-// it completes exactly once. Real API, workflows, activities and PostgreSQL; two workers in turn
+// it completes exactly once. The first attempt is a local activity (workflows/local-first.ts): the
+// worker's shutdown signal makes it let go, and the retry is a regular activity any worker takes. Real API, workflows, activities and PostgreSQL; two workers in turn
 // on one task queue; a gated provider stands in for the benefit type's external system.
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -17,7 +18,7 @@ import { eventually, startTestStack, TestStack } from '../support/harness';
  * aborted (the activity's cancellation signal, as an HTTP call with that signal would be).
  */
 class GatedProvider {
-  readonly attempts: { worker: string; attempt: number; grantId: string }[] = [];
+  readonly attempts: { worker: string; local: boolean; grantId: string }[] = [];
   /** Grants the provider carried out: a non-idempotent count, so a double grant shows. */
   readonly completed: string[] = [];
   private open!: () => void;
@@ -31,10 +32,11 @@ class GatedProvider {
     return {
       ...customStrategy,
       grant: async (ctx) => {
-        const { info, cancellationSignal } = Context.current();
-        this.attempts.push({ worker, attempt: info.attempt, grantId: ctx.grant.id });
+        const { info } = Context.current();
+        this.attempts.push({ worker, local: info.isLocal, grantId: ctx.grant.id });
+        const signal = ctx.signal!;
         await new Promise<void>((resolve, reject) => {
-          cancellationSignal.addEventListener('abort', () => reject(cancellationSignal.reason));
+          signal.addEventListener('abort', () => reject(signal.reason));
           void this.gate.then(resolve);
         });
         this.completed.push(ctx.grant.id);
@@ -59,7 +61,9 @@ afterAll(async () => {
 async function startWorker(name: string): Promise<{ worker: Worker; running: Promise<void> }> {
   const connection = await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
   connections.push(connection);
+  const stopping = new AbortController();
   const worker = await createWorker({
+    stopping,
     connection,
     namespace: 'default',
     taskQueue: stack.taskQueue,
@@ -71,6 +75,7 @@ async function startWorker(name: string): Promise<{ worker: Worker; running: Pro
       logger: createLogger('silent', 'test'),
       fetch,
       webhookTimeoutMs: 10_000,
+      stopping: stopping.signal,
     }),
     shutdownGraceSeconds: 1,
   });
@@ -95,9 +100,9 @@ test('a grant cut off by a worker shutdown is retried by another worker and gran
       return granted.length === 1 ? granted : null;
     });
 
-    expect(provider.attempts.map(({ worker, attempt }) => ({ worker, attempt }))).toEqual([
-      { worker: 'first', attempt: 1 },
-      { worker: 'second', attempt: 2 },
+    expect(provider.attempts.map(({ worker, local }) => ({ worker, local }))).toEqual([
+      { worker: 'first', local: true },
+      { worker: 'second', local: false },
     ]);
     expect(provider.completed).toEqual([grant.id]);
     expect(grant.properties).toEqual({ provider_ref: `ref-${grant.id}` });

@@ -66,13 +66,15 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
   if (opts.worker !== false) {
     quietRuntime();
     workerConnection = await NativeConnection.connect({ address });
+    const stopping = new AbortController();
     worker = await createWorker({
+      stopping,
       connection: workerConnection,
       namespace: 'default',
       taskQueue,
       workflowBundlePath: required('TEST_WORKFLOW_BUNDLE'),
       activities: createActivities({
-        dataSource, engine, registry: defaultRegistry(), logger, fetch, webhookTimeoutMs: 10_000, ...opts.deps,
+        dataSource, engine, registry: defaultRegistry(), logger, fetch, webhookTimeoutMs: 10_000, stopping: stopping.signal, ...opts.deps,
       }),
       shutdownGraceSeconds: 1,
     });

@@ -20,7 +20,7 @@ test('a purchase grants every benefit of the product, once each', async () => {
     const product = fake.addProduct([flag, custom]);
     const order = fake.addOrder('cus-1', product);
 
-    const started = await client.workflow.start('orderWorkflow', { taskQueue, workflowId: workflowIds.order(order.orderId!), args: [order] });
+    const started = await client.workflow.start('orderWorkflow', { taskQueue, workflowId: workflowIds.order(order.orderId!), args: [order, { localFirst: true }] });
     expect(await started.result()).toBe(2);
     await until(() => fake.grantsOf(order).every((g) => g.status === 'granted') && fake.grantsOf(order).length === 2, 'both grants granted');
 

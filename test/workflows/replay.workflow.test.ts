@@ -33,12 +33,23 @@ test('every saved history replays with the current workflow code', async () => {
 });
 
 test('a history the code would not produce is reported as nondeterministic', async () => {
-  // Rename the first activity the order workflow scheduled: the code schedules grantScope there.
-  const history = loadHistory('purchase.order.json');
+  // Rename the first activity the subscription workflow scheduled: the code schedules loadSubscription there.
+  const history = loadHistory('cancel-at-period-end.subscription.json');
   const scheduled = history.events!.find((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)!;
-  scheduled.activityTaskScheduledEventAttributes!.activityType!.name = 'loadSubscription';
-  await expect(Worker.runReplayHistory(bundle(), history, 'tampered-order')).rejects.toMatchObject({
+  scheduled.activityTaskScheduledEventAttributes!.activityType!.name = 'grantScope';
+  await expect(Worker.runReplayHistory(bundle(), history, 'tampered-subscription')).rejects.toMatchObject({
     name: 'DeterminismViolationError',
-    message: expect.stringContaining("does not match activity type of activity command 'grantScope'"),
+    message: expect.stringContaining("does not match activity type of activity command 'loadSubscription'"),
   });
+});
+
+test('a purchased grant is applied in the workflow task that started it', () => {
+  // The local-first path: no activity task, one workflow task, the grant command recorded as a
+  // local activity marker next to the GrantStatus upsert.
+  const types = loadHistory('purchase.grant.json').events!.map((e) => temporal.api.enums.v1.EventType[e.eventType as number] ?? String(e.eventType));
+  expect(types.filter((t) => t === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toHaveLength(1);
+  expect(types).not.toContain('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
+  expect(types).toContain('EVENT_TYPE_MARKER_RECORDED');
+  const order = loadHistory('purchase.order.json').events!.map((e) => temporal.api.enums.v1.EventType[e.eventType as number]);
+  expect(order).not.toContain('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
 });
