@@ -1,7 +1,8 @@
 // Finds orders and subscriptions whose workflow start was lost (a crash between the row's commit
-// and the start) and starts them. Starts are idempotent, so a race with the API is harmless.
+// and the start: an order's grant workflows, a subscription's workflow) and starts them. Starts are idempotent, so a race with the API is harmless.
 import { workflowIds } from '../workflows/definitions';
 import type { EngineDeps } from './engine-deps';
+import { grantScope, ScopeDeps } from './grant-scope';
 
 export function outboxActivities(deps: EngineDeps) {
   const ds = deps.dataSource;
@@ -49,19 +50,20 @@ export function outboxActivities(deps: EngineDeps) {
   };
 }
 
-/** What an order sets in motion: a renewal signals its subscription, a purchase grants its scope. */
+/**
+ * What an order sets in motion: a renewal signals its subscription, a purchase grants its scope
+ * (grant rows, then one grant workflow each, started with the grant command). Purchases used to
+ * start an order workflow that did the same in an activity; going direct saves a workflow per
+ * purchase on the Temporal server, the engine's bottleneck. orderWorkflow stays registered for
+ * orders recorded before, still running. Safe to repeat (see grantScope).
+ */
 export async function dispatchOrder(
-  deps: Pick<EngineDeps, 'engine'>,
+  deps: ScopeDeps,
   o: { id: string; organization_id: string; customer_id: string; product_id: string | null; subscription_id: string | null; billing_reason: string },
 ): Promise<void> {
   if (o.subscription_id && o.billing_reason === 'subscription_cycle') {
     await deps.engine.signalSubscription(o.subscription_id, { kind: 'renewed', orderId: o.id });
   } else if (!o.subscription_id) {
-    await deps.engine.startOrder(o.id, {
-      organizationId: o.organization_id,
-      customerId: o.customer_id,
-      productId: o.product_id,
-      orderId: o.id,
-    });
+    await grantScope(deps, { organizationId: o.organization_id, customerId: o.customer_id, productId: o.product_id, orderId: o.id });
   }
 }

@@ -1,52 +1,29 @@
 // Scope-level activities: which grants an order or subscription should hold, and sending
 // commands to many grant workflows (fan-outs page through them a batch per call).
 import { Context } from '@temporalio/activity';
-import { isSupportedBenefitType } from '../benefits/benefit-types';
 import { GrantsRepository } from '../db/repositories/grants.repository';
 import type { GrantCommand, GrantWorkflowInput } from '../workflows/definitions';
 import type { GrantFilter, GrantScope, ScopeChanges } from './activity-types';
 import type { EngineDeps } from './engine-deps';
+import { grantScope, productBenefitIds, sendCommands } from './grant-scope';
 
-const PARALLEL = 20;
+/** Heartbeats a regular attempt's progress; local attempts (an order's grantScope) have none. */
+function beat(done: number): void {
+  if (!Context.current().info.isLocal) Context.current().heartbeat(done);
+}
 
 export function scopeActivities(deps: EngineDeps) {
   const ds = deps.dataSource;
   const grants = new GrantsRepository(ds);
-
-  async function productBenefitIds(productId: string | null): Promise<string[]> {
-    if (!productId) return [];
-    const rows: { id: string; type: string }[] = await ds.query(
-      `SELECT b.id, b.type FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id
-        WHERE pb.product_id = $1 AND b.deleted_at IS NULL ORDER BY pb.position`,
-      [productId],
-    );
-    return rows.filter((r) => isSupportedBenefitType(r.type)).map((r) => r.id);
-  }
-
-  async function send(inputs: GrantWorkflowInput[], command: GrantCommand, wait: boolean): Promise<void> {
-    for (let i = 0; i < inputs.length; i += PARALLEL) {
-      await Promise.all(
-        inputs.slice(i, i + PARALLEL).map((g) =>
-          wait ? deps.engine.commandGrantAndWait(g, command) : deps.engine.commandGrant(g, command),
-        ),
-      );
-      // Local attempts (an order's grantScope) have no heartbeat: their workflow task is theirs.
-      if (!Context.current().info.isLocal) Context.current().heartbeat(i);
-    }
-  }
+  const send = (inputs: GrantWorkflowInput[], command: GrantCommand, wait: boolean) => sendCommands(deps, inputs, command, wait, beat);
 
   return {
     async grantScope(scope: GrantScope, onlyBenefitIds?: string[]): Promise<number> {
-      const all = await productBenefitIds(scope.productId);
-      const benefitIds = onlyBenefitIds ? all.filter((id) => onlyBenefitIds.includes(id)) : all;
-      const rows = await grants.ensureForScope(scope, benefitIds);
-      const pending = rows.filter((r) => r.granted_at === null);
-      await send(await grants.workflowInputs(pending.map((r) => r.id)), { action: 'grant' }, false);
-      return pending.length;
+      return grantScope(deps, scope, onlyBenefitIds, beat);
     },
 
     async scopeChanges(scope: GrantScope): Promise<ScopeChanges> {
-      const wanted = new Set(await productBenefitIds(scope.productId));
+      const wanted = new Set(await productBenefitIds(deps, scope.productId));
       const rows = await grants.forScope(scope);
       const held = new Set(rows.filter((r) => r.granted_at !== null || (r.revoked_at === null && r.error === null)).map((r) => r.benefit_id));
       return {

@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     log(`N=${n}: ${opts.external ? 'connecting to the running stack' : 'starting an isolated stack'}`);
     const stack = opts.external
       ? await connectExternalStack(opts.external, `N=${n}`, opts.taskQueue)
-      : await startIsolatedStack(box!, `n${n}`, { pgFast: opts.pgFast, childEnv: childSettings(process.env), taskQueue: opts.taskQueue }, log);
+      : await startIsolatedStack(box!, `n${n}`, { pgFast: opts.pgFast, profileDir: opts.profileDir, childEnv: childSettings(process.env), taskQueue: opts.taskQueue }, log);
     try {
       const text = report(await runSize(stack, n, opts), opts);
       reports.push(text);

@@ -2,7 +2,6 @@
 // (fan-out commands). Workflow ids are deterministic, so every call here is safe to repeat.
 import { Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { TypedSearchAttributes, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { GrantScope } from '../activities/activity-types';
 import {
   GrantCommand,
   grantCommandSignal,
@@ -26,6 +25,8 @@ export class EngineClient {
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
+    /** Only for a client on a worker's NativeConnection (see workers/main.ts). */
+    private readonly opts: { eagerStart?: boolean } = {},
   ) {}
 
   /**
@@ -40,6 +41,7 @@ export class EngineClient {
           ...this.grantStartOptions(grant),
           args: [{ ...grant, localFirst: true, initialCommand: command }],
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+          requestEagerStart: this.opts.eagerStart === true,
         });
         return;
       } catch (err) {
@@ -86,15 +88,6 @@ export class EngineClient {
         { key: keys.GrantStatus, value: 'pending' },
       ]),
     };
-  }
-
-  async startOrder(orderId: string, scope: GrantScope): Promise<void> {
-    await this.client.workflow.start('orderWorkflow', {
-      taskQueue: this.taskQueue,
-      workflowId: workflowIds.order(orderId),
-      args: [scope, { localFirst: true }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    }).catch(ignoreAlreadyStarted);
   }
 
   async startSubscription(subscriptionId: string): Promise<void> {

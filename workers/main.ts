@@ -26,17 +26,22 @@ async function main(): Promise<void> {
     applicationName: 'benefits-worker',
   });
   const settings = temporalConnectionSettings(config);
-  const clientConnection = await Connection.connect(settings);
-  await ensureSearchAttributes(clientConnection, config.TEMPORAL_NAMESPACE, logger);
-  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-  const engine = new EngineClient(client, config.TEMPORAL_TASK_QUEUE);
+  const setupConnection = await Connection.connect(settings);
+  await ensureSearchAttributes(setupConnection, config.TEMPORAL_NAMESPACE, logger);
+  await setupConnection.close();
+  // Activities start and signal workflows through the worker's own (Rust) connection: cheaper per
+  // call than the JS gRPC client, and a grant started here can be handed straight back to this
+  // worker in the start response (eager start), skipping a task-queue round trip.
+  const workerConnection = await NativeConnection.connect(settings);
+  const client = new Client({ connection: workerConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const engine = new EngineClient(client, config.TEMPORAL_TASK_QUEUE, { eagerStart: true });
 
   const bundle = config.WORKFLOW_BUNDLE_PATH ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
   if (!bundle) logger.warn('no prebuilt workflow bundle (npm run bundle); bundling at start');
   const stopping = new AbortController();
   const worker = await createWorker({
     stopping,
-    connection: await NativeConnection.connect(settings),
+    connection: workerConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ dataSource, engine, registry: defaultRegistry(), logger, fetch, webhookTimeoutMs: 10_000, stopping: stopping.signal }),
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
   // The SDK's runtime turns SIGINT/SIGTERM into a graceful worker shutdown; run() then resolves.
   await worker.run();
-  await clientConnection.close();
+  await workerConnection.close();
   await dataSource.destroy();
   logger.info('worker stopped');
 }

@@ -1,4 +1,6 @@
-// A paid one-time order grants every benefit of its product in the order's scope.
+// A paid one-time order grants every benefit of its product in the order's scope. New orders no
+// longer start this workflow (dispatchOrder grants the scope directly); it stays registered so
+// orders recorded before keep running and replay.
 import { proxyActivities } from '@temporalio/workflow';
 import type { EngineActivities, GrantScope } from '../activities/activity-types';
 import { localFirst } from './local-first';

@@ -1,6 +1,7 @@
 // Orders, renewals, subscriptions and refunds reported by the merchant's billing system. Write
-// order: the row commits first, then its workflow starts (deterministic id); the outbox relay
-// starts any workflow whose start was lost to a crash in between.
+// order: the row commits first, then its workflows start (deterministic ids: a purchase's grant
+// workflows, a renewal's signal to its subscription); the outbox relay starts any whose start was
+// lost to a crash in between.
 import type { DataSource } from 'typeorm';
 import { dispatchOrder } from '../../activities/outbox.activities';
 import { enqueueCustomerState } from '../../activities/webhook-outbox';
@@ -186,7 +187,7 @@ export class CommerceService {
 
   private async dispatch(row: OrderRow): Promise<void> {
     if (!row.workflow_started_at) {
-      await dispatchOrder({ engine: this.engine }, row);
+      await dispatchOrder({ engine: this.engine, dataSource: this.ds }, row);
       await this.orders.markWorkflowStarted(row.id);
     }
     await this.engineService.kickWebhooks(row.organization_id);

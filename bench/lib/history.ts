@@ -1,5 +1,5 @@
 // Longest workflow history after a run: every run of the benefit-deleted fan-out, the product
-// fan-outs, the outbox relay and a sample of grant and order workflows, each read with describe().
+// fan-outs, the outbox relay and a sample of grant workflows, each read with describe().
 import type { Client } from '@temporalio/client';
 import { workflowIds } from '../../workflows/definitions';
 import type { BenchStack } from './stack';
@@ -40,10 +40,6 @@ export async function longestHistories(stack: BenchStack, deletedBenefitId: stri
     `SELECT id FROM benefit_grants WHERE benefit_id = ANY($1::uuid[]) ORDER BY random() LIMIT $2`,
     [benefitIds, SAMPLE * 2],
   );
-  const orders: { id: string }[] = await db.query(
-    `SELECT DISTINCT order_id AS id FROM benefit_grants WHERE benefit_id = ANY($1::uuid[]) AND order_id IS NOT NULL LIMIT $2`,
-    [benefitIds, SAMPLE],
-  );
   const deletedId = workflowIds.benefitDeleted(deletedBenefitId);
   const figures = await Promise.all([
     listRuns(client, `WorkflowId = '${deletedId}'`, 1000).then((runs) => describeLongest(client, 'benefit-deleted fan-out, all runs', runs)),
@@ -51,7 +47,6 @@ export async function longestHistories(stack: BenchStack, deletedBenefitId: stri
     listRuns(client, `WorkflowType = 'webhookEndpointWorkflow'`, 1000).then((runs) => describeLongest(client, 'webhook endpoint, all runs', runs)),
     describeLongest(client, 'outbox relay', [{ workflowId: workflowIds.outboxRelay() }]),
     describeLongest(client, 'grants, random sample', grants.map((g) => ({ workflowId: workflowIds.grant(g.id) }))),
-    describeLongest(client, 'orders, sample', orders.map((o) => ({ workflowId: workflowIds.order(o.id) }))),
   ]);
   return figures.filter((f): f is HistoryFigure => f !== null);
 }

@@ -1,5 +1,7 @@
 // Command line and environment of the grants benchmark. A benchmark is a tool run by hand, not the
 // service, so it reads its own BENCH_* variables here (config/config.ts stays the service's only reader).
+import path from 'node:path';
+
 export interface BenchOptions {
   sizes: number[];
   quick: boolean;
@@ -19,6 +21,8 @@ export interface BenchOptions {
   temporalFlags: string[];
   /** Subscribe a webhook endpoint (receiver in the bench) so deliveries are part of the load. */
   webhook: boolean;
+  /** Directory for V8 CPU profiles of the isolated stack's worker and API (all their threads). */
+  profileDir: string | null;
   external: ExternalStack | null;
 }
 
@@ -37,6 +41,7 @@ const USAGE = `usage: npm run bench:grants -- [--n 1000,10000] [--quick] [--conc
   --max-wait        minutes a phase may wait for its grants/revokes before giving up (default 20, quick 5)
   --webhook         subscribe a webhook endpoint (receiver in the bench) to order/grant/customer-state events
   --pg-fast         embedded PostgreSQL without fsync (as in the tests)
+  --profile DIR     write CPU profiles (.cpuprofile, one per thread) of the worker and the API to DIR
   --temporal-flags  extra dev server flags, e.g. "--dynamic-config-value system.enableActivityEagerExecution=true"
   env BENCH_BASE_URL (+ BENCH_TOKEN, BENCH_DATABASE_URL, BENCH_TEMPORAL_ADDRESS, BENCH_API_PID, BENCH_WORKER_PID)
                     measure an already running stack (\`npm start\`) instead of starting an isolated one
@@ -50,7 +55,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     if (arg === '--help' || arg === '-h') exitWithUsage(0);
     if (!arg.startsWith('--')) exitWithUsage(2, `unexpected argument ${arg}`);
     const [name, inline] = arg.slice(2).split('=', 2);
-    const takesValue = ['n', 'concurrency', 'rate', 'duration', 'max-wait', 'temporal-flags'].includes(name);
+    const takesValue = ['n', 'concurrency', 'rate', 'duration', 'max-wait', 'temporal-flags', 'profile'].includes(name);
     flags.set(name, takesValue ? inline ?? argv[++i] ?? '' : true);
   }
   const quick = flags.get('quick') === true;
@@ -68,6 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'benefits',
     pgFast: flags.get('pg-fast') === true,
     webhook: flags.get('webhook') === true,
+    profileDir: flags.has('profile') ? path.resolve(String(flags.get('profile'))) : null,
     temporalFlags: String(flags.get('temporal-flags') ?? '').split(/\s+/).filter(Boolean),
     external: externalStack(env),
   };

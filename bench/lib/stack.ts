@@ -112,6 +112,8 @@ function withFlags(cli: TemporalCliSource, flags: string[], dir: string): Tempor
 
 export interface IsolatedOptions {
   pgFast: boolean;
+  /** Write V8 CPU profiles of the worker and the API here (`--profile DIR`). */
+  profileDir?: string | null;
   childEnv: Record<string, string>;
   taskQueue: string;
 }
@@ -145,8 +147,9 @@ export async function startIsolatedStack(box: Toolbox, label: string, opts: Isol
     LOG_LEVEL: 'warn',
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
   };
-  const worker = startChild('worker', 'workers/main.ts', env, log);
-  const api = startChild('api', 'api/main.ts', env, log);
+  const nodeArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+  const worker = startChild('worker', 'workers/main.ts', env, log, nodeArgs);
+  const api = startChild('api', 'api/main.ts', env, log, nodeArgs);
   track(() => Promise.all([api.stop(), worker.stop()]).then(() => undefined));
 
   const connection = await Connection.connect({ address: temporal.address });
@@ -215,8 +218,8 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function startChild(name: string, script: string, env: NodeJS.ProcessEnv, log: Log): Child {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(name: string, script: string, env: NodeJS.ProcessEnv, log: Log, nodeArgs: string[]): Child {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     readline.createInterface({ input: stream }).on('line', (line) => {

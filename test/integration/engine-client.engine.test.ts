@@ -1,5 +1,9 @@
-// Waiting on a grant command works whether or not the grant's workflow is still running.
+// How the engine's workflows look in Temporal after a purchase, and waiting on a grant command
+// whether or not the grant's workflow is still running.
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { createShop, grantsOf } from '../support/fixtures';
+import { workflowIds } from '../../workflows/definitions';
 import { eventually, startTestStack, TestStack } from '../support/harness';
 
 let stack: TestStack;
@@ -26,4 +30,24 @@ test('a grant revoked (its workflow ended) can be granted again and waited on', 
   expect(again).toMatchObject({ id: grant.id, is_granted: true });
   const events = await stack.dataSource.query(`SELECT kind FROM benefit_grant_events WHERE grant_id = $1 ORDER BY id`, [grant.id]);
   expect(events.map((e: any) => e.kind)).toEqual(['granted', 'revoked', 'granted']);
+});
+
+const { EventType } = temporal.api.enums.v1;
+
+test('a purchase starts one workflow per grant, each granted in its first workflow task, and no order workflow', async () => {
+  const shop = await createShop(stack, 2);
+  const order = await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
+  const grants = await eventually(async () => {
+    const g = await grantsOf(shop, { is_granted: true });
+    return g.length === 2 ? g : null;
+  });
+  await expect(stack.temporal.workflow.getHandle(workflowIds.order(order.id)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  for (const grant of grants) {
+    const handle = stack.temporal.workflow.getHandle(workflowIds.grant(grant.id));
+    await eventually(async () => (await handle.describe()).searchAttributes.GrantStatus?.[0] === 'granted');
+    const types = ((await handle.fetchHistory()).events ?? []).map((e) => Number(e.eventType));
+    expect(types.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toHaveLength(1);
+    expect(types).not.toContain(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+    expect(types).not.toContain(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+  }
 });

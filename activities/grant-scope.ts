@@ -1,0 +1,54 @@
+// Which grants an order or subscription should hold, and sending commands to many grant
+// workflows. Shared by the scope activities (subscriptions, fan-outs) and by order dispatch, which
+// runs in the API right after the order commits (no order workflow in between: see dispatchOrder).
+import { isSupportedBenefitType } from '../benefits/benefit-types';
+import { GrantsRepository } from '../db/repositories/grants.repository';
+import type { GrantCommand, GrantWorkflowInput } from '../workflows/definitions';
+import type { GrantScope } from './activity-types';
+import type { EngineDeps } from './engine-deps';
+
+const PARALLEL = 20;
+
+export type ScopeDeps = Pick<EngineDeps, 'dataSource' | 'engine'>;
+
+/** The product's live, supported benefits, in the product's order. */
+export async function productBenefitIds(deps: ScopeDeps, productId: string | null): Promise<string[]> {
+  if (!productId) return [];
+  const rows: { id: string; type: string }[] = await deps.dataSource.query(
+    `SELECT b.id, b.type FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id
+      WHERE pb.product_id = $1 AND b.deleted_at IS NULL ORDER BY pb.position`,
+    [productId],
+  );
+  return rows.filter((r) => isSupportedBenefitType(r.type)).map((r) => r.id);
+}
+
+/** Sends a command to each grant, PARALLEL at a time; `progress` after each batch (heartbeats). */
+export async function sendCommands(
+  deps: ScopeDeps,
+  inputs: GrantWorkflowInput[],
+  command: GrantCommand,
+  wait: boolean,
+  progress: (done: number) => void = () => undefined,
+): Promise<void> {
+  for (let i = 0; i < inputs.length; i += PARALLEL) {
+    await Promise.all(
+      inputs.slice(i, i + PARALLEL).map((g) => (wait ? deps.engine.commandGrantAndWait(g, command) : deps.engine.commandGrant(g, command))),
+    );
+    progress(i);
+  }
+}
+
+/**
+ * Creates the scope's missing grant rows (one per product benefit, or only `onlyBenefitIds`) and
+ * tells every grant not yet granted to grant. Safe to repeat: rows are unique per scope and
+ * benefit, workflow ids are the grants', and granting a granted grant changes nothing.
+ */
+export async function grantScope(deps: ScopeDeps, scope: GrantScope, onlyBenefitIds?: string[], progress?: (done: number) => void): Promise<number> {
+  const grants = new GrantsRepository(deps.dataSource);
+  const all = await productBenefitIds(deps, scope.productId);
+  const benefitIds = onlyBenefitIds ? all.filter((id) => onlyBenefitIds.includes(id)) : all;
+  const rows = await grants.ensureForScope(scope, benefitIds);
+  const pending = rows.filter((r) => r.granted_at === null);
+  await sendCommands(deps, await grants.workflowInputs(pending.map((r) => r.id)), { action: 'grant' }, false, progress);
+  return pending.length;
+}
