@@ -41,6 +41,12 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 100,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks ?? 100,
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    // A grant is mostly one workflow task, taken from the task queue itself; the SDK's default
+    // (10 pollers, 1 in 6 on the task queue, the rest on this worker's sticky queue) left two
+    // polls for new grants, and a purchase burst starved: 0.8 workflow tasks/s dispatched with
+    // thousands queued and the worker idle. Half and half, and more polls, drains the queue.
+    maxConcurrentWorkflowTaskPolls: 20,
+    nonStickyToStickyPollRatio: 1,
     // On SIGTERM running activities get this long to finish before they are cancelled.
     shutdownGraceTime: `${graceSeconds}s`,
     // An activity that ignores cancellation (a hung provider call) cannot hold shutdown forever;
