@@ -19,7 +19,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import type { EngineActivities } from '../activities/activity-types';
 
-type Name = 'applyGrantCommand' | 'grantScope';
+type Name = 'applyGrantCommand';
 
 interface Timeouts {
   startToCloseTimeout: Duration;

@@ -141,6 +141,11 @@ export class InMemoryEngine {
     return { grantId: g.id, organizationId: g.organizationId, customerId: g.customerId, benefitId: g.benefitId, benefitType: this.benefits.get(g.benefitId)?.type ?? 'custom' };
   }
 
+  /** What the API does once a purchase is recorded (dispatchOrder): grant the order's scope. */
+  purchase(scope: GrantScope): Promise<number> {
+    return this.grantScope(scope);
+  }
+
   // ---- activities ----------------------------------------------------------------------------
   activities(): EngineActivities {
     const impl: { [K in keyof EngineActivities]: (at: number, ...args: Parameters<EngineActivities[K]>) => ReturnType<EngineActivities[K]> } = {
