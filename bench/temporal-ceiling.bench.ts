@@ -48,7 +48,8 @@ async function main(): Promise<void> {
       const used = cpuUsed(before, cpuSnapshot(groups));
       const per = (k: 'temporal' | 'worker') => ((used[k] ?? NaN) * 1000) / n;
       log(`${label}: ${n} in ${seconds.toFixed(1)} s = ${(n / seconds).toFixed(1)}/s; CPU per workflow: dev server ${per('temporal').toFixed(1)} ms ` +
-        `(${Math.round(((used.temporal ?? 0) / seconds) * 100)}% of a core), worker+client ${per('worker').toFixed(1)} ms`);
+        `(${Math.round(((used.temporal ?? 0) / seconds) * 100)}% of a core), worker+client ${per('worker').toFixed(1)} ms; ` +
+        `host steal ${Math.round(((used.steal ?? 0) / seconds) * 100)}% of a core`);
     };
     await phase('grant (start with command, local activity, upsert)', (i) => client.workflow.start('ceilingGrantWorkflow', {
       taskQueue: 'ceiling', workflowId: `ceiling-${i}`, requestEagerStart: true,

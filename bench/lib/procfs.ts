@@ -28,7 +28,18 @@ export interface ProcessGroups {
   postgres: number | null;
 }
 
-export type CpuSnapshot = Record<keyof ProcessGroups | 'bench', number | null>;
+/**
+ * CPU seconds per group; `steal` is the time the hypervisor gave this machine's cores to others
+ * (all cores added up): when it is high, every other figure of the run is low.
+ */
+export type CpuSnapshot = Record<keyof ProcessGroups | 'bench' | 'steal', number | null>;
+
+/** Steal time of all cores so far, from /proc/stat's `cpu` line (8th value), in seconds. */
+function stealSeconds(): number | null {
+  const line = read('/proc/stat')?.split('\n').find((l) => l.startsWith('cpu '));
+  const steal = line ? Number(line.trim().split(/\s+/)[8]) : NaN;
+  return Number.isFinite(steal) ? steal / TICKS_PER_SECOND : null;
+}
 
 const TICKS_PER_SECOND = (() => {
   try {
@@ -80,6 +91,7 @@ export function cpuSnapshot(groups: ProcessGroups): CpuSnapshot {
     temporal: one(groups.temporal),
     postgres: pg && byPid.has(pg) ? seconds([pg, ...stats.filter((s) => s.ppid === pg).map((s) => s.pid)]) : null,
     bench: seconds([process.pid]),
+    steal: stealSeconds(),
   };
 }
 
@@ -104,7 +116,7 @@ export function cpuShares(used: CpuSnapshot, wallSeconds: number): string {
  * if they had every core to themselves: a figure that holds up on a machine shared with other work.
  */
 export function cpuPerUnit(used: CpuSnapshot, units: number, unit: string): string {
-  const measured = Object.entries(used).filter(([k, v]) => v !== null && k !== 'bench') as [string, number][];
+  const measured = Object.entries(used).filter(([k, v]) => v !== null && k !== 'bench' && k !== 'steal') as [string, number][];
   const perUnit = measured.map(([k, v]) => [k, (v * 1000) / units] as const);
   const total = perUnit.reduce((sum, [, ms]) => sum + ms, 0);
   const ceiling = total > 0 ? (os.availableParallelism() * 1000) / total : NaN;
