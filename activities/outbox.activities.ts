@@ -25,16 +25,21 @@ export function outboxActivities(deps: EngineDeps) {
         await dispatchOrder(deps, o);
         await ds.query(`UPDATE orders SET workflow_started_at = now() WHERE id = $1`, [o.id]);
       }
-      // A deleted benefit whose revocation fan-out never started still has live grants.
-      const benefits: { id: string }[] = await ds.query(
+      // A deleted benefit whose revocation fan-out never started still has live grants. Live
+      // grants alone do not say so: a fan-out that ran has signalled them and they revoke at the
+      // engine's pace (minutes for 10,000), so only a benefit with no fan-out at all is lost.
+      const candidates: { id: string }[] = await ds.query(
         `SELECT b.id FROM benefits b
           WHERE b.deleted_at IS NOT NULL AND b.deleted_at < now() - make_interval(secs => $1)
             AND EXISTS (SELECT 1 FROM benefit_grants g WHERE g.benefit_id = b.id AND g.revoked_at IS NULL)
           LIMIT 100`,
         [input.olderThanSeconds],
       );
-      for (const b of benefits) {
+      const benefits: { id: string }[] = [];
+      for (const b of candidates) {
+        if (await deps.engine.workflowExists(workflowIds.benefitDeleted(b.id))) continue;
         await deps.engine.startFanOut('grantFanOutWorkflow', workflowIds.benefitDeleted(b.id), { filter: { benefitId: b.id }, command: { action: 'revoke' } });
+        benefits.push(b);
       }
       // Webhook events whose delivery kick was lost (Temporal unreachable right after the commit).
       const endpoints: { endpoint_id: string }[] = await ds.query(

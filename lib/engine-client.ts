@@ -118,6 +118,17 @@ export class EngineClient {
     }).catch(ignoreAlreadyStarted);
   }
 
+  /** Whether any run of this workflow id exists (running or closed, within retention). */
+  async workflowExists(workflowId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(workflowId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
   async kickWebhookEndpoint(endpointId: string): Promise<void> {
     await this.client.workflow.signalWithStart('webhookEndpointWorkflow', {
       taskQueue: this.taskQueue,

@@ -117,3 +117,25 @@ test('a benefit deleted without its revocation fan-out (crash in between) is rev
     `SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = $1 AND revoked_at IS NOT NULL`, [shop.benefits[0].id],
   ))[0].n === 1);
 });
+
+test('a deleted benefit whose fan-out ran is not fanned out again while its grants are still revoking', async () => {
+  const shop = await createShop(stack, 1);
+  await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
+  const [grant] = await eventually(async () => {
+    const g = await grantsOf(shop, { is_granted: true });
+    return g.length === 1 ? g : null;
+  });
+  await shop.polar.benefits.delete(shop.benefits[0].id);
+  const fanOut = stack.temporal.workflow.getHandle(`benefit-deleted:${shop.benefits[0].id}`);
+  await fanOut.result();
+  const { runId } = await fanOut.describe();
+  // As in a large fan-out: the revoke is signalled but the grant is still live a minute later.
+  await stack.dataSource.query(`UPDATE benefits SET deleted_at = now() - interval '1 minute' WHERE id = $1`, [shop.benefits[0].id]);
+  await stack.dataSource.query(`UPDATE benefit_grants SET revoked_at = NULL, granted_at = now() WHERE id = $1`, [grant.id]);
+  await stack.temporal.workflow.execute('outboxRelayWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `relay-test-ran-${shop.benefits[0].id}`,
+    args: [{ intervalSeconds: 0, olderThanSeconds: 30, iterations: 1 }],
+  });
+  expect((await fanOut.describe()).runId).toBe(runId);
+});
