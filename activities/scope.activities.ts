@@ -7,9 +7,9 @@ import type { GrantFilter, GrantScope, ScopeChanges } from './activity-types';
 import type { EngineDeps } from './engine-deps';
 import { grantScope, productBenefitIds, sendCommands } from './grant-scope';
 
-/** Heartbeats a regular attempt's progress; local attempts (an order's grantScope) have none. */
+/** Heartbeats a long page of commands (fan-outs, a subscription's grants). */
 function beat(done: number): void {
-  if (!Context.current().info.isLocal) Context.current().heartbeat(done);
+  Context.current().heartbeat(done);
 }
 
 export function scopeActivities(deps: EngineDeps) {
