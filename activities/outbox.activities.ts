@@ -1,5 +1,6 @@
 // Finds orders and subscriptions whose workflow start was lost (a crash between the row's commit
-// and the start: an order's grant workflows, a subscription's workflow) and starts them. Starts are idempotent, so a race with the API is harmless.
+// and the start: an order's grant workflows, a subscription's workflow) and starts them. Starts
+// are idempotent, so a race with the API is harmless.
 import { workflowIds } from '../workflows/definitions';
 import type { EngineDeps } from './engine-deps';
 import { grantScope, ScopeDeps } from './grant-scope';

@@ -38,8 +38,7 @@ export class EngineClient {
     if (command.action === 'grant') {
       try {
         await this.client.workflow.start('benefitGrantWorkflow', {
-          ...this.grantStartOptions(grant),
-          args: [{ ...grant, localFirst: true, initialCommand: command }],
+          ...this.grantStartOptions(grant, command),
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
           requestEagerStart: this.opts.eagerStart === true,
         });
@@ -75,11 +74,11 @@ export class EngineClient {
     await this.client.workflow.getHandle(workflowIds.grant(grant.grantId)).executeUpdate(grantCommandUpdate, { args: [command] });
   }
 
-  private grantStartOptions(grant: GrantWorkflowInput) {
+  private grantStartOptions(grant: GrantWorkflowInput, initialCommand?: GrantCommand) {
     return {
       taskQueue: this.taskQueue,
       workflowId: workflowIds.grant(grant.grantId),
-      args: [{ ...grant, localFirst: true }] as [GrantWorkflowInput],
+      args: [{ ...grant, localFirst: true, ...(initialCommand ? { initialCommand } : {}) }] as [GrantWorkflowInput],
       typedSearchAttributes: new TypedSearchAttributes([
         { key: keys.OrganizationId, value: grant.organizationId },
         { key: keys.CustomerId, value: grant.customerId },

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -25,7 +26,8 @@ const { applyGrantCommand, markGrantExpired } = proxyActivities<EngineActivities
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-const applyLocalFirst = localFirst('applyGrantCommand', { startToCloseTimeout: '2 minutes' });
+const local = proxyLocalActivities<EngineActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });
+const applyLocalFirst = localFirst(local.applyGrantCommand, applyGrantCommand);
 
 interface QueuedCommand {
   command: GrantCommand;

@@ -3,39 +3,20 @@
 // recorded in that task's completion. A regular activity costs a second task, an activity task and
 // their history events: on this project's 2-core machines that halved grant throughput.
 //
-// A failed local attempt falls back to the same activity as a regular one with the full retry
+// A failed local attempt falls back to the same activity as a regular one with its full retry
 // policy, after the wait the failure asked for (a provider's retry-after), so outages are retried by
 // the server on any worker rather than by a workflow task held open on one. Activities are
 // idempotent (DESIGN: every activity is safe to run twice), so the repeat after a lost local attempt
 // (a worker gone mid-call) is harmless.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  proxyActivities,
-  proxyLocalActivities,
-  sleep,
-} from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
-import type { EngineActivities } from '../activities/activity-types';
+import { ActivityFailure, ApplicationFailure, CancellationScope, sleep } from '@temporalio/workflow';
 
-type Name = 'applyGrantCommand';
-
-interface Timeouts {
-  startToCloseTimeout: Duration;
-  /** Regular attempts only: a local activity's liveness is its workflow task's. */
-  heartbeatTimeout?: Duration;
-}
-
-const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
 const FALLBACK_WAIT_MS = 1_000;
 
-export function localFirst<K extends Name>(name: K, timeouts: Timeouts): EngineActivities[K] {
-  const local = proxyLocalActivities<EngineActivities>({ startToCloseTimeout: timeouts.startToCloseTimeout, retry: { maximumAttempts: 1 } });
-  const durable = proxyActivities<EngineActivities>({ ...timeouts, retry: RETRY });
-  const call = async (...args: unknown[]) => {
+/** `local` once (a local activity with one attempt), then `durable` (the same regular activity). */
+export function localFirst<A extends unknown[], R>(local: (...args: A) => Promise<R>, durable: (...args: A) => Promise<R>) {
+  return async (...args: A): Promise<R> => {
     try {
-      return await (local[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+      return await local(...args);
     } catch (err) {
       // Failures that a retry cannot fix, and the workflow's own cancellation, end here as they
       // would have with a regular activity.
@@ -43,10 +24,9 @@ export function localFirst<K extends Name>(name: K, timeouts: Timeouts): EngineA
       const failure = err instanceof ActivityFailure ? err.cause : err;
       if (failure instanceof ApplicationFailure && failure.nonRetryable) throw err;
       await sleep(retryAfterMs(failure) ?? FALLBACK_WAIT_MS);
-      return (durable[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+      return durable(...args);
     }
   };
-  return call as EngineActivities[K];
 }
 
 /** The wait a failed attempt asked for: activities put a provider's retry-after in the details. */

@@ -2,7 +2,7 @@
 // whether or not the grant's workflow is still running.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { createShop, grantsOf } from '../support/fixtures';
+import { buyGranted, createShop, grantsOf } from '../support/fixtures';
 import { workflowIds } from '../../workflows/definitions';
 import { eventually, startTestStack, TestStack } from '../support/harness';
 
@@ -15,11 +15,7 @@ afterAll(async () => stack?.close());
 
 test('a grant revoked (its workflow ended) can be granted again and waited on', async () => {
   const shop = await createShop(stack, 1);
-  await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
-  const [grant] = await eventually(async () => {
-    const g = await grantsOf(shop, { is_granted: true });
-    return g.length === 1 ? g : null;
-  });
+  const [grant] = (await buyGranted(shop, 1)).grants;
   const input = { grantId: grant.id, organizationId: shop.organizationId, customerId: shop.customer.id, benefitId: grant.benefit_id, benefitType: 'custom' };
   await stack.engine.commandGrantAndWait(input, { action: 'revoke' });
   expect((await grantsOf(shop))[0].is_revoked).toBe(true);
@@ -36,11 +32,7 @@ const { EventType } = temporal.api.enums.v1;
 
 test('a purchase starts one workflow per grant, each granted in its first workflow task, and no order workflow', async () => {
   const shop = await createShop(stack, 2);
-  const order = await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
-  const grants = await eventually(async () => {
-    const g = await grantsOf(shop, { is_granted: true });
-    return g.length === 2 ? g : null;
-  });
+  const { order, grants } = await buyGranted(shop, 2);
   await expect(stack.temporal.workflow.getHandle(workflowIds.order(order.id)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   for (const grant of grants) {
     const handle = stack.temporal.workflow.getHandle(workflowIds.grant(grant.id));

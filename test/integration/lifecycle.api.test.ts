@@ -1,6 +1,6 @@
 // Engine rules seen through the API: product benefit changes, benefit and customer deletion,
 // shared access across sources, the customer portal, and the crash between record and start.
-import { createShop, grantsOf, Shop } from '../support/fixtures';
+import { buyGranted, createShop, grantsOf, Shop } from '../support/fixtures';
 import { eventually, startTestStack, TestStack } from '../support/harness';
 import { expectMatchesSpec } from '../support/spec-validator';
 
@@ -120,11 +120,7 @@ test('a benefit deleted without its revocation fan-out (crash in between) is rev
 
 test('a deleted benefit whose fan-out ran is not fanned out again while its grants are still revoking', async () => {
   const shop = await createShop(stack, 1);
-  await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
-  const [grant] = await eventually(async () => {
-    const g = await grantsOf(shop, { is_granted: true });
-    return g.length === 1 ? g : null;
-  });
+  const [grant] = (await buyGranted(shop, 1)).grants;
   await shop.polar.benefits.delete(shop.benefits[0].id);
   const fanOut = stack.temporal.workflow.getHandle(`benefit-deleted:${shop.benefits[0].id}`);
   await fanOut.result();

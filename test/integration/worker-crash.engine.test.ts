@@ -1,7 +1,7 @@
 // A worker that goes away while a grant is at the provider: another worker retries the grant and
 // it completes exactly once. The first attempt is a local activity (workflows/local-first.ts): the
-// worker's shutdown signal makes it let go, and the retry is a regular activity any worker takes. Real API, workflows, activities and PostgreSQL; two workers in turn
-// on one task queue; a gated provider stands in for the benefit type's external system.
+// worker's shutdown signal makes it let go, and the retry is a regular activity any worker takes.
+// Real API, workflows, activities and PostgreSQL; two workers in turn on one task queue; a gated provider stands in for the benefit type's external system.
 import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';

@@ -1,5 +1,5 @@
 // Small builders for API tests: an organization with benefits, products and a customer.
-import type { TestStack } from './harness';
+import { eventually, type TestStack } from './harness';
 
 export interface Shop {
   token: string;
@@ -33,4 +33,14 @@ export async function createShop(stack: TestStack, benefitCount = 2): Promise<Sh
 export async function grantsOf(shop: Shop, filters: Record<string, unknown> = {}): Promise<any[]> {
   const page = await shop.polar.benefitGrants.list({ customer_id: shop.customer.id, limit: 100, ...filters });
   return page.items;
+}
+
+/** Buys the shop's one-time product and waits until all `count` grants of the customer are granted. */
+export async function buyGranted(shop: Shop, count: number): Promise<{ order: any; grants: any[] }> {
+  const order = await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
+  const grants = await eventually(async () => {
+    const g = await grantsOf(shop, { is_granted: true });
+    return g.length === count ? g : null;
+  });
+  return { order, grants };
 }
