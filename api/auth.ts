@@ -13,15 +13,27 @@ export function bearerToken(req: Request): string | null {
 }
 
 /**
+ * How long an API process may keep serving a token after it was revoked (or expired): every
+ * process looks a token up again once its cached answer is this old. The cached answer is timed
+ * from before its lookup started, so the bound holds however slow the lookup was.
+ */
+export const TOKEN_REVOCATION_BOUND_MS = 5_000;
+
+/**
  * Remembers resolved tokens for a few seconds so hot routes (license validation) skip a database
  * round trip per request. A revoked token keeps working for at most `ttlMs`; unknown tokens are
  * never cached.
  */
-export function cachedTokenResolver(inner: TokenResolver, ttlMs = 5_000, maxEntries = 10_000): TokenResolver {
+export function cachedTokenResolver(
+  inner: TokenResolver,
+  ttlMs = TOKEN_REVOCATION_BOUND_MS,
+  maxEntries = 10_000,
+  clock: () => number = Date.now,
+): TokenResolver {
   const cache = new Map<string, { organizationId: string; until: number }>();
   return {
     async organizationIdForToken(token: string): Promise<string | null> {
-      const now = Date.now();
+      const now = clock();
       const hit = cache.get(token);
       if (hit && hit.until > now) return hit.organizationId;
       const organizationId = await inner.organizationIdForToken(token);

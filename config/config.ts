@@ -1,4 +1,5 @@
 // The only module that reads process.env. Everything else receives a parsed, validated Config.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bool = z
@@ -6,6 +7,18 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+// Express's `trust proxy`: `true`, a hop count, or addresses / subnets / loopback, linklocal, uniquelocal.
+const trustProxy = z.string().transform((raw, ctx): boolean | number | string[] => {
+  const value = raw.trim();
+  if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const subnet = (item: string) => /^[^/]+(\/\d{1,3})?$/.test(item) && isIP(item.split('/')[0]) !== 0;
+  const bad = items.filter((item) => !['loopback', 'linklocal', 'uniquelocal'].includes(item) && !subnet(item));
+  if (bad.length || !items.length) ctx.addIssue({ code: 'custom', message: `not a proxy address, subnet or name: ${bad.join(', ') || raw}` });
+  return items;
+});
 
 /** Every environment variable the service understands, with its default. */
 export const envSchema = z.object({
@@ -15,6 +28,9 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8000),
   PUBLIC_BASE_URL: z.url().optional(),
+  // Which peers may name the client in X-Forwarded-For (rate limits key on the client address).
+  // Unset: none, the header is ignored. Set it when the API runs behind a reverse proxy.
+  TRUST_PROXY: trustProxy.default(false),
 
   DATABASE_URL: z
     .string()

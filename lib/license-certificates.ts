@@ -34,7 +34,17 @@ export interface LicenseCertificateClaims {
   activation: { id: string; label: string; conditions: Record<string, unknown>; meta: Record<string, unknown> } | null;
 }
 
-export type VerificationFailure = 'malformed' | 'unsupported_algorithm' | 'bad_signature' | 'not_yet_valid' | 'certificate_expired' | 'license_expired' | 'not_granted' | 'key_mismatch';
+export type VerificationFailure =
+  | 'malformed' | 'unsupported_algorithm' | 'unknown_signing_key' | 'bad_signature' | 'not_yet_valid' | 'certificate_expired'
+  | 'license_expired' | 'not_granted' | 'key_mismatch' | 'activation_required' | 'activation_mismatch';
+
+/** One published key as the signing-keys endpoints list it (extra fields are ignored). */
+export interface VerificationKey {
+  key_id: string;
+  public_key: string | JsonWebKey;
+}
+
+type PublicKeyInput = string | KeyObject | JsonWebKey;
 
 export type VerificationResult =
   | { valid: true; claims: LicenseCertificateClaims }
@@ -44,18 +54,21 @@ const b64url = (buf: Buffer | string) => Buffer.from(buf).toString('base64url');
 const fromB64url = (s: string) => Buffer.from(s, 'base64url');
 
 /**
- * Checks a certificate with the organization's public key (PEM, JWK object or KeyObject): the
- * signature, the validity window, and that the license is granted and not expired at `now`.
- * Pass `key` to also require the certificate to be for that license key.
+ * Checks a certificate with the organization's public key (PEM, JWK object or KeyObject) or with
+ * the list the signing-keys endpoint publishes (the certificate's `kid` picks the key, so
+ * certificates signed before a rotation keep verifying): the signature, the validity window, that
+ * the license is granted and not expired at `now`, and that a key limiting activations is bound to
+ * one. Pass `key` to require the certificate to be for that license key, `activationId` for that
+ * activation (the one this installation registered).
  */
 export function verifyLicenseCertificate(
   certificate: string,
-  publicKey: string | KeyObject | JsonWebKey,
-  options: { now?: Date; key?: string } = {},
+  publicKey: PublicKeyInput | VerificationKey[],
+  options: { now?: Date; key?: string; activationId?: string } = {},
 ): VerificationResult {
   const parts = typeof certificate === 'string' ? certificate.split('.') : [];
   if (parts.length !== 3) return { valid: false, reason: 'malformed' };
-  let header: { alg?: string };
+  let header: { alg?: string; kid?: string };
   let claims: LicenseCertificateClaims;
   try {
     header = JSON.parse(fromB64url(parts[0]).toString('utf8'));
@@ -64,10 +77,9 @@ export function verifyLicenseCertificate(
     return { valid: false, reason: 'malformed' };
   }
   if (header.alg !== 'EdDSA') return { valid: false, reason: 'unsupported_algorithm' };
-  const keyObject = publicKey instanceof KeyObject
-    ? publicKey
-    : typeof publicKey === 'string' ? createPublicKey(publicKey) : createPublicKey({ key: publicKey as any, format: 'jwk' });
-  const signed = verify(null, Buffer.from(`${parts[0]}.${parts[1]}`), keyObject, fromB64url(parts[2]));
+  const chosen = Array.isArray(publicKey) ? publicKey.find((k) => k.key_id === header.kid)?.public_key : publicKey;
+  if (!chosen) return { valid: false, reason: 'unknown_signing_key' };
+  const signed = verify(null, Buffer.from(`${parts[0]}.${parts[1]}`), toPublicKey(chosen), fromB64url(parts[2]));
   if (!signed) return { valid: false, reason: 'bad_signature' };
   const now = (options.now ?? new Date()).getTime();
   if (now < Date.parse(claims.valid_from)) return { valid: false, reason: 'not_yet_valid', claims };
@@ -75,10 +87,22 @@ export function verifyLicenseCertificate(
   if (claims.license_key.status !== 'granted') return { valid: false, reason: 'not_granted', claims };
   if (claims.license_key.expires_at && now >= Date.parse(claims.license_key.expires_at)) return { valid: false, reason: 'license_expired', claims };
   if (options.key !== undefined && options.key !== claims.license_key.key) return { valid: false, reason: 'key_mismatch', claims };
+  if (claims.license_key.limit_activations !== null && !claims.activation) return { valid: false, reason: 'activation_required', claims };
+  if (options.activationId !== undefined && options.activationId !== claims.activation?.id) {
+    return { valid: false, reason: 'activation_mismatch', claims };
+  }
   return { valid: true, claims };
 }
 
+function toPublicKey(key: PublicKeyInput): KeyObject {
+  if (key instanceof KeyObject) return key;
+  return typeof key === 'string' ? createPublicKey(key) : createPublicKey({ key: key as any, format: 'jwk' });
+}
+
 // ---- Issuing (server side) ----
+
+/** The longest any certificate may stay valid, whatever an organization sets. */
+export const MAX_CERTIFICATE_DAYS = 365;
 
 export interface SigningKeyRecord {
   organization_id: string;
@@ -86,12 +110,19 @@ export interface SigningKeyRecord {
   key_id: string;
   public_key: string;
   private_key_encrypted: string;
+  created_at?: Date;
+  retired_at?: Date | null;
+  expires_at?: Date | null;
+  certificates_valid_until?: Date | null;
 }
 
 /** Where signing keys live (the organization_signing_keys table in the service). */
 export interface SigningKeyStore {
-  get(organizationId: string): Promise<SigningKeyRecord | null>;
+  current(organizationId: string): Promise<SigningKeyRecord | null>;
   insertOrGet(row: SigningKeyRecord): Promise<SigningKeyRecord>;
+  /** False when the key was retired meanwhile. */
+  cover(organizationId: string, keyId: string, until: Date): Promise<boolean>;
+  published(organizationId: string): Promise<SigningKeyRecord[]>;
 }
 
 export class CertificatesUnavailableError extends Error {
@@ -107,6 +138,17 @@ export interface PublishedKey {
   public_key: string;
   public_key_jwk: JsonWebKey;
 }
+
+/** A key in the published list: whether it still signs, and until when it is listed. */
+export interface ListedKey extends PublishedKey {
+  created_at: string | null;
+  current: boolean;
+  retired_at: string | null;
+  expires_at: string | null;
+}
+
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+const DAY_MS = 86_400_000;
 
 function wrappingKey(secret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'license-signing-keys', 'aes-256-gcm:v1', 32));
@@ -149,40 +191,69 @@ export function signCertificate(claims: LicenseCertificateClaims, privateKey: Ke
   return `${header}.${payload}.${b64url(signature)}`;
 }
 
-/** Loads (or creates on first use) an organization's key; decrypted private keys stay cached in memory. */
+/**
+ * Signs with the organization's current key (created on first use). Before signing it records how
+ * long the certificate stays valid on the key's row (rounded up to a day, so at most one write per
+ * key a day), so that a rotation keeps publishing the retired key exactly as long as needed.
+ * Decrypted private keys stay cached in memory; which key is current is read on every issue.
+ */
 export class LicenseCertificateIssuer {
-  private readonly cache = new Map<string, { record: SigningKeyRecord; privateKey: KeyObject }>();
+  private readonly privateKeys = new Map<string, KeyObject>();
 
   constructor(
     private readonly store: SigningKeyStore,
     private readonly secret: string | undefined,
   ) {}
 
-  private async load(organizationId: string) {
-    const cached = this.cache.get(organizationId);
-    if (cached) return cached;
+  private async current(organizationId: string): Promise<SigningKeyRecord> {
     if (!this.secret) throw new CertificatesUnavailableError();
-    const record = (await this.store.get(organizationId)) ?? (await this.store.insertOrGet(newSigningKey(this.secret, organizationId)));
-    const pkcs8 = decryptPrivateKey(this.secret, organizationId, record.private_key_encrypted);
-    const entry = { record, privateKey: createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }) };
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(organizationId, entry);
-    return entry;
+    return (await this.store.current(organizationId)) ?? (await this.store.insertOrGet(newSigningKey(this.secret, organizationId)));
+  }
+
+  private privateKey(record: SigningKeyRecord): KeyObject {
+    const id = `${record.organization_id}:${record.key_id}`;
+    let key = this.privateKeys.get(id);
+    if (!key) {
+      const pkcs8 = decryptPrivateKey(this.secret!, record.organization_id, record.private_key_encrypted);
+      key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+      if (this.privateKeys.size > 10_000) this.privateKeys.clear();
+      this.privateKeys.set(id, key);
+    }
+    return key;
   }
 
   async publishedKey(organizationId: string): Promise<PublishedKey> {
-    const { record } = await this.load(organizationId);
-    return {
-      organization_id: organizationId,
-      algorithm: 'Ed25519',
-      key_id: record.key_id,
-      public_key: record.public_key,
-      public_key_jwk: createPublicKey(record.public_key).export({ format: 'jwk' }),
-    };
+    return published(await this.current(organizationId));
+  }
+
+  /** Every key a verifier may need: the current one first, then retired ones not yet expired. */
+  async publishedKeys(organizationId: string): Promise<ListedKey[]> {
+    await this.current(organizationId);
+    return (await this.store.published(organizationId)).map((r) => ({
+      ...published(r), created_at: iso(r.created_at), current: !r.retired_at, retired_at: iso(r.retired_at), expires_at: iso(r.expires_at),
+    }));
   }
 
   async issue(organizationId: string, claims: LicenseCertificateClaims): Promise<{ certificate: string; keyId: string }> {
-    const { record, privateKey } = await this.load(organizationId);
-    return { certificate: signCertificate(claims, privateKey, record.key_id), keyId: record.key_id };
+    const validUntil = Date.parse(claims.valid_until);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const record = await this.current(organizationId);
+      const covered = record.certificates_valid_until ? new Date(record.certificates_valid_until).getTime() : -Infinity;
+      if (covered < validUntil && !(await this.store.cover(organizationId, record.key_id, new Date(Math.ceil(validUntil / DAY_MS) * DAY_MS)))) {
+        continue; // rotated meanwhile: sign with the new key
+      }
+      return { certificate: signCertificate(claims, this.privateKey(record), record.key_id), keyId: record.key_id };
+    }
+    throw new Error('the signing key kept changing while a certificate was issued');
   }
+}
+
+function published(record: SigningKeyRecord): PublishedKey {
+  return {
+    organization_id: record.organization_id,
+    algorithm: 'Ed25519',
+    key_id: record.key_id,
+    public_key: record.public_key,
+    public_key_jwk: createPublicKey(record.public_key).export({ format: 'jwk' }),
+  };
 }

@@ -1,3 +1,5 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
 // In-memory token buckets (one process; behind several API replicas each replica limits on its
 // own, which still caps abuse per replica). Buckets refill continuously; memory stays bounded.
 
@@ -75,4 +77,37 @@ export class TokenBucketLimiter {
       this.buckets.delete(id);
     }
   }
+}
+
+/**
+ * The rate-limit bucket of a client address. An IPv6 client usually holds a whole /64 (one per
+ * home or server), so it gets one bucket per /64, not one per address it can pick at will. An
+ * IPv4-mapped IPv6 address is its IPv4 address.
+ */
+export function clientBucketId(ip: string | undefined): string {
+  if (!ip) return 'unknown';
+  let address = ip.trim().toLowerCase();
+  const zone = address.indexOf('%');
+  if (zone >= 0) address = address.slice(0, zone);
+  if (isIPv4(address) || !isIPv6(address)) return address;
+  const groups = ipv6Groups(address);
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join('.');
+  }
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail converted). */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number);
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = parse(head);
+  const right = parse(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
 }

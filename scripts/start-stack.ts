@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config/config';
 import { openDatabase } from '../db/data-source';
+import { writeStackSettings } from '../config/stack-settings';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
 import { isListening } from '../lib/free-port';
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
     pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT });
     databaseUrl = pg.url;
   }
+  // `npm run admin` beside this stack finds the database here when DATABASE_URL is not set.
+  await writeStackSettings(dataDir, { database_url: databaseUrl });
   log('running migrations');
   const { organizationId, token } = await devToken(dataDir, databaseUrl);
 

@@ -4,7 +4,8 @@
 // per client address and per key.
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { CustomerSessionsRepository } from '../../db/repositories/customer-sessions.repository';
-import { TokenBucketLimiter, type BucketOptions } from '../../lib/rate-limiter';
+import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
+import { clientBucketId, TokenBucketLimiter, type BucketOptions } from '../../lib/rate-limiter';
 import type { AppDeps } from '../app';
 import { bearerToken } from '../auth';
 import { customerIdOf } from '../customer-auth';
@@ -60,17 +61,21 @@ export const DEFAULT_PUBLIC_LIMITS: PublicLimits = {
 export function customerPortalLicenseKeysPublicRoutes(deps: AppDeps, opts: { limits?: PublicLimits; service?: LicenseKeysService } = {}): Router {
   const keys = opts.service ?? new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY);
   const sessions = new CustomerSessionsRepository(deps.dataSource);
+  const organizations = new OrganizationsRepository(deps.dataSource);
   const limits = opts.limits ?? DEFAULT_PUBLIC_LIMITS;
   const byAddress = new TokenBucketLimiter(limits.perAddress);
   const byKey = new TokenBucketLimiter(limits.perKey);
   const router = Router();
 
+  // req.ip is the peer, or the X-Forwarded-For client when TRUST_PROXY trusts the peer.
   const limited = (req: Request, _res: Response, next: NextFunction) => {
-    const address = byAddress.take(req.ip ?? 'unknown');
+    const address = byAddress.take(clientBucketId(req.ip));
     if (!address.allowed) throw new TooManyRequestsError(address.retryAfterSeconds);
     const body = req.body as { key?: unknown; organization_id?: unknown } | undefined;
     if (typeof body?.key === 'string') {
-      const perKey = byKey.take(`${String(body.organization_id)}:${body.key.slice(0, 256)}`);
+      // The same organization in upper case is the same organization (its id parses case-insensitively).
+      const organization = typeof body.organization_id === 'string' ? body.organization_id.trim().toLowerCase() : '';
+      const perKey = byKey.take(`${organization}:${body.key.slice(0, 256)}`);
       if (!perKey.allowed) throw new TooManyRequestsError(perKey.retryAfterSeconds);
     }
     next();
@@ -108,11 +113,19 @@ export function customerPortalLicenseKeysPublicRoutes(deps: AppDeps, opts: { lim
 
   // Extension: the organization's public verification key, published for apps to embed.
   router.get('/license-keys/signing-key', limited, async (req, res) => {
-    const q = parseQuery(signingKeyQuery, req);
-    const [org] = await deps.dataSource.query(`SELECT id FROM organizations WHERE id = $1`, [q.organization_id]);
-    if (!org) throw new NotFoundError('Organization not found');
-    res.json(await keys.publishedKey(q.organization_id));
+    res.json(await keys.publishedKey(await organizationOf(req)));
   });
+
+  // Extension: every key that still verifies certificates (after a rotation, the retired ones too).
+  router.get('/license-keys/signing-keys', limited, async (req, res) => {
+    res.json(await keys.publishedKeys(await organizationOf(req)));
+  });
+
+  async function organizationOf(req: Request): Promise<string> {
+    const q = parseQuery(signingKeyQuery, req);
+    if (!(await organizations.findById(q.organization_id))) throw new NotFoundError('Organization not found');
+    return q.organization_id;
+  }
 
   async function sessionOf(req: Request) {
     const token = bearerToken(req);

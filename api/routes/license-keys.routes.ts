@@ -45,6 +45,11 @@ export function licenseKeysRoutes(deps: AppDeps, service?: LicenseKeysService): 
     res.json(await keys.publishedKey(organizationIdOf(res)));
   });
 
+  // Extension: every key a verifier may need (the current one, then retired ones until their certificates expire).
+  router.get('/license-keys/signing-keys', async (_req, res) => {
+    res.json(await keys.publishedKeys(organizationIdOf(res)));
+  });
+
   router.post('/license-keys/validate', async (req, res) => {
     const body = parseBody(licenseKeyValidateBody, req);
     ownOrganization(res, body.organization_id);

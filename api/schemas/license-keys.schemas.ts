@@ -53,10 +53,13 @@ export const licenseKeyValidateBody = z.object({
 });
 export type LicenseKeyValidateBody = z.infer<typeof licenseKeyValidateBody>;
 
+/** The spec sets no bound on an activation's label; a device name fits in this and a flood does not. */
+export const ACTIVATION_LABEL_MAX_LENGTH = 256;
+
 export const licenseKeyActivateBody = z.object({
   key: z.string(),
   organization_id: uuid,
-  label: z.string(),
+  label: z.string().max(ACTIVATION_LABEL_MAX_LENGTH),
   conditions: keyValues.optional(),
   meta: keyValues.optional(),
 });
@@ -69,15 +72,19 @@ export const licenseKeyDeactivateBody = z.object({
 });
 export type LicenseKeyDeactivateBody = z.infer<typeof licenseKeyDeactivateBody>;
 
-/** Extension: a signed certificate for a key (optionally bound to one of its activations). */
+/**
+ * Extension: a signed certificate for a key, bound to one of its activations (required when the
+ * key limits activations). The organization may ask for a shorter validity than its maximum.
+ */
 export const licenseCertificateBody = z.object({
   activation_id: uuid.nullable().optional(),
-  /** How long the certificate stays valid offline (never past the key's own expiry). */
+  /** How long the certificate stays valid offline: at most the organization's maximum and the key's expiry. */
   validity_days: z.number().int().min(1).max(365).optional(),
 });
 export type LicenseCertificateBody = z.infer<typeof licenseCertificateBody>;
 
-export const publicLicenseCertificateBody = licenseCertificateBody.extend({
+/** Whoever holds the key does not choose the validity: the organization's maximum applies. */
+export const publicLicenseCertificateBody = licenseCertificateBody.omit({ validity_days: true }).extend({
   key: z.string(),
   organization_id: uuid,
 });

@@ -5,10 +5,12 @@ import type { DataSource } from 'typeorm';
 import {
   LicenseKeysRepository, type ActivateFailure, type KeyWithCustomer, type ValidateFailure,
 } from '../../db/repositories/license-keys.repository';
+import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { SigningKeysRepository } from '../../db/repositories/signing-keys.repository';
 import type { EngineClient } from '../../lib/engine-client';
 import {
-  CertificatesUnavailableError, LicenseCertificateIssuer, type LicenseCertificateClaims, type PublishedKey,
+  CertificatesUnavailableError, LicenseCertificateIssuer, MAX_CERTIFICATE_DAYS, type LicenseCertificateClaims, type ListedKey,
+  type PublishedKey,
 } from '../../lib/license-certificates';
 import { ApiError, BadRequestError, NotFoundError, NotPermittedError } from '../errors';
 import type {
@@ -35,15 +37,16 @@ const ACTIVATE_MESSAGES: Record<Exclude<ActivateFailure, 'not_found'>, string> =
 
 /** How long a PATCH waits for the grant engine before answering with the state it has. */
 const ENGINE_WAIT_MS = 30_000;
-const DEFAULT_CERTIFICATE_DAYS = 7;
 
 export class LicenseKeysService {
   readonly repo: LicenseKeysRepository;
   private readonly issuer: LicenseCertificateIssuer;
+  private readonly organizations: OrganizationsRepository;
 
   constructor(ds: DataSource, secret: string | undefined, private readonly engine?: EngineClient) {
     this.repo = new LicenseKeysRepository(ds);
     this.issuer = new LicenseCertificateIssuer(new SigningKeysRepository(ds), secret);
+    this.organizations = new OrganizationsRepository(ds);
   }
 
   async validate(body: LicenseKeyValidateBody): Promise<Record<string, unknown>> {
@@ -108,15 +111,29 @@ export class LicenseKeysService {
     return certificates(() => this.issuer.publishedKey(organizationId));
   }
 
-  /** A signed, offline-verifiable snapshot of a granted key; revoked, disabled or expired keys get none. */
+  async publishedKeys(organizationId: string): Promise<{ items: ListedKey[] }> {
+    return { items: await certificates(() => this.issuer.publishedKeys(organizationId)) };
+  }
+
+  /**
+   * A signed, offline-verifiable snapshot of a granted key; revoked, disabled or expired keys get
+   * none. It stays valid for the organization's maximum (`validity_days`, which only the
+   * organization's own API may pass, can shorten it) and never past the key's expiry. A key that
+   * limits activations is certified only for one of its live activations, which the certificate
+   * names, so offline use is bound by the same limit.
+   */
   async certificate(key: KeyWithCustomer, body: LicenseCertificateBody): Promise<Record<string, unknown>> {
     const now = new Date();
     if (key.status !== 'granted') throw new NotPermittedError(`License key is ${key.status}: no certificate can be issued.`);
     const expiresAt = key.expires_at ? new Date(key.expires_at) : null;
     if (expiresAt && expiresAt <= now) throw new NotPermittedError('License key has expired: no certificate can be issued.');
+    if (key.limit_activations !== null && !body.activation_id) {
+      throw new NotPermittedError('License key limits activations: a certificate is issued only for one of its activations (activation_id).');
+    }
     const activation = body.activation_id ? await this.repo.activation(key.id, body.activation_id) : null;
     if (body.activation_id && !activation) throw new NotFoundError('License key activation not found.');
-    const days = body.validity_days ?? DEFAULT_CERTIFICATE_DAYS;
+    const maxDays = Math.min((await this.organizations.certificateMaxDays(key.organization_id)) ?? 1, MAX_CERTIFICATE_DAYS);
+    const days = Math.min(body.validity_days ?? maxDays, maxDays);
     const windowEnd = new Date(now.getTime() + days * 86_400_000);
     const validUntil = expiresAt && expiresAt < windowEnd ? expiresAt : windowEnd;
     const claims = certificateClaims(key, activation, now, validUntil);

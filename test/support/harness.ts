@@ -52,7 +52,7 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
   const url = required('TEST_DATABASE_URL');
   const address = required('TEST_TEMPORAL_ADDRESS');
   const taskQueue = `test-${process.pid}-${Date.now()}-${counter++}`;
-  const config = parseConfig({ DATABASE_URL: url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', NODE_ENV: 'test' });
+  const config = parseConfig({ DATABASE_URL: url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', NODE_ENV: 'test', TRUST_PROXY: 'loopback' });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
   const dataSource = createDataSource({ url, poolSize: 20 });
   await dataSource.initialize();

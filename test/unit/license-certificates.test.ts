@@ -2,7 +2,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import {
   decryptPrivateKey, encryptPrivateKey, LicenseCertificateClaims, LicenseCertificateIssuer, newSigningKey, SigningKeyRecord,
-  signCertificate, verifyLicenseCertificate,
+  signCertificate, verifyLicenseCertificate, type VerificationKey,
 } from '../../lib/license-certificates';
 
 const SECRET = 'unit-test-secret-encryption-key-0123456789';
@@ -81,16 +81,44 @@ describe('verifyLicenseCertificate', () => {
   });
 });
 
+describe('verifyLicenseCertificate after a rotation and with activations', () => {
+  const old = pair();
+  const next = pair();
+  const pem = (k: ReturnType<typeof pair>) => k.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+  const now = { now: new Date(NOW) };
+
+  it('picks the signing key by kid from the published list; an unlisted kid does not verify', () => {
+    const keys: VerificationKey[] = [{ key_id: 'new', public_key: pem(next) }, { key_id: 'old', public_key: old.publicKey.export({ format: 'jwk' }) }];
+    expect(verifyLicenseCertificate(signCertificate(claims(), old.privateKey, 'old'), keys, now)).toMatchObject({ valid: true });
+    expect(verifyLicenseCertificate(signCertificate(claims(), next.privateKey, 'new'), keys, now)).toMatchObject({ valid: true });
+    expect(verifyLicenseCertificate(signCertificate(claims(), old.privateKey, 'gone'), keys, now)).toMatchObject({ valid: false, reason: 'unknown_signing_key' });
+    // A certificate claiming the new key's id but signed with the old key is forged.
+    expect(verifyLicenseCertificate(signCertificate(claims(), old.privateKey, 'new'), keys, now)).toMatchObject({ valid: false, reason: 'bad_signature' });
+  });
+
+  it('a key that limits activations verifies only bound to an activation, and to the one asked for', () => {
+    const limited = claims({ limit_activations: 2 });
+    expect(verifyLicenseCertificate(signCertificate(limited, old.privateKey, 'k'), old.publicKey, now))
+      .toMatchObject({ valid: false, reason: 'activation_required' });
+    const bound = { ...limited, activation: { id: 'act-1', label: 'laptop', conditions: {}, meta: {} } };
+    const cert = signCertificate(bound, old.privateKey, 'k');
+    expect(verifyLicenseCertificate(cert, old.publicKey, { ...now, activationId: 'act-1' })).toMatchObject({ valid: true });
+    expect(verifyLicenseCertificate(cert, old.publicKey, { ...now, activationId: 'act-2' })).toMatchObject({ valid: false, reason: 'activation_mismatch' });
+  });
+});
+
 describe('LicenseCertificateIssuer', () => {
   function memoryStore() {
     const rows = new Map<string, SigningKeyRecord>();
     return {
       rows,
-      get: async (id: string) => rows.get(id) ?? null,
+      current: async (id: string) => rows.get(id) ?? null,
       insertOrGet: async (row: SigningKeyRecord) => {
         if (!rows.has(row.organization_id)) rows.set(row.organization_id, row);
         return rows.get(row.organization_id)!;
       },
+      cover: async () => true,
+      published: async (id: string) => [...rows.values()].filter((r) => r.organization_id === id),
     };
   }
 

@@ -1,0 +1,39 @@
+// Settings `npm start` leaves in DATA_DIR for commands run beside it (`npm run admin`): the
+// embedded PostgreSQL's URL is chosen at start and known to no one else. The file holds a
+// password, so it is the owner's only (mode 0600), like dev-organization.json.
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError, type Env } from './config';
+
+export const STACK_SETTINGS_FILE = 'stack-settings.json';
+
+export interface StackSettings {
+  database_url: string;
+}
+
+/** DATA_DIR as `npm start` resolves it (relative to the project root). */
+export function dataDirOf(config: Pick<Env, 'DATA_DIR'>): string {
+  return path.resolve(__dirname, '..', config.DATA_DIR);
+}
+
+export async function writeStackSettings(dataDir: string, settings: StackSettings): Promise<void> {
+  const file = path.join(dataDir, STACK_SETTINGS_FILE);
+  await writeFile(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // writeFile's mode applies only to a new file
+}
+
+/** DATABASE_URL when set, else the URL `npm start` wrote into DATA_DIR; a ConfigError naming both otherwise. */
+export function databaseUrlOrStackSettings(config: Pick<Env, 'DATABASE_URL' | 'DATA_DIR'>): string {
+  if (config.DATABASE_URL) return config.DATABASE_URL;
+  const file = path.join(dataDirOf(config), STACK_SETTINGS_FILE);
+  if (existsSync(file)) {
+    const url = (JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSettings>).database_url;
+    if (typeof url === 'string' && /^postgres(ql)?:\/\//.test(url)) return url;
+    throw new ConfigError(`Invalid configuration:\n  ${file}: has no database_url; run \`npm start\` again or set DATABASE_URL`);
+  }
+  throw new ConfigError(
+    'Invalid configuration:\n  DATABASE_URL: not set, and no `npm start` is known in DATA_DIR ' +
+      `(${file} is missing).\n  Run this beside \`npm start\` (same DATA_DIR), or set DATABASE_URL=postgres://user:pass@host:5432/db`,
+  );
+}
