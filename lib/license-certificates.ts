@@ -205,9 +205,15 @@ export class LicenseCertificateIssuer {
     private readonly secret: string | undefined,
   ) {}
 
-  private async current(organizationId: string): Promise<SigningKeyRecord> {
+  /** Throws CertificatesUnavailableError when the server cannot sign (checked before anything else). */
+  assertAvailable(): void {
     if (!this.secret) throw new CertificatesUnavailableError();
-    return (await this.store.current(organizationId)) ?? (await this.store.insertOrGet(newSigningKey(this.secret, organizationId)));
+  }
+
+  private async current(organizationId: string): Promise<SigningKeyRecord> {
+    const secret = this.secret;
+    if (!secret) throw new CertificatesUnavailableError();
+    return (await this.store.current(organizationId)) ?? (await this.store.insertOrGet(newSigningKey(secret, organizationId)));
   }
 
   private privateKey(record: SigningKeyRecord): KeyObject {

@@ -123,6 +123,7 @@ export class LicenseKeysService {
    * names, so offline use is bound by the same limit.
    */
   async certificate(key: KeyWithCustomer, body: LicenseCertificateBody): Promise<Record<string, unknown>> {
+    await certificates(async () => this.issuer.assertAvailable());
     const now = new Date();
     if (key.status !== 'granted') throw new NotPermittedError(`License key is ${key.status}: no certificate can be issued.`);
     const expiresAt = key.expires_at ? new Date(key.expires_at) : null;

@@ -98,7 +98,8 @@ test('a certificate verifies offline with the public key and carries the key sta
 
 test('whoever holds the key gets a certificate without a token; not for revoked, disabled or expired keys', async () => {
   const { key } = await buyKey(shop);
-  const body = { key: key.key, organization_id: shop.organizationId };
+  const activation = await shop.polar.licenseKeys.activate({ key: key.key, organization_id: shop.organizationId, label: 'desk' });
+  const body = { key: key.key, organization_id: shop.organizationId, activation_id: activation.id };
   const pub = await call('POST', '/v1/customer-portal/license-keys/certificate', { body });
   expect(pub.status).toBe(200);
   const publicKey = (await call('GET', `/v1/customer-portal/license-keys/signing-key?organization_id=${shop.organizationId}`)).body.public_key;
