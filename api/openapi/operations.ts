@@ -96,11 +96,15 @@ export const operations: Operation[] = [
   { method: 'post', path: '/v1/license-keys/deactivate', summary: 'Deactivate license key activation', tag: 'license_keys', body: licenseKeyDeactivateBody, status: 204 },
   {
     method: 'post', path: '/v1/license-keys/{id}/certificate', summary: 'Issue a signed license certificate', tag: 'license_keys', body: licenseCertificateBody,
-    extension: 'Returns `{certificate, key_id, algorithm, issued_at, valid_until, claims}`: a compact JWS (EdDSA, Ed25519) over the key, customer, benefit, status, expiry, optional activation and a validity window (default 7 days, never past the key\'s expiry), verifiable offline with the organization\'s public key. Revoked, disabled or expired keys get 403.',
+    extension: 'Returns `{certificate, key_id, algorithm, issued_at, valid_until, claims}`: a compact JWS (EdDSA, Ed25519, `kid` = the signing key) over the key, customer, benefit, status, expiry, activation and a validity window (the organization\'s maximum, default 7 days; `validity_days` may shorten it; never past the key\'s expiry), verifiable offline with the organization\'s public keys. A key that limits activations needs `activation_id` of a live activation (403 without). Revoked, disabled or expired keys get 403.',
   },
   {
     method: 'get', path: '/v1/license-keys/signing-key', summary: "The organization's certificate verification key", tag: 'license_keys',
     extension: 'Returns `{organization_id, algorithm: "Ed25519", key_id, public_key (PEM), public_key_jwk}`. 503 when the server has no SECRET_ENCRYPTION_KEY.',
+  },
+  {
+    method: 'get', path: '/v1/license-keys/signing-keys', summary: "Every certificate verification key still in use", tag: 'license_keys',
+    extension: 'Returns `{items: [{organization_id, algorithm, key_id, public_key, public_key_jwk, created_at, current, retired_at, expires_at}]}`: the current key first, then keys retired by a rotation until the certificates they signed have expired. 503 when the server has no SECRET_ENCRYPTION_KEY.',
   },
   { method: 'get', path: '/v1/customer-portal/license-keys/', summary: "List the customer's license keys", tag: 'customer-portal', query: portalLicenseKeyListQuery, response: list('LicenseKeyRead'), auth: 'customer' },
   {
@@ -115,10 +119,14 @@ export const operations: Operation[] = [
   },
   {
     method: 'post', path: '/v1/customer-portal/license-keys/certificate', summary: 'Issue a signed license certificate for a key (no token; rate limited)', tag: 'customer-portal', body: publicLicenseCertificateBody, auth: 'none',
-    extension: 'Body `{key, organization_id, activation_id?, validity_days?}`; same answer as `POST /v1/license-keys/{id}/certificate`.',
+    extension: 'Body `{key, organization_id, activation_id?}` (`activation_id` required when the key limits activations); valid for the organization\'s maximum, which the holder cannot change; same answer as `POST /v1/license-keys/{id}/certificate`.',
   },
   {
     method: 'get', path: '/v1/customer-portal/license-keys/signing-key', summary: "An organization's certificate verification key (no token)", tag: 'customer-portal', query: signingKeyQuery, auth: 'none',
     extension: 'Query `organization_id`; same answer as `GET /v1/license-keys/signing-key`.',
+  },
+  {
+    method: 'get', path: '/v1/customer-portal/license-keys/signing-keys', summary: "An organization's certificate verification keys still in use (no token)", tag: 'customer-portal', query: signingKeyQuery, auth: 'none',
+    extension: 'Query `organization_id`; same answer as `GET /v1/license-keys/signing-keys`.',
   },
 ];

@@ -110,7 +110,7 @@ test('an activation label longer than the bound answers 422 at body.label; one a
   const body = (label: string) => ({ key: key.key, organization_id: shop.organizationId, label });
   const tooLong = await post(base, 'activate', body('x'.repeat(ACTIVATION_LABEL_MAX_LENGTH + 1)), '203.0.113.9');
   expect(tooLong.status).toBe(422);
-  const detail = (await tooLong.json()).detail;
+  const detail = ((await tooLong.json()) as { detail: unknown }).detail;
   expect(detail).toEqual([expect.objectContaining({ loc: ['body', 'label'] })]);
   const orgApi = await stack.http('POST', '/v1/license-keys/activate', { token: shop.token, body: body('y'.repeat(ACTIVATION_LABEL_MAX_LENGTH + 1)) });
   expect([orgApi.status, orgApi.body.detail[0].loc]).toEqual([422, ['body', 'label']]);
