@@ -28,7 +28,12 @@ export function databaseUrlOrStackSettings(config: Pick<Env, 'DATABASE_URL' | 'D
   if (config.DATABASE_URL) return config.DATABASE_URL;
   const file = path.join(dataDirOf(config), STACK_SETTINGS_FILE);
   if (existsSync(file)) {
-    const url = (JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSettings>).database_url;
+    let url: unknown;
+    try {
+      url = (JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSettings>).database_url;
+    } catch {
+      // unreadable: reported below like a file without the setting
+    }
     if (typeof url === 'string' && /^postgres(ql)?:\/\//.test(url)) return url;
     throw new ConfigError(`Invalid configuration:\n  ${file}: has no database_url; run \`npm start\` again or set DATABASE_URL`);
   }
