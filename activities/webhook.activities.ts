@@ -1,5 +1,5 @@
 // Webhook delivery: one signed HTTP attempt per call, recorded as a delivery row.
-import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
 import type { PendingWebhookEvent, WebhookAttemptResult } from './activity-types';
 import type { EngineDeps } from './engine-deps';
@@ -7,13 +7,13 @@ import type { EngineDeps } from './engine-deps';
 export const DISABLE_AFTER_FAILED_EVENTS = 10;
 
 /**
- * Standard Webhooks signature: HMAC-SHA256 over `id.timestamp.body`, keyed with the base64 part of
- * a `whsec_` secret. A custom secret that is not base64 is used as its UTF-8 bytes, which the
- * SDK's validateEvent also tries, so every secret an endpoint can hold verifies.
+ * Standard Webhooks signature, made by the `standardwebhooks` library that receivers verify with,
+ * keyed with the base64 part of a `whsec_` secret. A custom secret that is not base64 is used as
+ * its UTF-8 bytes, which the SDK's validateEvent also tries, so every secret an endpoint can hold
+ * verifies.
  */
 export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
-  const mac = createHmac('sha256', signingKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return `v1,${mac}`;
+  return new Webhook(signingKey(secret), { format: 'raw' }).sign(id, new Date(timestamp * 1000), body);
 }
 
 function signingKey(secret: string): Buffer {
