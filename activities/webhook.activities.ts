@@ -1,10 +1,15 @@
 // Webhook delivery: one signed HTTP attempt per call, recorded as a delivery row.
 import { Webhook } from 'standardwebhooks';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
+import { DestinationRefusedError } from '../lib/network-guard';
+import { postOutbound } from '../lib/outbound-http';
 import type { PendingWebhookEvent, WebhookAttemptResult } from './activity-types';
 import type { EngineDeps } from './engine-deps';
 
 export const DISABLE_AFTER_FAILED_EVENTS = 10;
+/** How much of a receiver's answer the delivery log keeps (the read itself is capped too). */
+const STORED_RESPONSE_CHARS = 2048;
+const REFUSED_HINT = '; deliveries to loopback and private networks need WEBHOOK_ALLOW_PRIVATE_NETWORKS=true';
 
 /**
  * Standard Webhooks signature, made by the `standardwebhooks` library that receivers verify with,
@@ -56,9 +61,9 @@ export function webhookActivities(deps: EngineDeps) {
       const started = Date.now();
       let httpCode: number | null = null;
       let response: string | null = null;
+      let refused = false;
       try {
-        const res = await deps.fetch(endpoint.url, {
-          method: 'POST',
+        const res = await (deps.webhookTransport ?? postOutbound)(endpoint.url, {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'benefits-fulfilment-webhooks',
@@ -67,17 +72,18 @@ export function webhookActivities(deps: EngineDeps) {
             'webhook-signature': signWebhook(endpoint.secret, event.id, timestamp, event.payload),
           },
           body: event.payload,
-          signal: AbortSignal.timeout(deps.webhookTimeoutMs),
-          redirect: 'manual',
+          timeoutMs: deps.webhookTimeoutMs,
+          allowPrivateNetworks: deps.webhookAllowPrivateNetworks,
         });
         httpCode = res.status;
-        response = (await res.text().catch(() => '')).slice(0, 2048);
+        response = res.body.slice(0, STORED_RESPONSE_CHARS);
       } catch (err) {
-        response = `request failed: ${describeFailure(err)}`;
+        refused = err instanceof DestinationRefusedError;
+        response = refused ? `refused: ${(err as Error).message}${REFUSED_HINT}` : `request failed: ${describeFailure(err)}`;
       }
       const succeeded = httpCode !== null && httpCode >= 200 && httpCode < 300;
       await events.recordDelivery(event, input.attempt, { succeeded, httpCode, response, durationMs: Date.now() - started });
-      return { succeeded, httpCode };
+      return refused ? { succeeded, httpCode, refused } : { succeeded, httpCode };
     },
 
     async finishWebhookEvent(input: { eventId: string; succeeded: boolean }): Promise<{ endpointDisabled: boolean }> {

@@ -48,6 +48,11 @@ export const envSchema = z.object({
   EMBEDDED_POSTGRES_PORT: port.default(5433),
   TEMPORAL_CLI_PATH: z.string().optional(),
 
+  // Webhook deliveries to loopback, private, link-local and metadata addresses are refused unless
+  // this is set (`npm start` sets it for a one-machine stack); see lib/network-guard.ts.
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  WEBHOOK_MAX_ENDPOINTS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10_000).default(50),
+
   // Key that encrypts secrets stored at rest (e.g. organization signing keys); 32+ chars.
   SECRET_ENCRYPTION_KEY: z.string().min(32).optional(),
 });

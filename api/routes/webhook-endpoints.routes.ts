@@ -5,7 +5,7 @@ import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoi
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
-import { NotFoundError, RequestValidationError } from '../errors';
+import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf } from '../pagination';
 import {
   webhookDeliveryListQuery,
@@ -30,7 +30,7 @@ function endpointNotFound(): NotFoundError {
   return new NotFoundError('Webhook endpoint not found');
 }
 
-function createHandler(repo: WebhookEndpointsRepository) {
+function createHandler(repo: WebhookEndpointsRepository, maxEndpoints: number) {
   return async (req: Request, res: Response): Promise<void> => {
     const orgId = organizationIdOf(res);
     const body = parseBody(webhookEndpointCreateSchema, req);
@@ -47,7 +47,8 @@ function createHandler(repo: WebhookEndpointsRepository) {
       format: body.format,
       events: body.events,
       secret: body.secret ?? newWebhookSecret(),
-    });
+    }, maxEndpoints);
+    if (!row) throw new NotPermittedError(`An organization can have at most ${maxEndpoints} webhook endpoints`);
     res.status(201).json(serializeWebhookEndpoint(row));
   };
 }
@@ -105,7 +106,7 @@ export function webhookEndpointsRoutes(deps: AppDeps, webhooks: WebhookRedeliver
     const { rows, total } = await repo.list(orgId, q.limit, offsetOf(q));
     res.json(listResource(rows.map(serializeWebhookEndpoint), total, q));
   });
-  router.post(['/webhooks/endpoints', '/webhooks/endpoints/'], createHandler(repo));
+  router.post(['/webhooks/endpoints', '/webhooks/endpoints/'], createHandler(repo, deps.config.WEBHOOK_MAX_ENDPOINTS_PER_ORGANIZATION));
   router.get('/webhooks/endpoints/:id', async (req, res) => {
     const row = await repo.find(organizationIdOf(res), pathId(req, 'id', 'Webhook endpoint'));
     if (!row) throw endpointNotFound();

@@ -110,13 +110,22 @@ export class WebhookEndpointsRepository {
     return rows[0] ?? null;
   }
 
-  async create(orgId: string, w: Required<Omit<EndpointWrite, 'enabled'>>): Promise<WebhookEndpointRow> {
-    const rows: WebhookEndpointRow[] = await this.ds.query(
-      `INSERT INTO webhook_endpoints (organization_id, name, url, format, secret, events)
-       VALUES ($1, $2, $3, $4, $5, $6::text[]) RETURNING ${COLUMNS}`,
-      [orgId, w.name, w.url, w.format, w.secret, w.events],
-    );
-    return rows[0];
+  /**
+   * Creates an endpoint unless the organization already has `max` of them (null then). The
+   * organization row is locked so concurrent creates cannot both slip under the cap.
+   */
+  async create(orgId: string, w: Required<Omit<EndpointWrite, 'enabled'>>, max: number): Promise<WebhookEndpointRow | null> {
+    return this.ds.transaction(async (em) => {
+      await em.query(`SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, [orgId]);
+      const rows: WebhookEndpointRow[] = await em.query(
+        `INSERT INTO webhook_endpoints (organization_id, name, url, format, secret, events)
+         SELECT $1, $2, $3, $4, $5, $6::text[]
+          WHERE (SELECT count(*) FROM webhook_endpoints WHERE organization_id = $1 AND deleted_at IS NULL) < $7
+         RETURNING ${COLUMNS}`,
+        [orgId, w.name, w.url, w.format, w.secret, w.events, max],
+      );
+      return rows[0] ?? null;
+    });
   }
 
   /** Applies the given fields; re-enabling clears the failure streak that disabled the endpoint. */
