@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
 import { DestinationRefusedError } from '../lib/network-guard';
 import { postOutbound } from '../lib/outbound-http';
+import { openWith } from '../lib/secret-box';
 import type { PendingWebhookEvent, WebhookAttemptResult } from './activity-types';
 import type { EngineDeps } from './engine-deps';
 
@@ -59,6 +60,7 @@ export function webhookActivities(deps: EngineDeps) {
       const { event, endpoint } = found;
       const timestamp = Math.floor(Date.now() / 1000);
       const started = Date.now();
+      const secret = openWith(deps.secretBox ?? null, endpoint.secret, 'webhook-endpoint-secret');
       let httpCode: number | null = null;
       let response: string | null = null;
       let refused = false;
@@ -69,7 +71,7 @@ export function webhookActivities(deps: EngineDeps) {
             'user-agent': 'benefits-fulfilment-webhooks',
             'webhook-id': event.id,
             'webhook-timestamp': String(timestamp),
-            'webhook-signature': signWebhook(endpoint.secret, event.id, timestamp, event.payload),
+            'webhook-signature': signWebhook(secret, event.id, timestamp, event.payload),
           },
           body: event.payload,
           timeoutMs: deps.webhookTimeoutMs,

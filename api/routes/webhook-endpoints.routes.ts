@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoints.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
+import { secretBoxFor } from '../../lib/secret-box';
 import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
@@ -93,7 +94,7 @@ function deliveriesHandler(repo: WebhookEndpointsRepository) {
 
 export function webhookEndpointsRoutes(deps: AppDeps, webhooks: WebhookRedelivery): Router {
   const router = Router();
-  const repo = new WebhookEndpointsRepository(deps.dataSource);
+  const repo = new WebhookEndpointsRepository(deps.dataSource, secretBoxFor(deps.config.SECRET_ENCRYPTION_KEY));
   const events = new WebhookEventsRepository(deps.dataSource);
 
   router.get(['/webhooks/endpoints', '/webhooks/endpoints/'], async (req, res) => {
