@@ -44,6 +44,8 @@ export type SubscriptionTransition = 'past_due' | 'active' | 'canceled' | 'revok
 export interface WebhookAttemptResult {
   succeeded: boolean;
   httpCode: number | null;
+  /** The network policy refused the destination: no attempt could succeed, so none follows. */
+  refused?: boolean;
 }
 
 export interface PendingWebhookEvent {

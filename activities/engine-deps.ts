@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 import type { StrategyRegistry } from '../benefits/registry';
 import type { EngineClient } from '../lib/engine-client';
 import type { Logger } from '../lib/logger';
+import type { postOutbound } from '../lib/outbound-http';
+import type { SecretBox } from '../lib/secret-box';
 
 /** Everything activities touch, injected by the worker (real) or by tests (fakes at the ports). */
 export interface EngineDeps {
@@ -9,9 +11,13 @@ export interface EngineDeps {
   engine: EngineClient;
   registry: StrategyRegistry;
   logger: Logger;
-  /** HTTP for webhook delivery; tests point it at local receivers. */
-  fetch: typeof fetch;
   webhookTimeoutMs: number;
+  /** Whether webhook deliveries may connect to loopback and private networks (see lib/network-guard). */
+  webhookAllowPrivateNetworks: boolean;
+  /** HTTP for webhook delivery (default: lib/outbound-http); tests may record instead of sending. */
+  webhookTransport?: typeof postOutbound;
+  /** Opens stored webhook secrets (null or absent: no encryption key, secrets stored as given). */
+  secretBox?: SecretBox | null;
   /**
    * Aborted once the worker has been shutting down for its grace period. A worker shutdown cancels
    * regular activities then, but not local ones: local attempts listen here, so a hung provider

@@ -1,19 +1,25 @@
 // Webhook delivery: one signed HTTP attempt per call, recorded as a delivery row.
-import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
+import { DestinationRefusedError } from '../lib/network-guard';
+import { postOutbound } from '../lib/outbound-http';
+import { openWith } from '../lib/secret-box';
 import type { PendingWebhookEvent, WebhookAttemptResult } from './activity-types';
 import type { EngineDeps } from './engine-deps';
 
 export const DISABLE_AFTER_FAILED_EVENTS = 10;
+/** How much of a receiver's answer the delivery log keeps (the read itself is capped too). */
+const STORED_RESPONSE_CHARS = 2048;
+const REFUSED_HINT = '; deliveries to loopback and private networks need WEBHOOK_ALLOW_PRIVATE_NETWORKS=true';
 
 /**
- * Standard Webhooks signature: HMAC-SHA256 over `id.timestamp.body`, keyed with the base64 part of
- * a `whsec_` secret. A custom secret that is not base64 is used as its UTF-8 bytes, which the
- * SDK's validateEvent also tries, so every secret an endpoint can hold verifies.
+ * Standard Webhooks signature, made by the `standardwebhooks` library that receivers verify with,
+ * keyed with the base64 part of a `whsec_` secret. A custom secret that is not base64 is used as
+ * its UTF-8 bytes, which the SDK's validateEvent also tries, so every secret an endpoint can hold
+ * verifies.
  */
 export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
-  const mac = createHmac('sha256', signingKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return `v1,${mac}`;
+  return new Webhook(signingKey(secret), { format: 'raw' }).sign(id, new Date(timestamp * 1000), body);
 }
 
 function signingKey(secret: string): Buffer {
@@ -54,30 +60,32 @@ export function webhookActivities(deps: EngineDeps) {
       const { event, endpoint } = found;
       const timestamp = Math.floor(Date.now() / 1000);
       const started = Date.now();
+      const secret = openWith(deps.secretBox ?? null, endpoint.secret, 'webhook-endpoint-secret');
       let httpCode: number | null = null;
       let response: string | null = null;
+      let refused = false;
       try {
-        const res = await deps.fetch(endpoint.url, {
-          method: 'POST',
+        const res = await (deps.webhookTransport ?? postOutbound)(endpoint.url, {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'benefits-fulfilment-webhooks',
             'webhook-id': event.id,
             'webhook-timestamp': String(timestamp),
-            'webhook-signature': signWebhook(endpoint.secret, event.id, timestamp, event.payload),
+            'webhook-signature': signWebhook(secret, event.id, timestamp, event.payload),
           },
           body: event.payload,
-          signal: AbortSignal.timeout(deps.webhookTimeoutMs),
-          redirect: 'manual',
+          timeoutMs: deps.webhookTimeoutMs,
+          allowPrivateNetworks: deps.webhookAllowPrivateNetworks,
         });
         httpCode = res.status;
-        response = (await res.text().catch(() => '')).slice(0, 2048);
+        response = res.body.slice(0, STORED_RESPONSE_CHARS);
       } catch (err) {
-        response = `request failed: ${describeFailure(err)}`;
+        refused = err instanceof DestinationRefusedError;
+        response = refused ? `refused: ${(err as Error).message}${REFUSED_HINT}` : `request failed: ${describeFailure(err)}`;
       }
       const succeeded = httpCode !== null && httpCode >= 200 && httpCode < 300;
       await events.recordDelivery(event, input.attempt, { succeeded, httpCode, response, durationMs: Date.now() - started });
-      return { succeeded, httpCode };
+      return refused ? { succeeded, httpCode, refused } : { succeeded, httpCode };
     },
 
     async finishWebhookEvent(input: { eventId: string; succeeded: boolean }): Promise<{ endpointDisabled: boolean }> {

@@ -86,6 +86,25 @@ export function fromZodError(err: z.ZodError, prefix: 'body' | 'query' | 'path' 
   );
 }
 
+/**
+ * PostgreSQL errors only input can cause (a value the column cannot hold). Schemas reject these
+ * first; this is the net for a value that reached SQL some other way (benefit properties, a path).
+ */
+const INPUT_SQLSTATES: Record<string, string> = {
+  '22P05': 'Input contains a character that cannot be stored (e.g. NUL)',
+  '22021': 'Input contains a character that cannot be stored (e.g. NUL)',
+  '22001': 'Input is too long',
+  '22003': 'Input is out of range',
+  '22P02': 'Input is not a valid value',
+};
+
+function inputDatabaseError(err: unknown, method: string): RequestValidationError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !(code in INPUT_SQLSTATES)) return null;
+  const where = method === 'GET' || method === 'DELETE' || method === 'HEAD' ? 'query' : 'body';
+  return RequestValidationError.at([where], INPUT_SQLSTATES[code], 'value_error');
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
@@ -106,6 +125,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         return;
       }
       res.status(status).json({ error: 'BadRequest', detail: String(err.message ?? 'Bad request') });
+      return;
+    }
+    const input = inputDatabaseError(err, req.method);
+    if (input) {
+      logger.warn({ code: (err as { code: string }).code, method: req.method, path: req.path }, 'input the database cannot hold');
+      res.status(422).json(input.body());
       return;
     }
     logger.error({ err, method: req.method, path: req.path }, 'unhandled error');

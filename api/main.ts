@@ -1,7 +1,7 @@
 // API process entry: config -> database (migrations) -> Temporal client -> HTTP; graceful shutdown.
 import { Client, Connection } from '@temporalio/client';
 import type { Server } from 'node:http';
-import { loadConfig, requireDatabaseUrl } from '../config/config';
+import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
 import { openDatabase } from '../db/data-source';
 import { createLogger } from '../lib/logger';
 import { onShutdown } from '../lib/shutdown';
@@ -11,6 +11,7 @@ import { createApp } from './app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'api');
+  requireEncryptionKey(config);
   const dataSource = await openDatabase({
     url: requireDatabaseUrl(config),
     poolSize: config.DATABASE_POOL_SIZE,

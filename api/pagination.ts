@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RequestValidationError } from './errors';
 
 export const paginationQuery = {
-  page: z.coerce.number().int().min(1).default(1),
+  page: z.coerce.number().int().min(1).max(2_147_483_647).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(10),
 };
 

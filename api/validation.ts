@@ -1,7 +1,7 @@
 // Request parsing with zod; failures become Polar's 422 `detail[]` with `loc` naming the field.
 import type { Request } from 'express';
 import { z } from 'zod';
-import { fromZodError, NotFoundError } from './errors';
+import { fromZodError, NotFoundError, RequestValidationError } from './errors';
 
 export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
   const result = schema.safeParse(req.body ?? {});
@@ -28,6 +28,44 @@ export function pathId(req: Request, name = 'id', what = 'Resource'): string {
   return value.toLowerCase();
 }
 
+/**
+ * Limits for strings the contract leaves unbounded: long enough for any honest value, short
+ * enough that one request cannot fill a row (or a log line) with megabytes.
+ */
+export const TEXT_LIMITS = {
+  /** Names, labels, identifiers, search terms. */
+  short: 256,
+  /** Free text: descriptions, comments, notes. */
+  long: 5000,
+  /** License keys and other opaque tokens a client echoes back. */
+  token: 512,
+} as const;
+
+const NUL = String.fromCharCode(0);
+
+/**
+ * A string of at most `max` characters without NUL. PostgreSQL text cannot hold NUL (it answers
+ * 22021 / 22P05), so a NUL is the client's mistake and is named at the field, never a 500.
+ */
+export function safeString(max: number) {
+  return z.string().max(max).refine((s) => !s.includes(NUL), 'String should not contain NUL characters');
+}
+
+export const INT32_MIN = -2_147_483_648;
+export const INT32_MAX = 2_147_483_647;
+
+/** An integer that fits the `integer` (int4) column it is stored in. */
+export function int32() {
+  return z.number().int().min(INT32_MIN).max(INT32_MAX);
+}
+
+/** A text path key (an external id): one no stored value can equal is simply not found. */
+export function pathText(req: Request, name: string, what = 'Resource', max = 1024): string {
+  const value = String(req.params[name]);
+  if (value.length > max || value.includes(NUL)) throw new NotFoundError(`${what} not found`);
+  return value;
+}
+
 export const uuid = z.string().regex(UUID_RE, 'Input should be a valid UUID').transform((s) => s.toLowerCase());
 
 /** A query filter that may be given once or repeated (`?id=a&id=b`). */
@@ -47,17 +85,24 @@ export const queryBool = z
 /** Polar's metadata: <=50 keys of <=40 chars; string (1..500) | int | float | bool values. */
 export const metadataInput = z
   .record(
-    z.string().min(1).max(40),
-    z.union([z.string().min(1).max(500), z.number(), z.boolean()]),
+    safeString(40).min(1),
+    z.union([safeString(500).min(1), z.number(), z.boolean()]),
   )
   .refine((m) => Object.keys(m).length <= 50, 'At most 50 metadata keys');
 
 /** `metadata[key]=value` query filters (Polar's MetadataQuery). */
 export function metadataFilter(query: Record<string, unknown>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
+  const value = safeString(500);
   for (const [k, v] of Object.entries(query)) {
     const m = /^metadata\[(.+)\]$/.exec(k);
-    if (m) out[m[1]] = (Array.isArray(v) ? v : [v]).map(String);
+    if (!m) continue;
+    const values = (Array.isArray(v) ? v : [v]).map(String);
+    for (const text of [m[1], ...values]) {
+      const parsed = value.safeParse(text);
+      if (!parsed.success) throw RequestValidationError.at(['query', k], parsed.error.issues[0].message, 'value_error');
+    }
+    out[m[1]] = values;
   }
   return out;
 }

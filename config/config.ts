@@ -64,7 +64,13 @@ export const envSchema = z.object({
   EMBEDDED_POSTGRES_PORT: port.default(5433),
   TEMPORAL_CLI_PATH: z.string().optional(),
 
-  // Key that encrypts secrets stored at rest (e.g. organization signing keys); 32+ chars.
+  // Webhook deliveries to loopback, private, link-local and metadata addresses are refused unless
+  // this is set (`npm start` sets it for a one-machine stack); see lib/network-guard.ts.
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  WEBHOOK_MAX_ENDPOINTS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10_000).default(50),
+
+  // Key that encrypts secrets stored at rest (webhook secrets, organization signing keys); 32+
+  // chars; required in production; `npm start` generates one into DATA_DIR.
   SECRET_ENCRYPTION_KEY: z.string().min(32).optional(),
 });
 
@@ -90,6 +96,21 @@ export function parseConfig(env: Record<string, string | undefined>): Env {
     throw new ConfigError('Invalid configuration:\n  TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
   }
   return config;
+}
+
+/** Whether the operator set a variable (as opposed to it taking its default). */
+export function isSetInEnvironment(name: keyof Env): boolean {
+  const value = process.env[name];
+  return value !== undefined && value !== '';
+}
+
+/** Production stores secrets sealed, so it does not start without the key that seals them. */
+export function requireEncryptionKey(config: Env): void {
+  if (config.NODE_ENV === 'production' && !config.SECRET_ENCRYPTION_KEY) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SECRET_ENCRYPTION_KEY: required in production (32+ characters, e.g. `openssl rand -base64 32`); it encrypts secrets at rest',
+    );
+  }
 }
 
 let cached: Env | undefined;

@@ -4,9 +4,10 @@
 // data and the same workflows.
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig } from '../config/config';
+import { isSetInEnvironment, loadConfig } from '../config/config';
 import { openDatabase } from '../db/data-source';
 import { writeStackSettings } from '../config/stack-settings';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
@@ -42,6 +43,15 @@ async function devToken(dataDir: string, url: string): Promise<{ organizationId:
   } finally {
     await ds.destroy();
   }
+}
+
+/** The key that encrypts secrets at rest: generated into DATA_DIR on first start, kept after. */
+async function encryptionKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'secret-encryption-key');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const key = randomBytes(32).toString('base64');
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
 
 function startChild(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -91,11 +101,17 @@ async function main(): Promise<void> {
   log('bundling workflows');
   const bundle = await writeWorkflowBundle();
 
+  // One machine: webhook receivers usually run on it too, so private networks are allowed
+  // unless the operator decided otherwise.
+  const allowPrivate = isSetInEnvironment('WEBHOOK_ALLOW_PRIVATE_NETWORKS') ? config.WEBHOOK_ALLOW_PRIVATE_NETWORKS : true;
+  const keyGenerated = !isSetInEnvironment('SECRET_ENCRYPTION_KEY');
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
     WORKFLOW_BUNDLE_PATH: bundle,
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: String(allowPrivate),
+    SECRET_ENCRYPTION_KEY: keyGenerated ? await encryptionKey(dataDir) : config.SECRET_ENCRYPTION_KEY,
   };
   const worker = startChild('worker', 'workers/main.ts', env);
   const api = startChild('api', 'api/main.ts', env);
@@ -131,6 +147,12 @@ async function main(): Promise<void> {
     `  PostgreSQL:       ${databaseUrl.replace(/\/\/([^:]+):[^@]+@/, '//$1:***@')}`,
     `  Organization:     ${organizationId}`,
     `  Access token:     ${token}`,
+    allowPrivate
+      ? '  Webhooks:         may reach loopback and private networks (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true; set it to false to refuse them)'
+      : '  Webhooks:         loopback and private networks refused (WEBHOOK_ALLOW_PRIVATE_NETWORKS=false)',
+    keyGenerated
+      ? `  Secrets at rest:  encrypted with the key in ${path.relative(root, dataDir)}/secret-encryption-key (set SECRET_ENCRYPTION_KEY to use your own)`
+      : '  Secrets at rest:  encrypted with SECRET_ENCRYPTION_KEY',
     '',
     `Try: curl -H "Authorization: Bearer ${token}" http://${config.HOST}:${config.PORT}/v1/benefits/`,
     'Press Ctrl-C to stop.',

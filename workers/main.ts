@@ -5,10 +5,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createActivities } from '../activities';
 import { defaultRegistry } from '../benefits/registry';
-import { loadConfig, requireDatabaseUrl } from '../config/config';
+import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
 import { openDatabase } from '../db/data-source';
+import { WebhookEndpointsRepository } from '../db/repositories/webhook-endpoints.repository';
 import { EngineClient } from '../lib/engine-client';
 import { createLogger } from '../lib/logger';
+import { secretBoxFor } from '../lib/secret-box';
 import { temporalConnectionSettings } from '../lib/temporal-connection';
 import { workflowIds } from '../workflows/definitions';
 import { ensureSearchAttributes } from './search-attributes';
@@ -19,12 +21,22 @@ export const DEFAULT_BUNDLE_PATH = path.resolve(__dirname, '..', '.build', 'work
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
+  requireEncryptionKey(config);
   const dataSource = await openDatabase({
     url: requireDatabaseUrl(config),
     poolSize: config.DATABASE_POOL_SIZE,
     ssl: config.DATABASE_SSL,
     applicationName: 'benefits-worker',
   });
+  // Rows written before secrets were encrypted (or before a key was set) are sealed once here:
+  // a migration cannot, as the key is not the database's to know.
+  const secretBox = secretBoxFor(config.SECRET_ENCRYPTION_KEY);
+  if (secretBox) {
+    const sealed = await new WebhookEndpointsRepository(dataSource, secretBox).sealPlaintextSecrets();
+    if (sealed > 0) logger.info({ sealed }, 'encrypted webhook secrets stored in clear');
+  } else {
+    logger.warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are stored unencrypted');
+  }
   const settings = temporalConnectionSettings(config);
   const setupConnection = await Connection.connect(settings);
   await ensureSearchAttributes(setupConnection, config.TEMPORAL_NAMESPACE, logger);
@@ -44,7 +56,10 @@ async function main(): Promise<void> {
     connection: workerConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ dataSource, engine, registry: defaultRegistry(), logger, fetch, webhookTimeoutMs: 10_000, stopping: stopping.signal }),
+    activities: createActivities({ dataSource, engine, registry: defaultRegistry(), logger, webhookTimeoutMs: 10_000, stopping: stopping.signal,
+      webhookAllowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      secretBox,
+    }),
     workflowBundlePath: bundle,
     maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTasks: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -37,8 +37,10 @@ async function deliverEvent(endpointId: string, eventId: string, done: number): 
       const head = await acts.nextWebhookEvent({ endpointId });
       if (head?.eventId !== eventId) return null;
     }
-    const { succeeded } = await deliverWebhook({ eventId, attempt });
+    const { succeeded, refused } = await deliverWebhook({ eventId, attempt });
     if (succeeded) return true;
+    // A destination the network policy refuses stays refused: the event fails now.
+    if (refused) return false;
     if (attempt < MAX_ATTEMPTS) await sleep(retryDelayMs(attempt));
   }
   return false;

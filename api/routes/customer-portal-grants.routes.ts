@@ -9,11 +9,11 @@ import { customerIdOf } from '../customer-auth';
 import { NotFoundError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, paginationQuery } from '../pagination';
 import { portalGrantViews } from '../views/grant.views';
-import { multi, parseBody, parseQuery, pathId, uuid } from '../validation';
+import { multi, parseBody, parseQuery, pathId, safeString, TEXT_LIMITS, uuid } from '../validation';
 
 const listQuery = z.object({
   ...paginationQuery,
-  type: multi(z.string()),
+  type: multi(safeString(TEXT_LIMITS.short)),
   benefit_id: multi(uuid),
   order_id: multi(uuid),
   subscription_id: multi(uuid),
@@ -21,8 +21,8 @@ const listQuery = z.object({
 });
 
 const updateBody = z.object({
-  benefit_type: z.string(),
-  properties: z.object({ account_id: z.string().min(1).nullable().optional() }).passthrough().optional(),
+  benefit_type: safeString(TEXT_LIMITS.short),
+  properties: z.object({ account_id: safeString(TEXT_LIMITS.short).min(1).nullable().optional() }).passthrough().optional(),
 });
 
 export function customerPortalGrantsRoutes(deps: AppDeps, engine: EngineClient): Router {

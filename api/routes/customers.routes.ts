@@ -22,7 +22,7 @@ import {
   customerUpdateSchema,
 } from '../schemas/customers.schemas';
 import { serializeCustomer, serializeCustomerState, serializePortalCustomer } from '../serializers/customer.serializer';
-import { metadataFilter, parseBody, parseQuery, pathId } from '../validation';
+import { metadataFilter, parseBody, parseQuery, pathId, pathText } from '../validation';
 
 /** Revokes every grant of a deleted customer (the lead's grant engine, on Temporal). */
 export interface CustomerDeletionEngine {
@@ -53,7 +53,7 @@ async function guarded<T>(write: () => Promise<T>): Promise<T> {
 }
 
 function lookupOf(req: Request): CustomerLookup {
-  if (req.params.external_id !== undefined) return { externalId: String(req.params.external_id) };
+  if (req.params.external_id !== undefined) return { externalId: pathText(req, 'external_id', 'Customer') };
   return { id: pathId(req, 'id', 'Customer') };
 }
 

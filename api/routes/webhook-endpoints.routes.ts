@@ -3,9 +3,10 @@ import { Router, type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoints.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
+import { secretBoxFor } from '../../lib/secret-box';
 import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
-import { NotFoundError, RequestValidationError } from '../errors';
+import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf } from '../pagination';
 import {
   webhookDeliveryListQuery,
@@ -30,7 +31,7 @@ function endpointNotFound(): NotFoundError {
   return new NotFoundError('Webhook endpoint not found');
 }
 
-function createHandler(repo: WebhookEndpointsRepository) {
+function createHandler(repo: WebhookEndpointsRepository, maxEndpoints: number) {
   return async (req: Request, res: Response): Promise<void> => {
     const orgId = organizationIdOf(res);
     const body = parseBody(webhookEndpointCreateSchema, req);
@@ -47,7 +48,8 @@ function createHandler(repo: WebhookEndpointsRepository) {
       format: body.format,
       events: body.events,
       secret: body.secret ?? newWebhookSecret(),
-    });
+    }, maxEndpoints);
+    if (!row) throw new NotPermittedError(`An organization can have at most ${maxEndpoints} webhook endpoints`);
     res.status(201).json(serializeWebhookEndpoint(row));
   };
 }
@@ -92,7 +94,7 @@ function deliveriesHandler(repo: WebhookEndpointsRepository) {
 
 export function webhookEndpointsRoutes(deps: AppDeps, webhooks: WebhookRedelivery): Router {
   const router = Router();
-  const repo = new WebhookEndpointsRepository(deps.dataSource);
+  const repo = new WebhookEndpointsRepository(deps.dataSource, secretBoxFor(deps.config.SECRET_ENCRYPTION_KEY));
   const events = new WebhookEventsRepository(deps.dataSource);
 
   router.get(['/webhooks/endpoints', '/webhooks/endpoints/'], async (req, res) => {
@@ -105,7 +107,7 @@ export function webhookEndpointsRoutes(deps: AppDeps, webhooks: WebhookRedeliver
     const { rows, total } = await repo.list(orgId, q.limit, offsetOf(q));
     res.json(listResource(rows.map(serializeWebhookEndpoint), total, q));
   });
-  router.post(['/webhooks/endpoints', '/webhooks/endpoints/'], createHandler(repo));
+  router.post(['/webhooks/endpoints', '/webhooks/endpoints/'], createHandler(repo, deps.config.WEBHOOK_MAX_ENDPOINTS_PER_ORGANIZATION));
   router.get('/webhooks/endpoints/:id', async (req, res) => {
     const row = await repo.find(organizationIdOf(res), pathId(req, 'id', 'Webhook endpoint'));
     if (!row) throw endpointNotFound();

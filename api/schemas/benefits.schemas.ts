@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ALL_BENEFIT_TYPES } from '../../benefits/benefit-types';
 import type { Page } from '../pagination';
 import { paginationQuery } from '../pagination';
-import { metadataInput, multi, queryBool, uuid } from '../validation';
+import { metadataInput, multi, queryBool, safeString, TEXT_LIMITS, uuid } from '../validation';
 
 /** Every type the contract names, including the ones this service cannot grant yet. */
 export const CONTRACT_BENEFIT_TYPES = [...ALL_BENEFIT_TYPES, 'slack_shared_channel'] as const;
@@ -16,7 +16,7 @@ export const benefitListQuery = z.object({
   type: multi(z.enum(CONTRACT_BENEFIT_TYPES)),
   id: multi(uuid),
   exclude_id: multi(uuid),
-  query: z.string().optional(),
+  query: safeString(TEXT_LIMITS.short).optional(),
   ...paginationQuery,
 });
 
@@ -28,11 +28,11 @@ export const benefitSortColumns: Record<string, string> = {
   user_order: 'b.created_at',
 };
 
-const description = z.string().min(3).max(42);
+const description = safeString(42).min(3);
 
 /** Everything but `properties`, which the type's strategy parses. */
 export const benefitCreateBody = z.object({
-  type: z.string(),
+  type: safeString(TEXT_LIMITS.short),
   description,
   metadata: metadataInput.optional(),
   organization_id: uuid.nullable().optional(),
@@ -41,7 +41,7 @@ export const benefitCreateBody = z.object({
 });
 
 export const benefitUpdateBody = z.object({
-  type: z.string(),
+  type: safeString(TEXT_LIMITS.short),
   description: description.nullable().optional(),
   metadata: metadataInput.optional(),
   visibility: benefitVisibility.nullable().optional(),

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { paginationQuery } from '../pagination';
-import { metadataInput, multi, queryBool, uuid } from '../validation';
+import { int32, metadataInput, multi, queryBool, safeString, TEXT_LIMITS, uuid } from '../validation';
 
-const amount = z.number().int().min(0);
+/** Amounts are stored in `integer` columns. */
+const amount = int32().min(0);
 
 /**
  * Polar's OrderCreate plus our extension for billing that happens elsewhere: `subscription_id`
@@ -19,7 +20,7 @@ export const orderCreateBody = z.object({
   discount_amount: amount.optional(),
   currency: z.string().regex(/^[a-z]{3}$/, 'Three-letter lowercase ISO currency').optional(),
   metadata: metadataInput.optional(),
-  custom_field_data: z.record(z.string(), z.unknown()).optional(),
+  custom_field_data: z.record(safeString(TEXT_LIMITS.short), z.unknown()).optional(),
 });
 
 export const orderListQuery = z.object({
@@ -44,7 +45,7 @@ export const orderSortColumns: Record<string, string> = {
 export const subscriptionCreateBody = z.object({
   product_id: uuid,
   customer_id: uuid.optional(),
-  external_customer_id: z.string().min(1).optional(),
+  external_customer_id: safeString(1024).min(1).optional(),
   metadata: metadataInput.optional(),
   amount: amount.optional(),
   currency: z.string().regex(/^[a-z]{3}$/).optional(),
@@ -56,12 +57,12 @@ export const subscriptionUpdateBody = z.union([
   z.object({
     cancel_at_period_end: z.boolean(),
     customer_cancellation_reason: cancellationReason.nullable().optional(),
-    customer_cancellation_comment: z.string().nullable().optional(),
+    customer_cancellation_comment: safeString(TEXT_LIMITS.long).nullable().optional(),
   }),
   z.object({
     revoke: z.literal(true),
     customer_cancellation_reason: cancellationReason.nullable().optional(),
-    customer_cancellation_comment: z.string().nullable().optional(),
+    customer_cancellation_comment: safeString(TEXT_LIMITS.long).nullable().optional(),
   }),
   // Extension: the billing system reports a renewal by the new period end.
   z.object({ current_period_end: z.iso.datetime({ offset: true }) }),
@@ -91,8 +92,8 @@ export const subscriptionSortColumns: Record<string, string> = {
 export const refundCreateBody = z.object({
   order_id: uuid,
   reason: z.enum(['duplicate', 'fraudulent', 'customer_request', 'service_disruption', 'satisfaction_guarantee', 'other']),
-  amount: z.number().int().min(1),
-  comment: z.string().nullable().optional(),
+  amount: int32().min(1),
+  comment: safeString(TEXT_LIMITS.long).nullable().optional(),
   revoke_benefits: z.boolean().optional(),
   metadata: metadataInput.optional(),
 });
@@ -100,7 +101,7 @@ export const refundCreateBody = z.object({
 export const grantListQuery = z.object({
   ...paginationQuery,
   customer_id: multi(uuid),
-  external_customer_id: multi(z.string()),
+  external_customer_id: multi(safeString(1024)),
   organization_id: multi(uuid),
   is_granted: queryBool.optional(),
   sorting: z.unknown().optional(),

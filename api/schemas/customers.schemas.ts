@@ -2,12 +2,10 @@
 // CustomerSession*Create). Unknown fields are dropped, as Polar's pydantic models ignore them.
 import { z } from 'zod';
 import { paginationQuery } from '../pagination';
-import { metadataInput, multi, queryBool, uuid } from '../validation';
+import { metadataInput, multi, queryBool, safeString, TEXT_LIMITS, uuid } from '../validation';
 
 /** Polar turns an empty external id into "none"; an empty key could never be looked up by path. */
-const externalId = z
-  .string()
-  .max(1024)
+const externalId = safeString(1024)
   .nullable()
   .optional()
   .transform((v) => (v === '' ? null : v));
@@ -24,12 +22,14 @@ const COUNTRIES = (
   'VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
 ).split(' ');
 
+const addressLine = safeString(TEXT_LIMITS.short).nullable().optional();
+
 const addressInput = z.object({
-  line1: z.string().nullable().optional(),
-  line2: z.string().nullable().optional(),
-  postal_code: z.string().nullable().optional(),
-  city: z.string().nullable().optional(),
-  state: z.string().nullable().optional(),
+  line1: addressLine,
+  line2: addressLine,
+  postal_code: addressLine,
+  city: addressLine,
+  state: addressLine,
   country: z.string().refine((c) => COUNTRIES.includes(c), 'Input should be a supported ISO 3166-1 alpha-2 country code'),
 });
 export type AddressInput = z.infer<typeof addressInput>;
@@ -38,13 +38,13 @@ function emailField() {
   return z.email({
     error: (issue) =>
       issue.input === undefined ? 'Field required' : 'value is not a valid email address: An email address must have an @-sign.',
-  });
+  }).max(320);
 }
 
-const name = z.string().max(256).nullable().optional();
-const locale = z.string().max(35).nullable().optional();
+const name = safeString(256).nullable().optional();
+const locale = safeString(35).nullable().optional();
 // Tax ids need per-country format detection that a benefits service has no use for: accepted, not kept.
-const taxId = z.string().nullable().optional();
+const taxId = safeString(TEXT_LIMITS.short).nullable().optional();
 
 export const customerCreateSchema = z.object({
   email: emailField(),
@@ -82,8 +82,8 @@ export const customerUpdateExternalSchema = z.object(updateFields);
 export const customerListQuery = z.object({
   ...paginationQuery,
   organization_id: multi(uuid),
-  email: z.string().optional(),
-  query: z.string().optional(),
+  email: safeString(320).optional(),
+  query: safeString(TEXT_LIMITS.short).optional(),
   active: queryBool.optional(),
 });
 
@@ -92,12 +92,12 @@ export const customerDeleteQuery = z.object({ anonymize: queryBool.optional() })
 const sessionCommon = {
   return_url: z.url().min(1).max(2083).nullable().optional(),
   member_id: uuid.nullable().optional(),
-  external_member_id: z.string().nullable().optional(),
+  external_member_id: safeString(1024).nullable().optional(),
 };
 
 /** CustomerSessionCustomerIDCreate | CustomerSessionCustomerExternalIDCreate. */
 export const customerSessionCreateSchema = z
-  .object({ ...sessionCommon, customer_id: uuid.optional(), external_customer_id: z.string().min(1).optional() })
+  .object({ ...sessionCommon, customer_id: uuid.optional(), external_customer_id: safeString(1024).min(1).optional() })
   .superRefine((v, ctx) => {
     if (v.customer_id === undefined && v.external_customer_id === undefined) {
       ctx.addIssue({ code: 'custom', path: ['customer_id'], message: 'Field required' });

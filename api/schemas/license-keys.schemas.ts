@@ -3,12 +3,11 @@
 // plus our certificate extension.
 import { z } from 'zod';
 import { paginationQuery } from '../pagination';
-import { metadataInput, multi, uuid } from '../validation';
+import { int32, metadataInput, multi, safeString, TEXT_LIMITS, uuid } from '../validation';
 
-const INT32_MIN = -2_147_483_648;
-const INT32_MAX = 2_147_483_647;
-const int32 = z.number().int().min(INT32_MIN).max(INT32_MAX);
-const positiveInt32 = z.number().int().gt(0).max(INT32_MAX);
+const positiveInt32 = int32().gt(0);
+/** A key as a client sends it back; generated keys are far shorter. */
+const key = safeString(TEXT_LIMITS.token);
 
 export const licenseKeyStatus = z.enum(['granted', 'revoked', 'disabled']);
 
@@ -32,7 +31,7 @@ const dateTime = z
 
 export const licenseKeyUpdateBody = z.object({
   status: licenseKeyStatus.nullable().optional(),
-  usage: int32.optional(),
+  usage: int32().optional(),
   limit_activations: positiveInt32.nullable().optional(),
   limit_usage: positiveInt32.nullable().optional(),
   expires_at: dateTime.nullable().optional(),
@@ -43,12 +42,12 @@ export type LicenseKeyUpdateBody = z.infer<typeof licenseKeyUpdateBody>;
 const keyValues = metadataInput;
 
 export const licenseKeyValidateBody = z.object({
-  key: z.string(),
+  key,
   organization_id: uuid,
   activation_id: uuid.nullable().optional(),
   benefit_id: uuid.nullable().optional(),
   customer_id: uuid.nullable().optional(),
-  increment_usage: z.number().int().min(0).max(INT32_MAX).nullable().optional(),
+  increment_usage: int32().min(0).nullable().optional(),
   conditions: keyValues.optional(),
 });
 export type LicenseKeyValidateBody = z.infer<typeof licenseKeyValidateBody>;
@@ -57,16 +56,16 @@ export type LicenseKeyValidateBody = z.infer<typeof licenseKeyValidateBody>;
 export const ACTIVATION_LABEL_MAX_LENGTH = 256;
 
 export const licenseKeyActivateBody = z.object({
-  key: z.string(),
+  key,
   organization_id: uuid,
-  label: z.string().max(ACTIVATION_LABEL_MAX_LENGTH),
+  label: safeString(ACTIVATION_LABEL_MAX_LENGTH),
   conditions: keyValues.optional(),
   meta: keyValues.optional(),
 });
 export type LicenseKeyActivateBody = z.infer<typeof licenseKeyActivateBody>;
 
 export const licenseKeyDeactivateBody = z.object({
-  key: z.string(),
+  key,
   organization_id: uuid,
   activation_id: uuid,
 });
@@ -85,7 +84,7 @@ export type LicenseCertificateBody = z.infer<typeof licenseCertificateBody>;
 
 /** Whoever holds the key does not choose the validity: the organization's maximum applies. */
 export const publicLicenseCertificateBody = licenseCertificateBody.omit({ validity_days: true }).extend({
-  key: z.string(),
+  key,
   organization_id: uuid,
 });
 

@@ -2,7 +2,7 @@
 // interface through which the routes tell the grant engine that a product's benefits changed.
 import { z } from 'zod';
 import { paginationQuery } from '../pagination';
-import { metadataInput, multi, queryBool, uuid } from '../validation';
+import { int32, metadataInput, multi, queryBool, safeString, TEXT_LIMITS, uuid } from '../validation';
 
 // Polar's PresentmentCurrency enum.
 const CURRENCIES = (
@@ -25,16 +25,16 @@ const priceBase = {
 const fixedPrice = z.object({
   amount_type: z.literal('fixed'),
   ...priceBase,
-  price_amount: z.number().int().min(0),
+  price_amount: int32().min(0),
 });
 
 const customPrice = z
   .object({
     amount_type: z.literal('custom'),
     ...priceBase,
-    minimum_amount: z.number().int().min(0).default(50),
-    maximum_amount: z.number().int().min(1).nullable().optional().transform((v) => v ?? null),
-    preset_amount: z.number().int().min(0).nullable().optional().transform((v) => v ?? null),
+    minimum_amount: int32().min(0).default(50),
+    maximum_amount: int32().min(1).nullable().optional().transform((v) => v ?? null),
+    preset_amount: int32().min(0).nullable().optional().transform((v) => v ?? null),
   })
   .superRefine((p, ctx) => {
     if (p.maximum_amount !== null && p.maximum_amount < p.minimum_amount) {
@@ -49,9 +49,9 @@ const customPrice = z
   });
 
 const seatTier = z.object({
-  min_seats: z.number().int().min(1),
-  max_seats: z.number().int().min(1).nullable().optional().transform((v) => v ?? null),
-  price_per_seat: z.number().int().min(0),
+  min_seats: int32().min(1),
+  max_seats: int32().min(1).nullable().optional().transform((v) => v ?? null),
+  price_per_seat: int32().min(0),
 });
 
 const seatBasedPrice = z.object({
@@ -84,12 +84,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const name = z.string().min(3).max(64);
+const name = safeString(64).min(3);
+const description = safeString(TEXT_LIMITS.long);
 const unsupportedList = z.array(z.unknown()).nullable().optional();
 
 const productCreateCommon = {
   name,
-  description: z.string().nullable().optional().transform((v) => v ?? null),
+  description: description.nullable().optional().transform((v) => v ?? null),
   visibility: productVisibility.default('public'),
   metadata: metadataInput.optional(),
   prices: z.array(priceCreate).min(1),
@@ -111,7 +112,7 @@ export type ProductCreateBody = z.infer<typeof productCreateBody>;
 
 export const productUpdateBody = z.object({
   name: name.nullable().optional(),
-  description: z.string().nullable().optional(),
+  description: description.nullable().optional(),
   is_archived: z.boolean().nullable().optional(),
   visibility: productVisibility.nullable().optional(),
   metadata: metadataInput.optional(),
@@ -130,7 +131,7 @@ export const productBenefitsBody = z.object({ benefits: z.array(uuid) });
 export const productListQuery = z.object({
   id: multi(uuid),
   organization_id: multi(uuid),
-  query: z.string().optional(),
+  query: safeString(TEXT_LIMITS.short).optional(),
   is_archived: queryBool.optional(),
   is_recurring: queryBool.optional(),
   benefit_id: multi(uuid),

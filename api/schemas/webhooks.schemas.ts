@@ -1,7 +1,7 @@
 // Request shapes for webhook endpoints and deliveries (Polar 2026-10 WebhookEndpointCreate/Update).
 import { z } from 'zod';
 import { paginationQuery } from '../pagination';
-import { multi, queryBool, uuid } from '../validation';
+import { multi, queryBool, safeString, TEXT_LIMITS, uuid } from '../validation';
 
 /** Polar's WebhookEventType enum, whole: endpoints may subscribe to events we do not emit (yet). */
 export const WEBHOOK_EVENT_TYPES = [
@@ -29,10 +29,8 @@ export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
  * Any http(s) URL. Polar insists on https; a self-hosted service often delivers to a receiver on
  * the same host or private network (http://localhost:3000/hooks), so plain http is allowed too.
  */
-const endpointUrl = z
-  .string()
+const endpointUrl = safeString(2083)
   .min(1)
-  .max(2083)
   .refine((value) => {
     try {
       const url = new URL(value);
@@ -47,18 +45,18 @@ const events = z.array(eventType).transform((list) => [...new Set(list)]);
 
 export const webhookEndpointCreateSchema = z.object({
   url: endpointUrl,
-  name: z.string().max(256).nullable().optional(),
+  name: safeString(256).nullable().optional(),
   format: z.enum(WEBHOOK_FORMATS),
   events,
   organization_id: uuid.nullable().optional(),
   // Not in Polar's 2026-10 contract: lets a migration keep an existing Standard Webhooks secret.
-  secret: z.string().min(16).max(256).optional(),
+  secret: safeString(256).min(16).optional(),
 });
 export type WebhookEndpointCreateInput = z.infer<typeof webhookEndpointCreateSchema>;
 
 export const webhookEndpointUpdateSchema = z.object({
   url: endpointUrl.nullable().optional(),
-  name: z.string().max(256).nullable().optional(),
+  name: safeString(256).nullable().optional(),
   format: z.enum(WEBHOOK_FORMATS).nullable().optional(),
   events: events.nullable().optional(),
   enabled: z.boolean().nullable().optional(),
@@ -73,7 +71,7 @@ export const webhookDeliveryListQuery = z.object({
   start_timestamp: z.iso.datetime({ offset: true, local: true }).optional(),
   end_timestamp: z.iso.datetime({ offset: true, local: true }).optional(),
   succeeded: queryBool.optional(),
-  query: z.string().optional(),
+  query: safeString(TEXT_LIMITS.short).optional(),
   http_code_class: z.enum(['2xx', '3xx', '4xx', '5xx']).optional(),
   event_type: multi(eventType),
 });

@@ -1,5 +1,9 @@
-// Webhook endpoints (secrets kept in clear: every delivery signs with them), their events and deliveries.
+// Webhook endpoints, their events and deliveries. Secrets are stored sealed (lib/secret-box) when
+// the service has an encryption key; rows come back with the plain secret, which delivery signs with.
 import type { DataSource } from 'typeorm';
+import { openWith, sealWith, SecretBox } from '../../lib/secret-box';
+
+const PURPOSE = 'webhook-endpoint-secret';
 
 export interface WebhookEndpointRow {
   id: string;
@@ -90,7 +94,32 @@ function deliveryConditions(orgId: string, f: DeliveryFilters): { where: string;
 }
 
 export class WebhookEndpointsRepository {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly box: SecretBox | null = null,
+  ) {}
+
+  private opened<T extends { secret: string }>(rows: T[]): T[] {
+    return rows.map((r) => ({ ...r, secret: openWith(this.box, r.secret, PURPOSE) }));
+  }
+
+  /**
+   * Seals secrets written before encryption (or before a key was set). Each row is replaced only
+   * if it still holds the value read, so concurrent passes and writes are harmless. Returns how
+   * many rows it sealed.
+   */
+  async sealPlaintextSecrets(): Promise<number> {
+    if (!this.box) return 0;
+    const rows: { id: string; secret: string }[] = await this.ds.query(
+      `SELECT id, secret FROM webhook_endpoints WHERE secret NOT LIKE 'enc:v1:%'`,
+    );
+    for (const row of rows) {
+      await this.ds.query(`UPDATE webhook_endpoints SET secret = $2 WHERE id = $1 AND secret = $3`, [
+        row.id, this.box.seal(row.secret, PURPOSE), row.secret,
+      ]);
+    }
+    return rows.length;
+  }
 
   async list(orgId: string, limit: number, offset: number): Promise<{ rows: WebhookEndpointRow[]; total: number }> {
     const where = 'organization_id = $1 AND deleted_at IS NULL';
@@ -99,7 +128,7 @@ export class WebhookEndpointsRepository {
       `SELECT ${COLUMNS} FROM webhook_endpoints WHERE ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
       [orgId, limit, offset],
     );
-    return { rows, total };
+    return { rows: this.opened(rows), total };
   }
 
   async find(orgId: string, id: string): Promise<WebhookEndpointRow | null> {
@@ -107,16 +136,25 @@ export class WebhookEndpointsRepository {
       `SELECT ${COLUMNS} FROM webhook_endpoints WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL`,
       [orgId, id],
     );
-    return rows[0] ?? null;
+    return this.opened(rows)[0] ?? null;
   }
 
-  async create(orgId: string, w: Required<Omit<EndpointWrite, 'enabled'>>): Promise<WebhookEndpointRow> {
-    const rows: WebhookEndpointRow[] = await this.ds.query(
-      `INSERT INTO webhook_endpoints (organization_id, name, url, format, secret, events)
-       VALUES ($1, $2, $3, $4, $5, $6::text[]) RETURNING ${COLUMNS}`,
-      [orgId, w.name, w.url, w.format, w.secret, w.events],
-    );
-    return rows[0];
+  /**
+   * Creates an endpoint unless the organization already has `max` of them (null then). The
+   * organization row is locked so concurrent creates cannot both slip under the cap.
+   */
+  async create(orgId: string, w: Required<Omit<EndpointWrite, 'enabled'>>, max: number): Promise<WebhookEndpointRow | null> {
+    return this.ds.transaction(async (em) => {
+      await em.query(`SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, [orgId]);
+      const rows: WebhookEndpointRow[] = await em.query(
+        `INSERT INTO webhook_endpoints (organization_id, name, url, format, secret, events)
+         SELECT $1, $2, $3, $4, $5, $6::text[]
+          WHERE (SELECT count(*) FROM webhook_endpoints WHERE organization_id = $1 AND deleted_at IS NULL) < $7
+         RETURNING ${COLUMNS}`,
+        [orgId, w.name, w.url, w.format, sealWith(this.box, w.secret, PURPOSE), w.events, max],
+      );
+      return this.opened(rows)[0] ?? null;
+    });
   }
 
   /** Applies the given fields; re-enabling clears the failure streak that disabled the endpoint. */
@@ -125,7 +163,7 @@ export class WebhookEndpointsRepository {
     const params: unknown[] = [orgId, id];
     for (const [column, value] of Object.entries(w)) {
       if (value === undefined) continue;
-      params.push(value);
+      params.push(column === 'secret' ? sealWith(this.box, value as string, PURPOSE) : value);
       sets.push(`${column} = $${params.length}${column === 'events' ? '::text[]' : ''}`);
     }
     if (w.enabled === true) sets.push('consecutive_failures = 0');
@@ -134,7 +172,7 @@ export class WebhookEndpointsRepository {
         WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
       params,
     ));
-    return rows[0] ?? null;
+    return this.opened(rows)[0] ?? null;
   }
 
   async softDelete(orgId: string, id: string): Promise<boolean> {
@@ -148,12 +186,12 @@ export class WebhookEndpointsRepository {
 
   /** Live, enabled endpoints of the organization subscribed to `eventType` (used by delivery). */
   async listEnabledForEvent(orgId: string, eventType: string): Promise<DeliveryTarget[]> {
-    return this.ds.query(
+    return this.opened<DeliveryTarget>(await this.ds.query(
       `SELECT id, url, secret, format, events FROM webhook_endpoints
         WHERE organization_id = $1 AND deleted_at IS NULL AND enabled AND $2 = ANY(events)
         ORDER BY created_at, id`,
       [orgId, eventType],
-    );
+    ));
   }
 
   async listDeliveries(

@@ -73,7 +73,7 @@ async function startWorker(name: string): Promise<{ worker: Worker; running: Pro
       engine: stack.engine,
       registry: { ...defaultRegistry(), custom: provider.strategy(name) },
       logger: createLogger('silent', 'test'),
-      fetch,
+      webhookAllowPrivateNetworks: true,
       webhookTimeoutMs: 10_000,
       stopping: stopping.signal,
     }),

@@ -34,7 +34,7 @@ export interface TestStack {
 export interface StackOptions {
   /** Run a worker for this file's task queue (default true). */
   worker?: boolean;
-  /** Override activity dependencies (e.g. fetch for webhook receivers). */
+  /** Override activity dependencies (e.g. the webhook network policy). */
   deps?: Partial<EngineDeps>;
 }
 
@@ -74,7 +74,9 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
       taskQueue,
       workflowBundlePath: required('TEST_WORKFLOW_BUNDLE'),
       activities: createActivities({
-        dataSource, engine, registry: defaultRegistry(), logger, fetch, webhookTimeoutMs: 10_000, stopping: stopping.signal, ...opts.deps,
+        dataSource, engine, registry: defaultRegistry(), logger, webhookTimeoutMs: 10_000,
+        // Test receivers listen on 127.0.0.1.
+        webhookAllowPrivateNetworks: true, stopping: stopping.signal, ...opts.deps,
       }),
       shutdownGraceSeconds: 1,
     });

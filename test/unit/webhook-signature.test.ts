@@ -1,5 +1,6 @@
 // Our Standard Webhooks signatures as the official SDK's validateEvent checks them, for the
 // secrets an endpoint can hold: generated `whsec_` ones and custom ones kept from a migration.
+import { Webhook } from 'standardwebhooks';
 import { signWebhook } from '../../activities/webhook.activities';
 import { newWebhookSecret } from '../../api/routes/webhook-endpoints.routes';
 
@@ -20,6 +21,12 @@ test.each([
   ['a whsec_ secret whose rest is not base64', 'whsec_not base64 at all!'],
 ])('validateEvent accepts what we sign with %s', async (_name, secret) => {
   await expect(webhooks.validateEvent(body, signed(secret), secret)).resolves.toMatchObject({ type: 'benefit.created' });
+});
+
+test("standardwebhooks' own Webhook.verify accepts what we sign with a generated secret", () => {
+  const secret = newWebhookSecret();
+  expect(new Webhook(secret).verify(body, signed(secret))).toMatchObject({ type: 'benefit.created' });
+  expect(() => new Webhook(newWebhookSecret()).verify(body, signed(secret))).toThrow(/No matching signature/);
 });
 
 test('another secret, another id or an old timestamp is rejected', async () => {

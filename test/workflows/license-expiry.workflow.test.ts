@@ -74,16 +74,16 @@ test('the key expires at grant time + ttl and the grant is marked expired exactl
   const client = new Client({ connection: env.connection, namespace: 'default' });
   const engine = new EngineClient(client, taskQueue);
   const delivered: string[] = [];
-  const fakeFetch = (async (_url: string, init: { body: string }) => {
+  const webhookTransport = async (_url: string, init: { body: string }) => {
     delivered.push(JSON.parse(init.body).type);
-    return new Response('ok', { status: 200 });
-  }) as unknown as typeof fetch;
+    return { status: 200, body: 'ok' };
+  };
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     activities: createActivities({
-      dataSource: ds, engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), fetch: fakeFetch, webhookTimeoutMs: 1000,
+      dataSource: ds, engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), webhookTransport, webhookAllowPrivateNetworks: false, webhookTimeoutMs: 1000,
     }),
   });
   const { input } = await seed();

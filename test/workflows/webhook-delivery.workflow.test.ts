@@ -55,9 +55,9 @@ test('the backoff doubles from 2 s and is capped at 20 min', () => {
 async function endpointWithEvents(path: string, events: number) {
   const { organization } = await new OrganizationsRepository(ds).createWithToken(`Receiver ${path}`);
   const secret = newWebhookSecret();
-  const endpoint = await new WebhookEndpointsRepository(ds).create(organization.id, {
+  const endpoint = (await new WebhookEndpointsRepository(ds).create(organization.id, {
     url: receiver.url(path), name: null, format: 'raw', events: ['benefit.created'], secret,
-  });
+  }, 50))!;
   for (let n = 1; n <= events; n++) await outbox().enqueue(ds, organization.id, 'benefit.created', { n });
   return { organizationId: organization.id, endpoint, secret };
 }
@@ -73,7 +73,7 @@ async function withDelivery(endpointId: string, body: (handle: WorkflowHandle) =
     taskQueue,
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
     activities: createActivities({
-      dataSource: ds, engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), fetch, webhookTimeoutMs: 2_000,
+      dataSource: ds, engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), webhookAllowPrivateNetworks: true, webhookTimeoutMs: 2_000,
     }),
   });
   await worker.runUntil(async () => {
