@@ -7,10 +7,12 @@ import { isSupportedBenefitType } from '../benefits/benefit-types';
 import type { BenefitStrategy, GrantContext, GrantOutcome } from '../benefits/strategy';
 import { GrantRow, GrantsRepository } from '../db/repositories/grants.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
-import type { GrantCommand } from '../workflows/definitions';
+import { ScopesRepository } from '../db/repositories/scopes.repository';
+import { mayGrantAgain, type GrantCommand, type RevokeReason } from '../workflows/definitions';
 import type { GrantCommandResult } from './activity-types';
 import type { EngineDeps } from './engine-deps';
 import { ParkedError, translateStrategyError } from './failures';
+import { deadScopeReason, inferredRevokeReason } from './scope-liveness';
 import { enqueueCustomerState, kickOrganizationWebhooks } from './webhook-outbox';
 
 interface Loaded {
@@ -24,6 +26,7 @@ interface Loaded {
 export function grantActivities(deps: EngineDeps) {
   const grants = new GrantsRepository(deps.dataSource);
   const outbox = new WebhookEventsRepository(deps.dataSource);
+  const scopes = new ScopesRepository(deps.dataSource);
 
   async function load(em: EntityManager, grantId: string): Promise<Loaded> {
     const grant = await grants.lock(em, grantId);
@@ -79,11 +82,38 @@ export function grantActivities(deps: EngineDeps) {
         return translateStrategyError(err);
       }
     };
+    const revoke = async (reason: RevokeReason) => {
+      const wasGranted = grant.granted_at !== null;
+      let properties = grant.properties ?? {};
+      if (wasGranted) {
+        const stillHeldElsewhere = strategy.sharedAccess && (await grants.heldElsewhere(em, grant));
+        const out = await attempt(() => strategy.revoke({ ...context(l), stillHeldElsewhere }));
+        if ('properties' in out) properties = out.properties;
+      }
+      const row = await grants.markRevoked(em, grant.id, properties, reason);
+      await grants.recordEvent(em, row, 'revoked', { was_granted: wasGranted, reason });
+      await emit(em, l, row, 'benefit_grant.revoked', grant.properties);
+      return { row, changed: true, expiresAt: null };
+    };
+    // An already revoked grant keeps the strongest reason it learns: a final one replaces one that
+    // would let it be granted again (its benefit left the product, then its key was revoked).
+    const recordReason = async (reason: RevokeReason) => {
+      if (!mayGrantAgain(grant.revoke_reason) || mayGrantAgain(reason)) return noop;
+      const row = await grants.setRevokeReason(em, grant.id, reason);
+      await grants.recordEvent(em, row, 'revoke_reason', { reason, previous: grant.revoke_reason });
+      return { ...noop, row };
+    };
     switch (command.action) {
       case 'grant':
       case 'accountLinked': {
         if (grant.granted_at) return noop;
-        if (l.benefit.deleted_at) return noop;
+        // Linking an account resumes a grant that waits on the customer; it never undoes a revoke.
+        if (grant.revoked_at && command.action === 'accountLinked') return noop;
+        const reinstate = command.action === 'grant' && command.reinstate === true;
+        if (grant.revoked_at && !mayGrantAgain(grant.revoke_reason, reinstate)) return noop;
+        // Only a live scope grants, whoever sent the command (fan-out, relay, retry, portal).
+        const dead = deadScopeReason(await scopes.facts(em, grant.id));
+        if (dead) return grant.revoked_at ? recordReason(dead) : revoke(dead);
         const accountId = command.action === 'accountLinked' ? command.accountId : undefined;
         const out = await attempt(() => strategy.grant(context(l, accountId)));
         if (!('properties' in out)) return park(out);
@@ -96,18 +126,8 @@ export function grantActivities(deps: EngineDeps) {
         return { row, changed: true, expiresAt: outcome.expiresAt ?? null };
       }
       case 'revoke': {
-        if (grant.revoked_at) return noop;
-        const wasGranted = grant.granted_at !== null;
-        let properties = grant.properties ?? {};
-        if (wasGranted) {
-          const stillHeldElsewhere = strategy.sharedAccess && (await grants.heldElsewhere(em, grant));
-          const out = await attempt(() => strategy.revoke({ ...context(l), stillHeldElsewhere }));
-          if ('properties' in out) properties = out.properties;
-        }
-        const row = await grants.markRevoked(em, grant.id, properties);
-        await grants.recordEvent(em, row, 'revoked', { was_granted: wasGranted });
-        await emit(em, l, row, 'benefit_grant.revoked', grant.properties);
-        return { row, changed: true, expiresAt: null };
+        const reason = command.reason ?? inferredRevokeReason(await scopes.facts(em, grant.id));
+        return grant.revoked_at ? recordReason(reason) : revoke(reason);
       }
       case 'update':
       case 'cycle': {
