@@ -102,7 +102,7 @@ test('a past-due subscription inside its grace gets a newly added benefit; one p
   expect((await rowsOf(shop.customer.id)).filter((r) => r.subscription_id === pastGrace.id && r.benefit_id === extra.id && r.granted_at)).toEqual([]);
 });
 
-test('a grant revoked by a refund or a revoked subscription is not granted again by a retried command or a product change', async () => {
+test('a grant revoked by a refund or a revoked subscription is not granted again by a relay pass, a retried command or a product change', async () => {
   const shop = await createShop(stack, 1);
   const { order } = await buyGranted(shop, 1);
   const sub = await shop.polar.subscriptions.create({ customer_id: shop.customer.id, product_id: shop.monthly.id });
