@@ -15,6 +15,7 @@ afterAll(async () => stack?.close());
 
 interface GrantDbRow {
   id: string;
+  customer_id: string;
   benefit_id: string;
   order_id: string | null;
   subscription_id: string | null;
@@ -50,11 +51,10 @@ async function grantsSettled(grantIds: string[]): Promise<void> {
   }
 }
 
-/** As a relay pass or a retried request would: tell the grant to grant and wait until it applied it. */
-async function commandGrant(shop: { organizationId: string }, row: GrantDbRow & { customer_id?: string }, benefitType: string) {
-  const [g] = await stack.dataSource.query(`SELECT customer_id FROM benefit_grants WHERE id = $1`, [row.id]);
+/** As a retried request would: tell the grant to grant and wait until it applied it. */
+async function commandGrant(shop: { organizationId: string }, row: GrantDbRow, benefitType: string): Promise<void> {
   await stack.engine.commandGrantAndWait(
-    { grantId: row.id, organizationId: shop.organizationId, customerId: g.customer_id, benefitId: row.benefit_id, benefitType },
+    { grantId: row.id, organizationId: shop.organizationId, customerId: row.customer_id, benefitId: row.benefit_id, benefitType },
     { action: 'grant' },
   );
 }
@@ -111,6 +111,11 @@ test('a grant revoked by a refund or a revoked subscription is not granted again
   await shop.polar.subscriptions.revoke(sub.id);
   await eventually(async () => (await rowsOf(shop.customer.id)).filter((r) => r.revoked_at).length === 2);
 
+  // A relay pass that finds the order as if its start had been lost grants nothing either.
+  await stack.dataSource.query(`UPDATE orders SET workflow_started_at = NULL, created_at = now() - interval '1 minute' WHERE id = $1`, [order.id]);
+  await stack.temporal.workflow.execute('outboxRelayWorkflow', {
+    taskQueue: stack.taskQueue, workflowId: `relay-test-refund-${order.id}`, args: [{ intervalSeconds: 0, olderThanSeconds: 30, iterations: 1 }],
+  });
   for (const row of await rowsOf(shop.customer.id)) await commandGrant(shop, row, 'custom');
   await addBenefit(shop, shop.oneTime.id);
   await productChangeDone(shop.oneTime.id);
@@ -156,4 +161,22 @@ test('a license key PATCHed to revoked stays revoked through a benefit update, a
   const [after] = (await rowsOf(shop.customer.id)).filter((r) => r.id === grant.id);
   expect(after).toMatchObject({ granted_at: null, revoke_reason: 'license_key_revoked' });
   expect((await failure(shop.polar.licenseKeys.validate({ key: key.key, organization_id: shop.organizationId }))).statusCode).toBe(404);
+});
+
+test('grants revoked when a past-due grace ran out are granted again once the subscription is paid', async () => {
+  const shop = await createShop(stack, 1);
+  const sub = await shop.polar.subscriptions.create({ customer_id: shop.customer.id, product_id: shop.monthly.id });
+  const [row] = await eventually(async () => {
+    const rows = (await rowsOf(shop.customer.id)).filter((r) => r.granted_at);
+    return rows.length === 1 ? rows : null;
+  });
+  const input = { grantId: row.id, organizationId: shop.organizationId, customerId: shop.customer.id, benefitId: row.benefit_id, benefitType: 'custom' };
+  // What the subscription workflow does when the grace runs out, then when a renewal comes in.
+  await stack.dataSource.query(`UPDATE subscriptions SET status = 'past_due', past_due_at = now() WHERE id = $1`, [sub.id]);
+  await stack.engine.commandGrantAndWait(input, { action: 'revoke' });
+  expect((await rowsOf(shop.customer.id))[0]).toMatchObject({ granted_at: null, revoke_reason: 'past_due' });
+  await stack.dataSource.query(`UPDATE subscriptions SET status = 'active', past_due_at = NULL WHERE id = $1`, [sub.id]);
+  await stack.engine.commandGrantAndWait(input, { action: 'grant' });
+  expect((await rowsOf(shop.customer.id))[0]).toMatchObject({ revoked_at: null, revoke_reason: null });
+  expect((await rowsOf(shop.customer.id))[0].granted_at).not.toBeNull();
 });
