@@ -3,7 +3,7 @@
 // runs in the API right after the order commits (no order workflow in between: see dispatchOrder).
 import { isSupportedBenefitType } from '../benefits/benefit-types';
 import { GrantsRepository } from '../db/repositories/grants.repository';
-import type { GrantCommand, GrantWorkflowInput } from '../workflows/definitions';
+import { mayGrantAgain, type GrantCommand, type GrantWorkflowInput } from '../workflows/definitions';
 import type { GrantScope } from './activity-types';
 import type { EngineDeps } from './engine-deps';
 
@@ -40,15 +40,16 @@ export async function sendCommands(
 
 /**
  * Creates the scope's missing grant rows (one per product benefit, or only `onlyBenefitIds`) and
- * tells every grant not yet granted to grant. Safe to repeat: rows are unique per scope and
- * benefit, workflow ids are the grants', and granting a granted grant changes nothing.
+ * tells every grant not yet granted, and not revoked for good, to grant. Safe to repeat: rows are
+ * unique per scope and benefit, workflow ids are the grants', and granting a granted grant changes
+ * nothing (the grant activity also refuses a scope that no longer lives).
  */
 export async function grantScope(deps: ScopeDeps, scope: GrantScope, onlyBenefitIds?: string[], progress?: (done: number) => void): Promise<number> {
   const grants = new GrantsRepository(deps.dataSource);
   const all = await productBenefitIds(deps, scope.productId);
   const benefitIds = onlyBenefitIds ? all.filter((id) => onlyBenefitIds.includes(id)) : all;
   const rows = await grants.ensureForScope(scope, benefitIds);
-  const pending = rows.filter((r) => r.granted_at === null);
+  const pending = rows.filter((r) => r.granted_at === null && mayGrantAgain(r.revoke_reason));
   await sendCommands(deps, await grants.workflowInputs(pending.map((r) => r.id)), { action: 'grant' }, false, progress);
   return pending.length;
 }

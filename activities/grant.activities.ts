@@ -1,5 +1,7 @@
 // Applies one command to one grant: loads the grant, its benefit and customer, runs the type's
 // strategy, writes the new state, the audit event and the webhook outbox in one transaction.
+// It is also the one guard on granting: only a live scope grants, and a grant revoked for a final
+// reason (see RevokeReason) is never granted again, whoever sends the command.
 import { Context } from '@temporalio/activity';
 import type { EntityManager } from 'typeorm';
 import { serializeGrant } from '../api/serializers/grant.serializer';
@@ -7,11 +9,22 @@ import { isSupportedBenefitType } from '../benefits/benefit-types';
 import type { BenefitStrategy, GrantContext, GrantOutcome } from '../benefits/strategy';
 import { GrantRow, GrantsRepository } from '../db/repositories/grants.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
-import type { GrantCommand } from '../workflows/definitions';
+import { ScopesRepository } from '../db/repositories/scopes.repository';
+import { mayGrantAgain, type GrantCommand, type RevokeReason } from '../workflows/definitions';
 import type { GrantCommandResult } from './activity-types';
 import type { EngineDeps } from './engine-deps';
 import { ParkedError, translateStrategyError } from './failures';
+import { deadScopeReason, inferredRevokeReason } from './scope-liveness';
 import { enqueueCustomerState, kickOrganizationWebhooks } from './webhook-outbox';
+
+interface Applied {
+  row: GrantRow;
+  changed: boolean;
+  expiresAt: string | null;
+}
+
+type GrantOrLink = Extract<GrantCommand, { action: 'grant' | 'accountLinked' }>;
+type UpdateOrCycle = Extract<GrantCommand, { action: 'update' | 'cycle' }>;
 
 interface Loaded {
   grant: GrantRow;
@@ -24,6 +37,7 @@ interface Loaded {
 export function grantActivities(deps: EngineDeps) {
   const grants = new GrantsRepository(deps.dataSource);
   const outbox = new WebhookEventsRepository(deps.dataSource);
+  const scopes = new ScopesRepository(deps.dataSource);
 
   async function load(em: EntityManager, grantId: string): Promise<Loaded> {
     const grant = await grants.lock(em, grantId);
@@ -56,22 +70,12 @@ export function grantActivities(deps: EngineDeps) {
     await enqueueCustomerState(em, row.organization_id, row.customer_id);
   }
 
-  async function run(em: EntityManager, l: Loaded, command: GrantCommand): Promise<{ row: GrantRow; changed: boolean; expiresAt: string | null }> {
+  /** The moves every command is made of, bound to one locked grant. */
+  function moves(em: EntityManager, l: Loaded) {
     const { grant, strategy } = l;
-    // Commands on one customer's shared access to a benefit run one at a time: two sources revoked
-    // together would otherwise each see the other still granted and both keep the access.
-    if (strategy.sharedAccess) {
-      await grants.lockSharedAccess(em, grant.customer_id, grant.benefit_id);
-    }
     // A repeated command re-arms only an expiry still ahead (one that passed was already marked).
     const storedExpiry = (grant.properties?.expires_at as string | undefined) ?? null;
-    const noop = { row: grant, changed: false, expiresAt: storedExpiry && Date.parse(storedExpiry) > Date.now() ? storedExpiry : null };
-    const park = async (parked: ParkedError) => {
-      const row = await grants.markFailed(em, grant.id, parked);
-      await grants.recordEvent(em, row, 'failed', { ...parked });
-      await emit(em, l, row, 'benefit_grant.updated', grant.properties);
-      return { row, changed: true, expiresAt: null };
-    };
+    const noop: Applied = { row: grant, changed: false, expiresAt: storedExpiry && Date.parse(storedExpiry) > Date.now() ? storedExpiry : null };
     const attempt = async (fn: () => Promise<GrantOutcome>): Promise<GrantOutcome | ParkedError> => {
       try {
         return await fn();
@@ -79,48 +83,89 @@ export function grantActivities(deps: EngineDeps) {
         return translateStrategyError(err);
       }
     };
+    const park = async (parked: ParkedError): Promise<Applied> => {
+      const row = await grants.markFailed(em, grant.id, parked);
+      await grants.recordEvent(em, row, 'failed', { ...parked });
+      await emit(em, l, row, 'benefit_grant.updated', grant.properties);
+      return { row, changed: true, expiresAt: null };
+    };
+    const revoke = async (reason: RevokeReason): Promise<Applied> => {
+      const wasGranted = grant.granted_at !== null;
+      let properties = grant.properties ?? {};
+      if (wasGranted) {
+        const stillHeldElsewhere = strategy.sharedAccess && (await grants.heldElsewhere(em, grant));
+        const out = await attempt(() => strategy.revoke({ ...context(l), stillHeldElsewhere }));
+        if ('properties' in out) properties = out.properties;
+      }
+      const row = await grants.markRevoked(em, grant.id, properties, reason);
+      await grants.recordEvent(em, row, 'revoked', { was_granted: wasGranted, reason });
+      await emit(em, l, row, 'benefit_grant.revoked', grant.properties);
+      return { row, changed: true, expiresAt: null };
+    };
+    // A revoked grant keeps the strongest reason it learns: a final one replaces one that would
+    // let it be granted again (its benefit left the product, then its license key was revoked).
+    const recordReason = async (reason: RevokeReason): Promise<Applied> => {
+      if (!mayGrantAgain(grant.revoke_reason) || mayGrantAgain(reason)) return noop;
+      const row = await grants.setRevokeReason(em, grant.id, reason);
+      await grants.recordEvent(em, row, 'revoke_reason', { reason, previous: grant.revoke_reason });
+      return { ...noop, row };
+    };
+    return { noop, attempt, park, revoke, recordReason };
+  }
+  type Moves = ReturnType<typeof moves>;
+
+  async function grant(em: EntityManager, l: Loaded, command: GrantOrLink, m: Moves): Promise<Applied> {
+    const { grant: g, strategy } = l;
+    if (g.granted_at) return m.noop;
+    // Linking an account resumes a grant that waits on the customer; it never undoes a revoke.
+    if (g.revoked_at && command.action === 'accountLinked') return m.noop;
+    const reinstate = command.action === 'grant' && command.reinstate === true;
+    if (g.revoked_at && !mayGrantAgain(g.revoke_reason, reinstate)) return m.noop;
+    // Only a live scope grants, whoever sent the command (fan-out, relay, retry, portal).
+    const dead = deadScopeReason(await scopes.facts(em, g.id));
+    if (dead) return g.revoked_at ? m.recordReason(dead) : m.revoke(dead);
+    const accountId = command.action === 'accountLinked' ? command.accountId : undefined;
+    const out = await m.attempt(() => strategy.grant(context(l, accountId)));
+    if (!('properties' in out)) return m.park(out);
+    const properties = { ...out.properties, ...(accountId ? { account_id: accountId } : {}) };
+    const row = await grants.markGranted(em, g.id, properties);
+    const first = !g.revoked_at && !g.error;
+    await grants.recordEvent(em, row, 'granted', { properties });
+    await emit(em, l, row, first ? 'benefit_grant.created' : 'benefit_grant.updated', g.properties);
+    return { row, changed: true, expiresAt: out.expiresAt ?? null };
+  }
+
+  async function change(em: EntityManager, l: Loaded, command: UpdateOrCycle, m: Moves): Promise<Applied> {
+    const { grant: g, strategy } = l;
+    if (!g.granted_at) return m.noop;
+    const out = await m.attempt(() =>
+      command.action === 'update' ? strategy.update(context(l), command.previousProperties) : strategy.cycle(context(l)),
+    );
+    if (!('properties' in out)) return m.park(out);
+    const row = await grants.updateProperties(em, g.id, out.properties);
+    await grants.recordEvent(em, row, command.action === 'update' ? 'updated' : 'cycled', {});
+    await emit(em, l, row, command.action === 'update' ? 'benefit_grant.updated' : 'benefit_grant.cycled', g.properties);
+    return { row, changed: true, expiresAt: out.expiresAt ?? null };
+  }
+
+  async function run(em: EntityManager, l: Loaded, command: GrantCommand): Promise<Applied> {
+    // Commands on one customer's shared access to a benefit run one at a time: two sources revoked
+    // together would otherwise each see the other still granted and both keep the access.
+    if (l.strategy.sharedAccess) {
+      await grants.lockSharedAccess(em, l.grant.customer_id, l.grant.benefit_id);
+    }
+    const m = moves(em, l);
     switch (command.action) {
       case 'grant':
-      case 'accountLinked': {
-        if (grant.granted_at) return noop;
-        if (l.benefit.deleted_at) return noop;
-        const accountId = command.action === 'accountLinked' ? command.accountId : undefined;
-        const out = await attempt(() => strategy.grant(context(l, accountId)));
-        if (!('properties' in out)) return park(out);
-        const outcome = out;
-        const properties = { ...outcome.properties, ...(accountId ? { account_id: accountId } : {}) };
-        const row = await grants.markGranted(em, grant.id, properties);
-        const first = !grant.revoked_at && !grant.error;
-        await grants.recordEvent(em, row, 'granted', { properties });
-        await emit(em, l, row, first ? 'benefit_grant.created' : 'benefit_grant.updated', grant.properties);
-        return { row, changed: true, expiresAt: outcome.expiresAt ?? null };
-      }
+      case 'accountLinked':
+        return grant(em, l, command, m);
       case 'revoke': {
-        if (grant.revoked_at) return noop;
-        const wasGranted = grant.granted_at !== null;
-        let properties = grant.properties ?? {};
-        if (wasGranted) {
-          const stillHeldElsewhere = strategy.sharedAccess && (await grants.heldElsewhere(em, grant));
-          const out = await attempt(() => strategy.revoke({ ...context(l), stillHeldElsewhere }));
-          if ('properties' in out) properties = out.properties;
-        }
-        const row = await grants.markRevoked(em, grant.id, properties);
-        await grants.recordEvent(em, row, 'revoked', { was_granted: wasGranted });
-        await emit(em, l, row, 'benefit_grant.revoked', grant.properties);
-        return { row, changed: true, expiresAt: null };
+        const reason = command.reason ?? inferredRevokeReason(await scopes.facts(em, l.grant.id));
+        return l.grant.revoked_at ? m.recordReason(reason) : m.revoke(reason);
       }
       case 'update':
-      case 'cycle': {
-        if (!grant.granted_at) return noop;
-        const out = await attempt(() =>
-          command.action === 'update' ? strategy.update(context(l), command.previousProperties) : strategy.cycle(context(l)),
-        );
-        if (!('properties' in out)) return park(out);
-        const row = await grants.updateProperties(em, grant.id, out.properties);
-        await grants.recordEvent(em, row, command.action === 'update' ? 'updated' : 'cycled', {});
-        await emit(em, l, row, command.action === 'update' ? 'benefit_grant.updated' : 'benefit_grant.cycled', grant.properties);
-        return { row, changed: true, expiresAt: out.expiresAt ?? null };
-      }
+      case 'cycle':
+        return change(em, l, command, m);
     }
   }
 

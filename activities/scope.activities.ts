@@ -2,6 +2,7 @@
 // commands to many grant workflows (fan-outs page through them a batch per call).
 import { Context } from '@temporalio/activity';
 import { GrantsRepository } from '../db/repositories/grants.repository';
+import { ScopesRepository } from '../db/repositories/scopes.repository';
 import type { GrantCommand, GrantWorkflowInput } from '../workflows/definitions';
 import type { GrantFilter, GrantScope, ScopeChanges } from './activity-types';
 import type { EngineDeps } from './engine-deps';
@@ -15,6 +16,7 @@ function beat(done: number): void {
 export function scopeActivities(deps: EngineDeps) {
   const ds = deps.dataSource;
   const grants = new GrantsRepository(ds);
+  const scopes = new ScopesRepository(ds);
   const send = (inputs: GrantWorkflowInput[], command: GrantCommand, wait: boolean) => sendCommands(deps, inputs, command, wait, beat);
 
   return {
@@ -47,32 +49,9 @@ export function scopeActivities(deps: EngineDeps) {
       return grants.idsPage(input.filter, input.afterId, input.limit, input.notRevokedOnly);
     },
 
-    /** Orders (one-time, not refunded) then live subscriptions of a product, keyset-paged. */
-    async listProductScopes(input: { productId: string; after: string | null; limit: number }) {
-      const [kind, afterId] = input.after ? input.after.split(':') : ['o', null];
-      const scopes: GrantScope[] = [];
-      let next: string | null = null;
-      if (kind === 'o') {
-        const orders: any[] = await ds.query(
-          `SELECT id, organization_id, customer_id FROM orders
-            WHERE product_id = $1 AND subscription_id IS NULL AND status = 'paid' AND ($2::uuid IS NULL OR id > $2)
-            ORDER BY id LIMIT $3`,
-          [input.productId, afterId, input.limit],
-        );
-        for (const o of orders) scopes.push({ organizationId: o.organization_id, customerId: o.customer_id, productId: input.productId, orderId: o.id });
-        next = orders.length === input.limit ? `o:${orders[orders.length - 1].id}` : 's:';
-        if (orders.length === input.limit) return { scopes, next };
-      }
-      const subAfter = kind === 's' && afterId ? afterId : null;
-      const subs: any[] = await ds.query(
-        `SELECT id, organization_id, customer_id FROM subscriptions
-          WHERE product_id = $1 AND status IN ('active', 'trialing') AND ended_at IS NULL
-            AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3`,
-        [input.productId, subAfter, input.limit],
-      );
-      for (const s of subs) scopes.push({ organizationId: s.organization_id, customerId: s.customer_id, productId: input.productId, subscriptionId: s.id });
-      next = subs.length === input.limit ? `s:${subs[subs.length - 1].id}` : null;
-      return { scopes, next };
+    /** Live scopes of a product, keyset-paged: orders, then subscriptions (ScopesRepository). */
+    async listProductScopes(input: { productId: string; after: string | null; limit: number }): Promise<{ scopes: GrantScope[]; next: string | null }> {
+      return scopes.productScopesPage(input.productId, input.after, input.limit);
     },
   };
 }

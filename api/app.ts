@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger';
 import { cachedTokenResolver, requireOrganizationToken } from './auth';
 import { requireCustomerSession } from './customer-auth';
 import { errorHandler, NotFoundError } from './errors';
+import { knownRoutesOnly } from './known-routes';
 import { requestLog } from './request-log';
 import { customerPortalGrantsRoutes } from './routes/customer-portal-grants.routes';
 import { customerPortalLicenseKeysPublicRoutes, customerPortalLicenseKeysRoutes } from './routes/customer-portal-license-keys.routes';
@@ -49,12 +50,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/customer-portal', customerPortalLicenseKeysPublicRoutes(deps));
 
   // Customer portal: customer session tokens only (mounted before the organization-token routes).
+  // A path no portal route answers is a 404 with or without a token; a known one needs the session.
   const portal = Router();
-  portal.use(requireCustomerSession(deps.dataSource));
   portal.use(customerPortalCustomerRoutes(deps));
   portal.use(customerPortalGrantsRoutes(deps, engineClient));
   portal.use(customerPortalLicenseKeysRoutes(deps));
-  app.use('/v1/customer-portal', portal);
+  app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
 
   const v1 = Router();
   v1.use(requireOrganizationToken(cachedTokenResolver(new OrganizationsRepository(deps.dataSource))));

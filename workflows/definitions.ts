@@ -21,9 +21,36 @@ export const SEARCH_ATTRIBUTES = ['OrganizationId', 'CustomerId', 'BenefitId', '
 
 export type GrantStatus = 'pending' | 'granted' | 'revoked' | 'failed';
 
+/**
+ * Why a grant was revoked (stored on the grant). Only a revocation the scope can outlive lets a
+ * live scope grant again: the benefit left the product (and came back), or a payment was overdue
+ * (and came in). Every other reason is final.
+ */
+export type RevokeReason =
+  | 'scope_ended'
+  | 'past_due'
+  | 'refunded'
+  | 'customer_deleted'
+  | 'benefit_deleted'
+  | 'license_key_revoked'
+  | 'removed_from_product'
+  | 'unspecified';
+
+export const REGRANTABLE_REVOKE_REASONS: readonly RevokeReason[] = ['removed_from_product', 'past_due'];
+
+/** A grant revoked for this reason (null: never revoked) may be granted again while its scope lives. */
+export function mayGrantAgain(reason: RevokeReason | null, reinstate = false): boolean {
+  return reason === null || REGRANTABLE_REVOKE_REASONS.includes(reason) || (reinstate && reason === 'license_key_revoked');
+}
+
 export type GrantCommand =
-  | { action: 'grant' }
-  | { action: 'revoke' }
+  /**
+   * `reinstate`: the merchant undoes their own revocation (a license key PATCHed back to granted),
+   * which lifts `license_key_revoked`; no other final reason.
+   */
+  | { action: 'grant'; reinstate?: boolean }
+  /** `reason` is optional so commands sent before it existed still replay; the activity infers it. */
+  | { action: 'revoke'; reason?: RevokeReason }
   | { action: 'update'; previousProperties: Record<string, unknown> }
   | { action: 'cycle' }
   | { action: 'accountLinked'; accountId: string | null };

@@ -62,7 +62,7 @@ export async function productBenefitsChangedWorkflow(input: ProductBenefitsChang
 async function reconcile(scope: GrantScope): Promise<void> {
   const changes = await acts.scopeChanges(scope);
   if (changes.toRevoke.length > 0) {
-    await acts.commandGrants({ grantIds: changes.toRevoke, command: { action: 'revoke' }, wait: true });
+    await acts.commandGrants({ grantIds: changes.toRevoke, command: { action: 'revoke', reason: 'removed_from_product' }, wait: true });
   }
   if (changes.toGrant.length > 0) await acts.grantScope(scope, changes.toGrant);
 }

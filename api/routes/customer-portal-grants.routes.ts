@@ -6,7 +6,7 @@ import { listGrantIds } from '../../db/repositories/grants.repository';
 import type { EngineClient } from '../../lib/engine-client';
 import type { AppDeps } from '../app';
 import { customerIdOf } from '../customer-auth';
-import { NotFoundError, RequestValidationError } from '../errors';
+import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, paginationQuery } from '../pagination';
 import { portalGrantViews } from '../views/grant.views';
 import { multi, parseBody, parseQuery, pathId, safeString, TEXT_LIMITS, uuid } from '../validation';
@@ -19,6 +19,9 @@ const listQuery = z.object({
   subscription_id: multi(uuid),
   sorting: z.unknown().optional(),
 });
+
+/** The types whose grant update carries `properties.account_id` (CustomerBenefitGrant*Update). */
+const ACCOUNT_LINKED_TYPES = ['github_repository', 'discord'];
 
 const updateBody = z.object({
   benefit_type: safeString(TEXT_LIMITS.short),
@@ -58,6 +61,11 @@ export function customerPortalGrantsRoutes(deps: AppDeps, engine: EngineClient):
     const body = parseBody(updateBody, req);
     if (body.benefit_type !== g.benefit_type) throw RequestValidationError.at(['body', 'benefit_type'], `Must be '${g.benefit_type}'`);
     const accountId = body.properties?.account_id;
+    if (accountId !== undefined && !ACCOUNT_LINKED_TYPES.includes(g.benefit_type)) {
+      throw RequestValidationError.at(['body', 'properties', 'account_id'], `Not accepted for a ${g.benefit_type} benefit grant`, 'extra_forbidden');
+    }
+    // A revoked grant is the merchant's or the scope's decision: the customer cannot undo it.
+    if (g.revoked_at) throw new NotPermittedError('Cannot update a revoked benefit grant.');
     if (accountId !== undefined && !g.granted_at) {
       // Resumes a grant parked on the customer (e.g. GitHub or Discord account not linked).
       await engine.commandGrantAndWait(

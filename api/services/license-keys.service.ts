@@ -96,14 +96,15 @@ export class LicenseKeysService {
     const input = { grantId: grant.id, organizationId, customerId: grant.customer_id, benefitId: grant.benefit_id, benefitType: grant.benefit_type };
     const engine = this.engine;
     if (status === 'revoked') {
-      if (!grant.revoked_at) await withDeadline(engine.commandGrantAndWait(input, { action: 'revoke' }));
+      // Sent to a revoked grant too: the reason it records keeps a later product change from re-granting.
+      await withDeadline(engine.commandGrantAndWait(input, { action: 'revoke', reason: 'license_key_revoked' }));
       // Written directly too: a grant that never got granted has nothing for the strategy to revoke.
       return { status };
     }
     if (grant.granted_at) return { status }; // only disabled: the grant still holds
     // The revoked grant's workflow has ended: the signal starts a new run, the update waits for it.
-    await engine.commandGrant(input, { action: 'grant' });
-    await withDeadline(engine.commandGrantAndWait(input, { action: 'grant' }));
+    await engine.commandGrant(input, { action: 'grant', reinstate: true });
+    await withDeadline(engine.commandGrantAndWait(input, { action: 'grant', reinstate: true }));
     return {};
   }
 

@@ -3,6 +3,14 @@ import { Foundation1764000000000 } from './1764000000000-foundation';
 import { GrantEngine1764000001000 } from './1764000001000-grant-engine';
 import { LicenseKeys1764000002000 } from './1764000002000-license-keys';
 import { WebhookPendingIndex1764000003000 } from './1764000003000-webhook-pending-index';
+import { GrantRevokeReason1764000004000 } from './1764000004000-grant-revoke-reason';
 import { SigningKeyRotation1764000007000 } from './1764000007000-signing-key-rotation';
 
-export const migrations = [Foundation1764000000000, GrantEngine1764000001000, LicenseKeys1764000002000, WebhookPendingIndex1764000003000, SigningKeyRotation1764000007000];
+export const migrations = [
+  Foundation1764000000000,
+  GrantEngine1764000001000,
+  LicenseKeys1764000002000,
+  WebhookPendingIndex1764000003000,
+  GrantRevokeReason1764000004000,
+  SigningKeyRotation1764000007000,
+];

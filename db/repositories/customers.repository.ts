@@ -218,11 +218,15 @@ export class CustomersRepository implements CustomerStateReader {
     }
   }
 
-  /** Soft delete; with `anonymize` the personal data is replaced by a one-way hash (GDPR). */
+  /**
+   * Soft delete; with `anonymize` the personal data is replaced (GDPR) by hashes salted with a
+   * random value per row that is never stored: nothing can be recomputed from a known email or
+   * name, and two rows never share a value (the email stays a unique, well-formed address).
+   */
   async softDelete(orgId: string, id: string, anonymize: boolean): Promise<boolean> {
     const scrub = anonymize
-      ? `, email = encode(sha256(convert_to(lower(email), 'UTF8')), 'hex') || '@anonymized.invalid',
-           name = CASE WHEN name IS NULL THEN NULL ELSE encode(sha256(convert_to(name, 'UTF8')), 'hex') END,
+      ? `, email = encode(sha256(convert_to(gen_random_uuid()::text || lower(email), 'UTF8')), 'hex') || '@anonymized.invalid',
+           name = CASE WHEN name IS NULL THEN NULL ELSE encode(sha256(convert_to(gen_random_uuid()::text || name, 'UTF8')), 'hex') END,
            billing_address = NULL, tax_id = NULL`
       : '';
     const rows = returnedRows<{ id: string }>(await this.ds.query(

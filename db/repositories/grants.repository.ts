@@ -1,6 +1,6 @@
 // SQL for benefit grants: the engine's reads and state transitions, and the API's listings.
 import type { DataSource, EntityManager } from 'typeorm';
-import type { GrantWorkflowInput } from '../../workflows/definitions';
+import type { GrantWorkflowInput, RevokeReason } from '../../workflows/definitions';
 import { SqlWhere, unwrapRows } from '../sql';
 
 export interface GrantRow {
@@ -15,6 +15,8 @@ export interface GrantRow {
   order_id: string | null;
   granted_at: Date | null;
   revoked_at: Date | null;
+  /** Why it was revoked (null unless revoked); see RevokeReason. */
+  revoke_reason: RevokeReason | null;
   properties: Record<string, unknown>;
   error: { message: string; type: string; timestamp: string } | null;
 }
@@ -67,25 +69,34 @@ export class GrantsRepository {
 
   async markGranted(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
     const rows = await em.query(
-      `UPDATE benefit_grants SET granted_at = now(), revoked_at = NULL, error = NULL, properties = $2, modified_at = now()
+      `UPDATE benefit_grants SET granted_at = now(), revoked_at = NULL, revoke_reason = NULL, error = NULL, properties = $2, modified_at = now()
         WHERE id = $1 RETURNING *`,
       [id, JSON.stringify(properties)],
     );
     return unwrapRows<GrantRow>(rows)[0];
   }
 
-  async markRevoked(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
+  async markRevoked(em: EntityManager, id: string, properties: Record<string, unknown>, reason: RevokeReason): Promise<GrantRow> {
     const rows = await em.query(
-      `UPDATE benefit_grants SET granted_at = NULL, revoked_at = now(), error = NULL, properties = $2, modified_at = now()
+      `UPDATE benefit_grants SET granted_at = NULL, revoked_at = now(), revoke_reason = $3, error = NULL, properties = $2, modified_at = now()
         WHERE id = $1 RETURNING *`,
-      [id, JSON.stringify(properties)],
+      [id, JSON.stringify(properties), reason],
+    );
+    return unwrapRows<GrantRow>(rows)[0];
+  }
+
+  /** A revoked grant learns a later, final reason (e.g. its license key was revoked too). */
+  async setRevokeReason(em: EntityManager, id: string, reason: RevokeReason): Promise<GrantRow> {
+    const rows = await em.query(
+      `UPDATE benefit_grants SET revoke_reason = $2, modified_at = now() WHERE id = $1 AND revoked_at IS NOT NULL RETURNING *`,
+      [id, reason],
     );
     return unwrapRows<GrantRow>(rows)[0];
   }
 
   async markFailed(em: EntityManager, id: string, error: { message: string; type: string }): Promise<GrantRow> {
     const rows = await em.query(
-      `UPDATE benefit_grants SET granted_at = NULL, revoked_at = NULL, modified_at = now(),
+      `UPDATE benefit_grants SET granted_at = NULL, revoked_at = NULL, revoke_reason = NULL, modified_at = now(),
               error = jsonb_build_object('message', $2::text, 'type', $3::text, 'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
         WHERE id = $1 RETURNING *`,
       [id, error.message, error.type],

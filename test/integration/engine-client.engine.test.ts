@@ -17,7 +17,8 @@ test('a grant revoked (its workflow ended) can be granted again and waited on', 
   const shop = await createShop(stack, 1);
   const [grant] = (await buyGranted(shop, 1)).grants;
   const input = { grantId: grant.id, organizationId: shop.organizationId, customerId: shop.customer.id, benefitId: grant.benefit_id, benefitType: 'custom' };
-  await stack.engine.commandGrantAndWait(input, { action: 'revoke' });
+  // A reason a live scope may grant again after (a revoke with a final reason stays revoked).
+  await stack.engine.commandGrantAndWait(input, { action: 'revoke', reason: 'removed_from_product' });
   expect((await grantsOf(shop))[0].is_revoked).toBe(true);
   await stack.temporal.workflow.getHandle(`grant:${grant.id}`).result();
 

@@ -1,6 +1,5 @@
-// The three error kinds of a provider, through the real activities and workflows: retriable
-// (honouring retry-after), action required (parked until the customer links an account), and
-// the grant resuming from the customer portal.
+// The error kinds of a provider, through the real activities and workflows: retriable (honouring
+// retry-after) and action required (parked, then resumed once the customer links an account).
 import type { BenefitStrategy, GrantContext } from '../../benefits/strategy';
 import { customStrategy } from '../../benefits/custom/custom.strategy';
 import { defaultRegistry } from '../../benefits/registry';
@@ -57,9 +56,15 @@ test('an action-required failure parks the grant until the customer links an acc
   // Not retried on its own: exactly one attempt so far.
   expect(provider.calls.filter((c) => c.email === shop.customer.email)).toHaveLength(1);
 
+  // The customer links an account. The portal takes properties.account_id only for the types that
+  // link accounts (GitHub, Discord; see customer-portal-guards), so this custom stand-in resumes
+  // through the engine command the portal sends for those.
+  await stack.engine.commandGrantAndWait(
+    { grantId: parked.id, organizationId: shop.organizationId, customerId: shop.customer.id, benefitId: parked.benefit_id, benefitType: 'custom' },
+    { action: 'accountLinked', accountId: 'acct-42' },
+  );
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
-  const portal = stack.polar(session.token);
-  const resumed = await portal.customerPortal.benefitGrants.update(parked.id, { benefit_type: 'custom', properties: { account_id: 'acct-42' } });
+  const resumed = await stack.polar(session.token).customerPortal.benefitGrants.get(parked.id);
   expect(resumed.is_granted).toBe(true);
   expect(resumed.error).toBeNull();
   expect(provider.calls.filter((c) => c.email === shop.customer.email).map((c) => c.accountId)).toEqual([null, 'acct-42']);
