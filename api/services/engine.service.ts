@@ -16,6 +16,26 @@ import { GrantCommand, GrantWorkflowInput, SubscriptionEvent, workflowIds } from
 
 export type { RecordedCommand };
 
+/**
+ * How long a request waits for its engine work after the commit. Past it the request answers and
+ * the work goes on (or fails and is retried by the outbox relay): an unreachable or slow engine
+ * never holds a committed change's response.
+ */
+export const AFTER_COMMIT_BUDGET_MS = 5_000;
+
+/** Waits for `work` at most `ms`; its outcome is its own business (it must not reject). */
+export async function settleWithin(work: Promise<void>, ms = AFTER_COMMIT_BUDGET_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, budget]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class EngineService {
   private readonly events: WebhookEventsRepository;
   private readonly commands: EngineCommandsRepository;
@@ -76,25 +96,35 @@ export class EngineService {
 
   // ---- After the commit: best effort, never throws ----
 
-  /** Dispatches recorded commands now; what fails stays recorded for the outbox relay. */
+  /**
+   * Dispatches recorded commands now; what fails stays recorded for the outbox relay. Waits at
+   * most AFTER_COMMIT_BUDGET_MS unless `wait` (the caller then sets its own deadline).
+   */
   async dispatch(commands: RecordedCommand[], opts: DispatchOptions = {}): Promise<void> {
-    for (const row of commands) await dispatchRecorded({ dataSource: this.ds, engine: this.engine, logger: this.logger }, row, opts);
+    if (commands.length === 0) return;
+    const deps = { dataSource: this.ds, engine: this.engine, logger: this.logger };
+    const work = (async () => {
+      for (const row of commands) await dispatchRecorded(deps, row, opts);
+    })();
+    await (opts.wait ? work : settleWithin(work));
   }
 
   /** Signals each endpoint with undelivered events; the relay kicks any this misses. */
   async kickWebhooks(organizationId: string): Promise<void> {
-    await kickOrganizationWebhooks({ dataSource: this.ds, engine: this.engine }, organizationId).catch((err) => {
+    const work = kickOrganizationWebhooks({ dataSource: this.ds, engine: this.engine }, organizationId).catch((err) => {
       this.logger.warn({ organizationId, err: err instanceof Error ? err.message : String(err) }, 'webhook delivery not kicked; the outbox relay will');
     });
+    await settleWithin(work);
   }
 
   /** Queues a copy of a past event for its endpoint (the route checked it is the org's). */
   async redeliver(organizationId: string, eventId: string): Promise<void> {
     const endpointId = await this.events.requeue(organizationId, eventId);
     if (!endpointId) return;
-    await this.engine.kickWebhookEndpoint(endpointId).catch((err) => {
+    const work = this.engine.kickWebhookEndpoint(endpointId).catch((err) => {
       this.logger.warn({ endpointId, err: err instanceof Error ? err.message : String(err) }, 'webhook delivery not kicked; the outbox relay will');
     });
+    await settleWithin(work);
   }
 
   private record(q: Queryable, organizationId: string, id: string, c: EngineCommand): Promise<RecordedCommand> {
