@@ -19,6 +19,8 @@ export type EngineCommand =
 export interface DispatchOptions {
   /** Wait until a grant command is applied (the API, to answer with the new state). */
   wait?: boolean;
+  /** A failure delays the next attempt (the relay's retries). */
+  backoff?: boolean;
 }
 
 export async function dispatchEngineCommand(deps: ScopeDeps, c: EngineCommand, opts: DispatchOptions = {}): Promise<void> {
@@ -61,7 +63,7 @@ export async function dispatchRecorded(
     await dispatchEngineCommand(deps, { kind: row.kind, payload: row.payload } as EngineCommand, opts);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const failed = await repo.markFailed(row.id, message).catch(() => null);
+    const failed = await repo.markFailed(row.id, message, opts.backoff === true).catch(() => null);
     deps.logger.warn({ commandId: row.id, kind: row.kind, attempts: failed?.attempts, err: message }, 'engine command not dispatched; the outbox relay retries it');
     return false;
   }

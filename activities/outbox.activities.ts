@@ -50,7 +50,7 @@ export function outboxActivities(deps: EngineDeps) {
     async startMissingWorkflows(input: RelayPassInput): Promise<number> {
       const older = input.olderThanSeconds;
       const cmd = await each('engine command', await commands.due(older, BATCH), async (row) => {
-        if (await dispatchRecorded(deps, row)) return true;
+        if (await dispatchRecorded(deps, row, { backoff: true })) return true;
         if (row.attempts + 1 >= STUCK_ATTEMPTS) {
           deps.logger.error({ commandId: row.id, kind: row.kind, attempts: row.attempts + 1 }, 'outbox relay: engine command keeps failing');
         }

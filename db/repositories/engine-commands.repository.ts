@@ -56,14 +56,18 @@ export class EngineCommandsRepository {
     await this.ds.query(`UPDATE engine_commands SET dispatched_at = now() WHERE id = $1 AND dispatched_at IS NULL`, [id]);
   }
 
-  /** Counts the failure and pushes the next attempt back exponentially (2, 4, 8 s ... 1 h). */
-  async markFailed(id: string, error: string): Promise<EngineCommandRow | null> {
+  /**
+   * Counts the failure and stores its error; with `backoff` (the relay's attempts) also pushes the
+   * next attempt back exponentially (2, 4, 8 s ... 1 h). The API's own first attempt sets no
+   * backoff: the relay only takes commands a little older anyway.
+   */
+  async markFailed(id: string, error: string, backoff: boolean): Promise<EngineCommandRow | null> {
     const rows = unwrapRows<EngineCommandRow>(await this.ds.query(
       `UPDATE engine_commands
           SET attempts = attempts + 1, last_error = left($2, 2000),
-              next_attempt_at = now() + make_interval(secs => least(power(2, attempts + 1), $3))
+              next_attempt_at = CASE WHEN $4 THEN now() + make_interval(secs => least(power(2, attempts + 1), $3)) ELSE next_attempt_at END
         WHERE id = $1 AND dispatched_at IS NULL RETURNING *`,
-      [id, error, MAX_BACKOFF_SECONDS],
+      [id, error, MAX_BACKOFF_SECONDS, backoff],
     ));
     return rows[0] ?? null;
   }

@@ -13,6 +13,7 @@ import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { EngineClient } from '../../lib/engine-client';
 import { createLogger } from '../../lib/logger';
+import { lazyTemporalClient } from '../../lib/temporal-connection';
 import { createWorker } from '../../workers/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -36,6 +37,11 @@ export interface StackOptions {
   worker?: boolean;
   /** Override activity dependencies (e.g. fetch for webhook receivers). */
   deps?: Partial<EngineDeps>;
+  /**
+   * Where the API (only) reaches Temporal, through the API's own lazy client: a closed port is an
+   * engine that is down for the API while the worker and `engine` still reach the real one.
+   */
+  apiTemporalAddress?: string;
 }
 
 let counter = 0;
@@ -81,7 +87,10 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
     running = worker.run();
   }
 
-  const app = createApp({ config, logger, dataSource, temporal });
+  const apiTemporal = opts.apiTemporalAddress
+    ? lazyTemporalClient(parseConfig({ TEMPORAL_ADDRESS: opts.apiTemporalAddress, NODE_ENV: 'test' }))
+    : null;
+  const app = createApp({ config, logger, dataSource, temporal: apiTemporal?.client ?? temporal });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -127,6 +136,7 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
         await running;
       }
       await workerConnection?.close();
+      await apiTemporal?.connection.close();
       await connection.close();
       await dataSource.destroy();
     },

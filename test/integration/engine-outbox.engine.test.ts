@@ -1,0 +1,196 @@
+// Nothing committed is left undone: the API's Temporal is down (a closed port) while the worker and
+// the relay reach the real one. Every change answers 2xx once committed, and one outbox relay pass
+// later its workflows have done what it asked (grants, revocations, signals).
+import { outboxActivities } from '../../activities/outbox.activities';
+import { defaultRegistry } from '../../benefits/registry';
+import { freePort } from '../../lib/free-port';
+import { createLogger } from '../../lib/logger';
+import { createLicenseShop, keyOfScope, type LicenseShop } from '../support/license-keys.fixtures';
+import { eventually, startTestStack, TestStack } from '../support/harness';
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack({ apiTemporalAddress: `127.0.0.1:${await freePort()}` });
+});
+afterAll(async () => stack?.close());
+
+/** One pass of the outbox relay (its activity, against the reachable engine). */
+async function relayPass(): Promise<number> {
+  const deps = { dataSource: stack.dataSource, engine: stack.engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), fetch, webhookTimeoutMs: 10_000 };
+  return outboxActivities(deps).startMissingWorkflows({ olderThanSeconds: 0 });
+}
+
+const q = (sql: string, params: unknown[] = []) => stack.dataSource.query(sql, params);
+const api = (shop: LicenseShop, method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+  stack.http(method, path, { token: shop.token, body, headers });
+
+async function grantOfScope(scope: { orderId?: string; subscriptionId?: string }): Promise<any> {
+  const [g] = await q(
+    `SELECT * FROM benefit_grants WHERE order_id IS NOT DISTINCT FROM $1 AND subscription_id IS NOT DISTINCT FROM $2`,
+    [scope.orderId ?? null, scope.subscriptionId ?? null],
+  );
+  return g;
+}
+
+const revoked = async (scope: { orderId?: string; subscriptionId?: string }) => (await grantOfScope(scope))?.revoked_at != null;
+const cycles = async (grantId: string) => (await q(`SELECT count(*)::int AS n FROM benefit_grant_events WHERE grant_id = $1 AND kind = 'cycled'`, [grantId]))[0].n;
+
+async function pendingKinds(organizationId: string): Promise<string[]> {
+  const rows = await q(`SELECT kind FROM engine_commands WHERE organization_id = $1 AND dispatched_at IS NULL ORDER BY created_at`, [organizationId]);
+  return rows.map((r: { kind: string }) => r.kind);
+}
+
+/** A purchase (201 with the engine down), granted by the next relay pass. */
+async function buy(shop: LicenseShop, headers?: Record<string, string>): Promise<any> {
+  const res = await api(shop, 'POST', '/v1/orders/', { customer_id: shop.customer.id, product_id: shop.oneTime.id }, headers);
+  expect(res.status).toBe(201);
+  await relayPass();
+  await eventually(async () => (await grantOfScope({ orderId: res.body.id }))?.granted_at != null);
+  return res.body;
+}
+
+async function subscribe(shop: LicenseShop): Promise<any> {
+  const res = await api(shop, 'POST', '/v1/subscriptions/', { customer_id: shop.customer.id, product_id: shop.monthly.id });
+  expect(res.status).toBe(201);
+  await relayPass();
+  await eventually(async () => (await grantOfScope({ subscriptionId: res.body.id }))?.granted_at != null);
+  return res.body;
+}
+
+test('with Temporal down the API starts, says so on /readyz, serves reads and license validation, and takes purchases granted later', async () => {
+  const ready = await stack.http('GET', '/readyz');
+  expect(ready.status).toBe(503);
+  expect(ready.body).toMatchObject({ down: ['temporal'], checks: { postgres: 'ok', temporal: expect.stringMatching(/^unavailable/) } });
+
+  const shop = await createLicenseShop(stack);
+  const res = await api(shop, 'POST', '/v1/orders/', { customer_id: shop.customer.id, product_id: shop.oneTime.id }, { 'idempotency-key': 'buy-once' });
+  expect(res.status).toBe(201);
+  expect((await api(shop, 'GET', `/v1/orders/${res.body.id}`)).status).toBe(200);
+  expect((await grantOfScope({ orderId: res.body.id }))?.granted_at ?? null).toBeNull();
+  // A retried purchase lands on the same order.
+  const retried = await api(shop, 'POST', '/v1/orders/', { customer_id: shop.customer.id, product_id: shop.oneTime.id }, { 'idempotency-key': 'buy-once' });
+  expect(retried).toMatchObject({ status: 200, body: { id: res.body.id } });
+
+  await relayPass();
+  const key = await keyOfScope(shop, { orderId: res.body.id });
+  const validated = await stack.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: key.key, organization_id: shop.organizationId } });
+  expect(validated).toMatchObject({ status: 200, body: { id: key.id, status: 'granted' } });
+  expect((await q(`SELECT count(*)::int AS n FROM benefit_grants WHERE customer_id = $1`, [shop.customer.id]))[0].n).toBe(1);
+});
+
+test('product benefits changed, benefit updated and benefit deleted reach their grants through the relay', async () => {
+  const shop = await createLicenseShop(stack);
+  const order = await buy(shop);
+  const extra = (await api(shop, 'POST', '/v1/benefits/', { type: 'custom', description: 'Added later', properties: {} })).body;
+
+  const changed = await api(shop, 'POST', `/v1/products/${shop.oneTime.id}/benefits`, { benefits: [shop.benefit.id, extra.id] });
+  expect(changed.status).toBe(200);
+  const updated = await api(shop, 'PATCH', `/v1/benefits/${shop.benefit.id}`, { type: 'license_keys', properties: { limit_usage: 7 } });
+  expect(updated.status).toBe(200);
+  expect(await pendingKinds(shop.organizationId)).toEqual(['fanOut', 'fanOut']);
+  await relayPass();
+  await eventually(async () => (await q(`SELECT granted_at FROM benefit_grants WHERE order_id = $1 AND benefit_id = $2`, [order.id, extra.id]))[0]?.granted_at);
+  await eventually(async () => (await keyOfScope(shop, { orderId: order.id })).limit_usage === 7);
+
+  const deleted = await api(shop, 'DELETE', `/v1/benefits/${extra.id}`);
+  expect(deleted.status).toBe(204);
+  await relayPass();
+  await eventually(async () => (await q(`SELECT revoked_at FROM benefit_grants WHERE order_id = $1 AND benefit_id = $2`, [order.id, extra.id]))[0]?.revoked_at);
+  expect(await pendingKinds(shop.organizationId)).toEqual([]);
+});
+
+test('a refund with revoke_benefits and a license key revoked by PATCH reach their grants through the relay', async () => {
+  const shop = await createLicenseShop(stack);
+  const refunded = await buy(shop);
+  const refund = await api(shop, 'POST', '/v1/refunds/', { order_id: refunded.id, amount: 1000, reason: 'customer_request', revoke_benefits: true });
+  expect(refund.status).toBe(201);
+  expect(await revoked({ orderId: refunded.id })).toBe(false);
+
+  const kept = await buy(shop);
+  const key = await keyOfScope(shop, { orderId: kept.id });
+  const patched = await api(shop, 'PATCH', `/v1/license-keys/${key.id}`, { status: 'revoked' });
+  expect(patched).toMatchObject({ status: 200, body: { status: 'revoked' } });
+  expect(await revoked({ orderId: kept.id })).toBe(false);
+
+  await relayPass();
+  await eventually(() => revoked({ orderId: refunded.id }));
+  await eventually(() => revoked({ orderId: kept.id }));
+});
+
+test('subscription cancel, renewals (PATCH and cycle order) and revoke reach the subscription workflow through the relay', async () => {
+  const shop = await createLicenseShop(stack);
+  const sub = await subscribe(shop);
+  const grant = await grantOfScope({ subscriptionId: sub.id });
+  const handle = stack.temporal.workflow.getHandle(`subscription:${sub.id}`);
+  const signals = async () => (await handle.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+
+  const canceled = await api(shop, 'PATCH', `/v1/subscriptions/${sub.id}`, { cancel_at_period_end: true });
+  expect(canceled).toMatchObject({ status: 200, body: { cancel_at_period_end: true } });
+  await relayPass();
+  await eventually(async () => (await signals()) === 1);
+
+  // Renewal reported by PATCH; the retried request changes nothing.
+  const end = new Date(Date.parse(sub.current_period_end) + 30 * 86_400_000).toISOString();
+  for (let i = 0; i < 2; i++) {
+    expect((await api(shop, 'PATCH', `/v1/subscriptions/${sub.id}`, { current_period_end: end })).status).toBe(200);
+  }
+  await relayPass();
+  await eventually(async () => (await cycles(grant.id)) === 1);
+  // The same renewal dispatched again (a relay retry after a lost mark) is applied once.
+  const [renewal] = await q(`SELECT payload FROM engine_commands WHERE payload->'event'->>'kind' = 'renewed' AND payload->>'subscriptionId' = $1`, [sub.id]);
+  await stack.engine.signalSubscription(sub.id, renewal.payload.event);
+
+  // Renewal reported as a cycle order.
+  const cycle = await api(shop, 'POST', '/v1/orders/', {
+    customer_id: shop.customer.id, product_id: shop.monthly.id, subscription_id: sub.id, billing_reason: 'subscription_cycle',
+  });
+  expect(cycle.status).toBe(201);
+  await relayPass();
+  await eventually(async () => (await signals()) === 4);
+  await eventually(async () => (await cycles(grant.id)) === 2);
+
+  const revokedSub = await api(shop, 'DELETE', `/v1/subscriptions/${sub.id}`);
+  expect(revokedSub).toMatchObject({ status: 200, body: { status: 'canceled' } });
+  await relayPass();
+  await eventually(() => revoked({ subscriptionId: sub.id }));
+  await handle.result();
+  expect(await cycles(grant.id)).toBe(2);
+});
+
+test('deleting a customer ends their subscriptions at once and revokes every grant through the relay', async () => {
+  const shop = await createLicenseShop(stack);
+  const order = await buy(shop);
+  const sub = await subscribe(shop);
+
+  const res = await api(shop, 'DELETE', `/v1/customers/${shop.customer.id}`);
+  expect(res.status).toBe(204);
+  const [row] = await q(`SELECT status, ended_at FROM subscriptions WHERE id = $1`, [sub.id]);
+  expect(row.status).toBe('canceled');
+  expect(row.ended_at).not.toBeNull();
+
+  await relayPass();
+  await eventually(async () => (await revoked({ orderId: order.id })) && (await revoked({ subscriptionId: sub.id })));
+  await stack.temporal.workflow.getHandle(`subscription:${sub.id}`).result();
+});
+
+test('the relay steps past a command that keeps failing, records why and backs off', async () => {
+  const shop = await createLicenseShop(stack);
+  const [poisoned] = await q(
+    `INSERT INTO engine_commands (organization_id, kind, payload, created_at) VALUES ($1, 'noSuchKind', '{}', now() - interval '1 hour') RETURNING id`,
+    [shop.organizationId],
+  );
+  // The purchase is relayed after the poisoned command, in the same pass.
+  const order = await buy(shop);
+  const [after] = await q(`SELECT * FROM engine_commands WHERE id = $1`, [poisoned.id]);
+  expect(after).toMatchObject({ dispatched_at: null, attempts: 1, last_error: expect.stringContaining('noSuchKind') });
+  expect(after.next_attempt_at.getTime()).toBeGreaterThan(Date.now());
+
+  // Backing off: the next pass leaves it alone and dispatches what came since.
+  const refund = await api(shop, 'POST', '/v1/refunds/', { order_id: order.id, amount: 1000, reason: 'customer_request', revoke_benefits: true });
+  expect(refund.status).toBe(201);
+  await relayPass();
+  await eventually(() => revoked({ orderId: order.id }));
+  expect((await q(`SELECT attempts FROM engine_commands WHERE id = $1`, [poisoned.id]))[0].attempts).toBe(1);
+  await q(`DELETE FROM engine_commands WHERE id = $1`, [poisoned.id]);
+});
