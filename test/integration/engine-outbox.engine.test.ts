@@ -1,17 +1,20 @@
-// Nothing committed is left undone: the API's Temporal is down (a closed port) while the worker and
-// the relay reach the real one. Every change answers 2xx once committed, and one outbox relay pass
-// later its workflows have done what it asked (grants, revocations, signals).
+// Nothing committed is left undone: changes go through an API whose Temporal is down (a closed
+// port) while the worker, the relay and the set-up API reach the real one. Every change answers 2xx
+// once committed, and one outbox relay pass later its workflows have done what it asked (grants,
+// revocations, signals).
 import { outboxActivities } from '../../activities/outbox.activities';
 import { defaultRegistry } from '../../benefits/registry';
-import { freePort } from '../../lib/free-port';
 import { createLogger } from '../../lib/logger';
-import { createLicenseShop, keyOfScope, type LicenseShop } from '../support/license-keys.fixtures';
-import { eventually, startTestStack, TestStack } from '../support/harness';
+import { buyKey, createLicenseShop, keyOfScope, type LicenseShop } from '../support/license-keys.fixtures';
+import { ApiServer, eventually, startTestStack, TestStack } from '../support/harness';
 
 let stack: TestStack;
+/** The API whose Temporal is down. */
+let down: ApiServer;
 
 beforeAll(async () => {
-  stack = await startTestStack({ apiTemporalAddress: `127.0.0.1:${await freePort()}` });
+  stack = await startTestStack({ engineDownApi: true });
+  down = stack.engineDown!;
 });
 afterAll(async () => stack?.close());
 
@@ -23,7 +26,7 @@ async function relayPass(): Promise<number> {
 
 const q = (sql: string, params: unknown[] = []) => stack.dataSource.query(sql, params);
 const api = (shop: LicenseShop, method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-  stack.http(method, path, { token: shop.token, body, headers });
+  down.http(method, path, { token: shop.token, body, headers });
 
 async function grantOfScope(scope: { orderId?: string; subscriptionId?: string }): Promise<any> {
   const [g] = await q(
@@ -50,16 +53,15 @@ async function buy(shop: LicenseShop, headers?: Record<string, string>): Promise
   return res.body;
 }
 
+/** Set up through the API that reaches Temporal: a subscription whose grant is granted. */
 async function subscribe(shop: LicenseShop): Promise<any> {
-  const res = await api(shop, 'POST', '/v1/subscriptions/', { customer_id: shop.customer.id, product_id: shop.monthly.id });
-  expect(res.status).toBe(201);
-  await relayPass();
-  await eventually(async () => (await grantOfScope({ subscriptionId: res.body.id }))?.granted_at != null);
-  return res.body;
+  const sub = await shop.polar.subscriptions.create({ customer_id: shop.customer.id, product_id: shop.monthly.id });
+  await eventually(async () => (await grantOfScope({ subscriptionId: sub.id }))?.granted_at != null);
+  return sub;
 }
 
 test('with Temporal down the API starts, says so on /readyz, serves reads and license validation, and takes purchases granted later', async () => {
-  const ready = await stack.http('GET', '/readyz');
+  const ready = await down.http('GET', '/readyz');
   expect(ready.status).toBe(503);
   expect(ready.body).toMatchObject({ down: ['temporal'], checks: { postgres: 'ok', temporal: expect.stringMatching(/^unavailable/) } });
 
@@ -74,15 +76,15 @@ test('with Temporal down the API starts, says so on /readyz, serves reads and li
 
   await relayPass();
   const key = await keyOfScope(shop, { orderId: res.body.id });
-  const validated = await stack.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: key.key, organization_id: shop.organizationId } });
+  const validated = await down.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: key.key, organization_id: shop.organizationId } });
   expect(validated).toMatchObject({ status: 200, body: { id: key.id, status: 'granted' } });
   expect((await q(`SELECT count(*)::int AS n FROM benefit_grants WHERE customer_id = $1`, [shop.customer.id]))[0].n).toBe(1);
 });
 
 test('product benefits changed, benefit updated and benefit deleted reach their grants through the relay', async () => {
   const shop = await createLicenseShop(stack);
-  const order = await buy(shop);
-  const extra = (await api(shop, 'POST', '/v1/benefits/', { type: 'custom', description: 'Added later', properties: {} })).body;
+  const { order } = await buyKey(shop);
+  const extra = await shop.polar.benefits.create({ type: 'custom', description: 'Added later', properties: {} });
 
   const changed = await api(shop, 'POST', `/v1/products/${shop.oneTime.id}/benefits`, { benefits: [shop.benefit.id, extra.id] });
   expect(changed.status).toBe(200);
@@ -102,13 +104,12 @@ test('product benefits changed, benefit updated and benefit deleted reach their 
 
 test('a refund with revoke_benefits and a license key revoked by PATCH reach their grants through the relay', async () => {
   const shop = await createLicenseShop(stack);
-  const refunded = await buy(shop);
+  const { order: refunded } = await buyKey(shop);
   const refund = await api(shop, 'POST', '/v1/refunds/', { order_id: refunded.id, amount: 1000, reason: 'customer_request', revoke_benefits: true });
   expect(refund.status).toBe(201);
   expect(await revoked({ orderId: refunded.id })).toBe(false);
 
-  const kept = await buy(shop);
-  const key = await keyOfScope(shop, { orderId: kept.id });
+  const { order: kept, key } = await buyKey(shop);
   const patched = await api(shop, 'PATCH', `/v1/license-keys/${key.id}`, { status: 'revoked' });
   expect(patched).toMatchObject({ status: 200, body: { status: 'revoked' } });
   expect(await revoked({ orderId: kept.id })).toBe(false);
@@ -160,7 +161,7 @@ test('subscription cancel, renewals (PATCH and cycle order) and revoke reach the
 
 test('deleting a customer ends their subscriptions at once and revokes every grant through the relay', async () => {
   const shop = await createLicenseShop(stack);
-  const order = await buy(shop);
+  const { order } = await buyKey(shop);
   const sub = await subscribe(shop);
 
   const res = await api(shop, 'DELETE', `/v1/customers/${shop.customer.id}`);
