@@ -81,95 +81,124 @@ test('with Temporal down the API starts, says so on /readyz, serves reads and li
   expect((await q(`SELECT count(*)::int AS n FROM benefit_grants WHERE customer_id = $1`, [shop.customer.id]))[0].n).toBe(1);
 });
 
-test('product benefits changed, benefit updated and benefit deleted reach their grants through the relay', async () => {
+test('product benefits changed: the added benefit is granted', async () => {
   const shop = await createLicenseShop(stack);
   const { order } = await buyKey(shop);
   const extra = await shop.polar.benefits.create({ type: 'custom', description: 'Added later', properties: {} });
-
-  const changed = await api(shop, 'POST', `/v1/products/${shop.oneTime.id}/benefits`, { benefits: [shop.benefit.id, extra.id] });
-  expect(changed.status).toBe(200);
-  const updated = await api(shop, 'PATCH', `/v1/benefits/${shop.benefit.id}`, { type: 'license_keys', properties: { limit_usage: 7 } });
-  expect(updated.status).toBe(200);
-  expect(await pendingKinds(shop.organizationId)).toEqual(['fanOut', 'fanOut']);
+  const res = await api(shop, 'POST', `/v1/products/${shop.oneTime.id}/benefits`, { benefits: [shop.benefit.id, extra.id] });
+  expect(res.status).toBe(200);
+  expect(await pendingKinds(shop.organizationId)).toEqual(['fanOut']);
   await relayPass();
   await eventually(async () => (await q(`SELECT granted_at FROM benefit_grants WHERE order_id = $1 AND benefit_id = $2`, [order.id, extra.id]))[0]?.granted_at);
-  await eventually(async () => (await keyOfScope(shop, { orderId: order.id })).limit_usage === 7);
-
-  const deleted = await api(shop, 'DELETE', `/v1/benefits/${extra.id}`);
-  expect(deleted.status).toBe(204);
-  await relayPass();
-  await eventually(async () => (await q(`SELECT revoked_at FROM benefit_grants WHERE order_id = $1 AND benefit_id = $2`, [order.id, extra.id]))[0]?.revoked_at);
   expect(await pendingKinds(shop.organizationId)).toEqual([]);
 });
 
-test('a refund with revoke_benefits and a license key revoked by PATCH reach their grants through the relay', async () => {
+test('benefit updated: existing keys take the new limit', async () => {
   const shop = await createLicenseShop(stack);
-  const { order: refunded } = await buyKey(shop);
-  const refund = await api(shop, 'POST', '/v1/refunds/', { order_id: refunded.id, amount: 1000, reason: 'customer_request', revoke_benefits: true });
-  expect(refund.status).toBe(201);
-  expect(await revoked({ orderId: refunded.id })).toBe(false);
-
-  const { order: kept, key } = await buyKey(shop);
-  const patched = await api(shop, 'PATCH', `/v1/license-keys/${key.id}`, { status: 'revoked' });
-  expect(patched).toMatchObject({ status: 200, body: { status: 'revoked' } });
-  expect(await revoked({ orderId: kept.id })).toBe(false);
-
+  const { order } = await buyKey(shop);
+  const res = await api(shop, 'PATCH', `/v1/benefits/${shop.benefit.id}`, { type: 'license_keys', properties: { limit_usage: 7 } });
+  expect(res.status).toBe(200);
+  expect((await keyOfScope(shop, { orderId: order.id })).limit_usage).toBeNull();
   await relayPass();
-  await eventually(() => revoked({ orderId: refunded.id }));
-  await eventually(() => revoked({ orderId: kept.id }));
+  await eventually(async () => (await keyOfScope(shop, { orderId: order.id })).limit_usage === 7);
 });
 
-test('subscription cancel, renewals (PATCH and cycle order) and revoke reach the subscription workflow through the relay', async () => {
+test('benefit deleted: its grants are revoked', async () => {
+  const shop = await createLicenseShop(stack);
+  const { order } = await buyKey(shop);
+  expect((await api(shop, 'DELETE', `/v1/benefits/${shop.benefit.id}`)).status).toBe(204);
+  expect(await revoked({ orderId: order.id })).toBe(false);
+  await relayPass();
+  await eventually(() => revoked({ orderId: order.id }));
+});
+
+test('refund with revoke_benefits: the order grants are revoked', async () => {
+  const shop = await createLicenseShop(stack);
+  const { order } = await buyKey(shop);
+  const res = await api(shop, 'POST', '/v1/refunds/', { order_id: order.id, amount: 1000, reason: 'customer_request', revoke_benefits: true });
+  expect(res.status).toBe(201);
+  expect(await revoked({ orderId: order.id })).toBe(false);
+  await relayPass();
+  await eventually(() => revoked({ orderId: order.id }));
+});
+
+test('license key PATCHed to revoked: its grant is revoked', async () => {
+  const shop = await createLicenseShop(stack);
+  const { order, key } = await buyKey(shop);
+  const res = await api(shop, 'PATCH', `/v1/license-keys/${key.id}`, { status: 'revoked' });
+  expect(res).toMatchObject({ status: 200, body: { status: 'revoked' } });
+  expect(await revoked({ orderId: order.id })).toBe(false);
+  await relayPass();
+  await eventually(() => revoked({ orderId: order.id }));
+});
+
+/** Signals the subscription's workflow has received. */
+const signalsOf = async (subscriptionId: string) =>
+  (await stack.temporal.workflow.getHandle(`subscription:${subscriptionId}`).fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+
+test('subscription canceled at period end: its workflow is told', async () => {
+  const shop = await createLicenseShop(stack);
+  const sub = await subscribe(shop);
+  const res = await api(shop, 'PATCH', `/v1/subscriptions/${sub.id}`, { cancel_at_period_end: true });
+  expect(res).toMatchObject({ status: 200, body: { cancel_at_period_end: true } });
+  // Retried: nothing more to tell.
+  expect((await api(shop, 'PATCH', `/v1/subscriptions/${sub.id}`, { cancel_at_period_end: true })).status).toBe(200);
+  expect(await signalsOf(sub.id)).toBe(0);
+  await relayPass();
+  await eventually(async () => (await signalsOf(sub.id)) === 1);
+  expect(await pendingKinds(shop.organizationId)).toEqual([]);
+});
+
+test('subscription renewed by PATCH, retried and re-dispatched: the grants cycle once', async () => {
   const shop = await createLicenseShop(stack);
   const sub = await subscribe(shop);
   const grant = await grantOfScope({ subscriptionId: sub.id });
-  const handle = stack.temporal.workflow.getHandle(`subscription:${sub.id}`);
-  const signals = async () => (await handle.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-
-  const canceled = await api(shop, 'PATCH', `/v1/subscriptions/${sub.id}`, { cancel_at_period_end: true });
-  expect(canceled).toMatchObject({ status: 200, body: { cancel_at_period_end: true } });
-  await relayPass();
-  await eventually(async () => (await signals()) === 1);
-
-  // Renewal reported by PATCH; the retried request changes nothing.
   const end = new Date(Date.parse(sub.current_period_end) + 30 * 86_400_000).toISOString();
   for (let i = 0; i < 2; i++) {
-    expect((await api(shop, 'PATCH', `/v1/subscriptions/${sub.id}`, { current_period_end: end })).status).toBe(200);
+    const res = await api(shop, 'PATCH', `/v1/subscriptions/${sub.id}`, { current_period_end: end });
+    expect(res).toMatchObject({ status: 200, body: { current_period_end: end } });
   }
   await relayPass();
   await eventually(async () => (await cycles(grant.id)) === 1);
-  // The same renewal dispatched again (a relay retry after a lost mark) is applied once.
-  const [renewal] = await q(`SELECT payload FROM engine_commands WHERE payload->'event'->>'kind' = 'renewed' AND payload->>'subscriptionId' = $1`, [sub.id]);
+  // The same renewal dispatched again (a relay retry after a lost mark), then a revoke behind it.
+  const [renewal] = await q(`SELECT payload FROM engine_commands WHERE kind = 'signalSubscription' AND payload->>'subscriptionId' = $1`, [sub.id]);
   await stack.engine.signalSubscription(sub.id, renewal.payload.event);
-
-  // Renewal reported as a cycle order.
-  const cycle = await api(shop, 'POST', '/v1/orders/', {
-    customer_id: shop.customer.id, product_id: shop.monthly.id, subscription_id: sub.id, billing_reason: 'subscription_cycle',
-  });
-  expect(cycle.status).toBe(201);
-  await relayPass();
-  await eventually(async () => (await signals()) === 4);
-  await eventually(async () => (await cycles(grant.id)) === 2);
-
-  const revokedSub = await api(shop, 'DELETE', `/v1/subscriptions/${sub.id}`);
-  expect(revokedSub).toMatchObject({ status: 200, body: { status: 'canceled' } });
-  await relayPass();
-  await eventually(() => revoked({ subscriptionId: sub.id }));
-  await handle.result();
-  expect(await cycles(grant.id)).toBe(2);
+  await stack.engine.signalSubscription(sub.id, { kind: 'revokeNow' });
+  await stack.temporal.workflow.getHandle(`subscription:${sub.id}`).result();
+  expect(await cycles(grant.id)).toBe(1);
 });
 
-test('deleting a customer ends their subscriptions at once and revokes every grant through the relay', async () => {
+test('subscription renewed by a cycle order: the grants cycle', async () => {
+  const shop = await createLicenseShop(stack);
+  const sub = await subscribe(shop);
+  const grant = await grantOfScope({ subscriptionId: sub.id });
+  const res = await api(shop, 'POST', '/v1/orders/', {
+    customer_id: shop.customer.id, product_id: shop.monthly.id, subscription_id: sub.id, billing_reason: 'subscription_cycle',
+  });
+  expect(res.status).toBe(201);
+  await relayPass();
+  await eventually(async () => (await cycles(grant.id)) === 1);
+});
+
+test('subscription revoked: its grants are revoked and its workflow ends', async () => {
+  const shop = await createLicenseShop(stack);
+  const sub = await subscribe(shop);
+  const res = await api(shop, 'DELETE', `/v1/subscriptions/${sub.id}`);
+  expect(res).toMatchObject({ status: 200, body: { status: 'canceled' } });
+  await relayPass();
+  await eventually(() => revoked({ subscriptionId: sub.id }));
+  await stack.temporal.workflow.getHandle(`subscription:${sub.id}`).result();
+});
+
+test('customer deleted: their subscriptions end at once and every grant is revoked', async () => {
   const shop = await createLicenseShop(stack);
   const { order } = await buyKey(shop);
   const sub = await subscribe(shop);
-
   const res = await api(shop, 'DELETE', `/v1/customers/${shop.customer.id}`);
   expect(res.status).toBe(204);
   const [row] = await q(`SELECT status, ended_at FROM subscriptions WHERE id = $1`, [sub.id]);
   expect(row.status).toBe('canceled');
   expect(row.ended_at).not.toBeNull();
-
   await relayPass();
   await eventually(async () => (await revoked({ orderId: order.id })) && (await revoked({ subscriptionId: sub.id })));
   await stack.temporal.workflow.getHandle(`subscription:${sub.id}`).result();
