@@ -2,8 +2,11 @@
 // port) while the worker, the relay and the set-up API reach the real one. Every change answers 2xx
 // once committed, and one outbox relay pass later its workflows have done what it asked (grants,
 // revocations, signals).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { outboxActivities } from '../../activities/outbox.activities';
 import { defaultRegistry } from '../../benefits/registry';
+import { freePort } from '../../lib/free-port';
 import { createLogger } from '../../lib/logger';
 import { buyKey, createLicenseShop, keyOfScope, type LicenseShop } from '../support/license-keys.fixtures';
 import { ApiServer, eventually, startTestStack, TestStack } from '../support/harness';
@@ -60,25 +63,64 @@ async function subscribe(shop: LicenseShop): Promise<any> {
   return sub;
 }
 
-test('with Temporal down the API starts, says so on /readyz, serves reads and license validation, and takes purchases granted later', async () => {
-  const ready = await down.http('GET', '/readyz');
-  expect(ready.status).toBe(503);
-  expect(ready.body).toMatchObject({ down: ['temporal'], checks: { postgres: 'ok', temporal: expect.stringMatching(/^unavailable/) } });
+/** `npm run api` as a process, its Temporal a closed port; stopped (by its pid) at the end of the test. */
+async function startApiProcess(): Promise<{ http: (method: string, path: string, o?: any) => Promise<any>; stop: () => void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    env: {
+      ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent',
+    },
+    stdio: 'ignore',
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const http = async (method: string, p: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+    const res = await fetch(`${baseUrl}${p}`, {
+      method,
+      headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), 'content-type': 'application/json', ...o.headers },
+      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  };
+  const stop = () => void child.kill('SIGKILL');
+  try {
+    await eventually(async () => (await http('GET', '/healthz').catch(() => null))?.status === 200, 30_000);
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return { http, stop };
+}
 
-  const shop = await createLicenseShop(stack);
-  const res = await api(shop, 'POST', '/v1/orders/', { customer_id: shop.customer.id, product_id: shop.oneTime.id }, { 'idempotency-key': 'buy-once' });
-  expect(res.status).toBe(201);
-  expect((await api(shop, 'GET', `/v1/orders/${res.body.id}`)).status).toBe(200);
-  expect((await grantOfScope({ orderId: res.body.id }))?.granted_at ?? null).toBeNull();
-  // A retried purchase lands on the same order.
-  const retried = await api(shop, 'POST', '/v1/orders/', { customer_id: shop.customer.id, product_id: shop.oneTime.id }, { 'idempotency-key': 'buy-once' });
-  expect(retried).toMatchObject({ status: 200, body: { id: res.body.id } });
+test('with Temporal down the API process starts, says so on /readyz, serves reads and license validation, and takes purchases granted later', async () => {
+  const proc = await startApiProcess();
+  try {
+    const ready = await proc.http('GET', '/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ down: ['temporal'], checks: { postgres: 'ok', temporal: expect.stringMatching(/^unavailable/) } });
 
-  await relayPass();
-  const key = await keyOfScope(shop, { orderId: res.body.id });
-  const validated = await down.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: key.key, organization_id: shop.organizationId } });
-  expect(validated).toMatchObject({ status: 200, body: { id: key.id, status: 'granted' } });
-  expect((await q(`SELECT count(*)::int AS n FROM benefit_grants WHERE customer_id = $1`, [shop.customer.id]))[0].n).toBe(1);
+    const shop = await createLicenseShop(stack);
+    const { key } = await buyKey(shop);
+    const buy = () => proc.http('POST', '/v1/orders/', {
+      token: shop.token, body: { customer_id: shop.customer.id, product_id: shop.oneTime.id }, headers: { 'idempotency-key': 'buy-once' },
+    });
+    const res = await buy();
+    expect(res.status).toBe(201);
+    expect((await proc.http('GET', `/v1/orders/${res.body.id}`, { token: shop.token })).status).toBe(200);
+    expect((await grantOfScope({ orderId: res.body.id }))?.granted_at ?? null).toBeNull();
+    // A retried purchase lands on the same order.
+    expect(await buy()).toMatchObject({ status: 200, body: { id: res.body.id } });
+    const validated = await proc.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: key.key, organization_id: shop.organizationId } });
+    expect(validated).toMatchObject({ status: 200, body: { id: key.id, status: 'granted' } });
+
+    // Once an engine is reachable, the relay grants the purchase (once).
+    await relayPass();
+    await eventually(async () => (await grantOfScope({ orderId: res.body.id }))?.granted_at != null);
+    expect((await q(`SELECT count(*)::int AS n FROM benefit_grants WHERE customer_id = $1`, [shop.customer.id]))[0].n).toBe(2);
+  } finally {
+    proc.stop();
+  }
 });
 
 test('product benefits changed: the added benefit is granted', async () => {
