@@ -23,11 +23,11 @@ export class EngineCommands1764000005000 implements MigrationInterface {
         last_error text,
         next_attempt_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX engine_commands_pending_idx ON engine_commands (created_at) WHERE dispatched_at IS NULL`);
+    await q.query(`CREATE INDEX engine_commands_pending_idx ON engine_commands (created_at, id) WHERE dispatched_at IS NULL`);
     await q.query(`CREATE INDEX engine_commands_dispatched_idx ON engine_commands (dispatched_at) WHERE dispatched_at IS NOT NULL`);
-    await q.query(`CREATE INDEX orders_workflow_pending_idx ON orders (created_at) WHERE workflow_started_at IS NULL`);
-    await q.query(`CREATE INDEX subscriptions_workflow_pending_idx ON subscriptions (created_at) WHERE workflow_started_at IS NULL`);
-    await q.query(`CREATE INDEX benefits_deleted_idx ON benefits (deleted_at) WHERE deleted_at IS NOT NULL`);
+    await q.query(`CREATE INDEX orders_workflow_pending_idx ON orders (created_at, id) WHERE workflow_started_at IS NULL`);
+    await q.query(`CREATE INDEX subscriptions_workflow_pending_idx ON subscriptions (created_at, id) WHERE workflow_started_at IS NULL`);
+    await q.query(`CREATE INDEX benefits_deleted_idx ON benefits (deleted_at, id) WHERE deleted_at IS NOT NULL`);
     await q.query(`CREATE INDEX webhook_events_undelivered_idx ON webhook_events (created_at) WHERE succeeded IS NULL AND NOT skipped`);
   }
 
