@@ -15,7 +15,13 @@ afterAll(async () => stack?.close());
 /** The statements a repository sends, as sent (a recording data source answering no rows). */
 async function statements(run: (ds: DataSource) => Promise<unknown>): Promise<{ sql: string; params: unknown[] }> {
   const sent: { sql: string; params: unknown[] }[] = [];
-  await run({ query: async (sql: string, params: unknown[] = []) => void sent.push({ sql, params }) ?? [] } as unknown as DataSource);
+  const recorder = {
+    query: async (sql: string, params: unknown[] = []) => {
+      sent.push({ sql, params });
+      return [];
+    },
+  };
+  await run(recorder as unknown as DataSource);
   return sent[0];
 }
 
