@@ -1,57 +1,95 @@
-// Finds orders and subscriptions whose workflow start was lost (a crash between the row's commit
-// and the start: an order's grant workflows, a subscription's workflow) and starts them. Starts
-// are idempotent, so a race with the API is harmless.
+// The outbox relay's pass: dispatches engine commands the API could not (Temporal unreachable
+// right after the commit), and starts workflows whose start was lost between a row's commit and
+// the start (an order's grants, a subscription's workflow, a deleted benefit's revocation, a
+// webhook endpoint's delivery). Every dispatch is idempotent, so a race with the API is harmless.
+// A row that fails is logged and stepped past: one bad row never stops the pass.
+import { EngineCommandsRepository } from '../db/repositories/engine-commands.repository';
+import { OrdersRepository } from '../db/repositories/orders.repository';
+import { OutboxScansRepository, type UnstartedOrder } from '../db/repositories/outbox-scans.repository';
+import { SubscriptionsRepository } from '../db/repositories/subscriptions.repository';
 import { workflowIds } from '../workflows/definitions';
+import { dispatchRecorded } from './engine-commands';
 import type { EngineDeps } from './engine-deps';
 import { grantScope, ScopeDeps } from './grant-scope';
 
+const BATCH = 500;
+const SMALL_BATCH = 100;
+/** From this many failed attempts on, a command is reported as stuck at each further attempt. */
+const STUCK_ATTEMPTS = 5;
+const PRUNE_AFTER_DAYS = 7;
+
+export interface RelayPassInput {
+  olderThanSeconds: number;
+}
+
 export function outboxActivities(deps: EngineDeps) {
-  const ds = deps.dataSource;
+  const commands = new EngineCommandsRepository(deps.dataSource);
+  const scans = new OutboxScansRepository(deps.dataSource);
+  const orders = new OrdersRepository(deps.dataSource);
+  const subscriptions = new SubscriptionsRepository(deps.dataSource);
+
+  /** Runs `fn` on each row; a row that throws is logged and counted, the others go on. */
+  async function each<T extends { id: string } | string>(what: string, rows: T[], fn: (row: T) => Promise<boolean | 'failed'>) {
+    let done = 0;
+    let failed = 0;
+    for (const row of rows) {
+      try {
+        const outcome = await fn(row);
+        if (outcome === 'failed') failed++;
+        else if (outcome) done++;
+      } catch (err) {
+        failed++;
+        const id = typeof row === 'string' ? row : row.id;
+        deps.logger.error({ what, id, err: err instanceof Error ? err.message : String(err) }, 'outbox relay: row failed, stepping past it');
+      }
+    }
+    return { done, failed };
+  }
+
   return {
-    async startMissingWorkflows(input: { olderThanSeconds: number }): Promise<number> {
-      const subs: { id: string }[] = await ds.query(
-        `SELECT id FROM subscriptions WHERE workflow_started_at IS NULL AND created_at < now() - make_interval(secs => $1) LIMIT 500`,
-        [input.olderThanSeconds],
-      );
-      for (const s of subs) {
+    async startMissingWorkflows(input: RelayPassInput): Promise<number> {
+      const older = input.olderThanSeconds;
+      const cmd = await each('engine command', await commands.due(older, BATCH), async (row) => {
+        if (await dispatchRecorded(deps, row, { backoff: true })) return true;
+        if (row.attempts + 1 >= STUCK_ATTEMPTS) {
+          deps.logger.error({ commandId: row.id, kind: row.kind, attempts: row.attempts + 1 }, 'outbox relay: engine command keeps failing');
+        }
+        return 'failed';
+      });
+      const subs = await each('subscription', await scans.unstartedSubscriptions(older, BATCH), async (s) => {
         await deps.engine.startSubscription(s.id);
-        await ds.query(`UPDATE subscriptions SET workflow_started_at = now() WHERE id = $1`, [s.id]);
-      }
-      const orders: any[] = await ds.query(
-        `SELECT id, organization_id, customer_id, product_id, subscription_id, billing_reason FROM orders
-          WHERE workflow_started_at IS NULL AND created_at < now() - make_interval(secs => $1) LIMIT 500`,
-        [input.olderThanSeconds],
-      );
-      for (const o of orders) {
+        await subscriptions.markWorkflowStarted(s.id);
+        return true;
+      });
+      const ords = await each('order', await scans.unstartedOrders(older, BATCH), async (o) => {
         await dispatchOrder(deps, o);
-        await ds.query(`UPDATE orders SET workflow_started_at = now() WHERE id = $1`, [o.id]);
-      }
+        await orders.markWorkflowStarted(o.id);
+        return true;
+      });
       // A deleted benefit whose revocation fan-out never started still has live grants. Live
       // grants alone do not say so: a fan-out that ran has signalled them and they revoke at the
       // engine's pace (minutes for 10,000), so only a benefit with no fan-out at all is lost.
-      const candidates: { id: string }[] = await ds.query(
-        `SELECT b.id FROM benefits b
-          WHERE b.deleted_at IS NOT NULL AND b.deleted_at < now() - make_interval(secs => $1)
-            AND EXISTS (SELECT 1 FROM benefit_grants g WHERE g.benefit_id = b.id AND g.revoked_at IS NULL)
-          LIMIT 100`,
-        [input.olderThanSeconds],
-      );
-      const benefits: { id: string }[] = [];
-      for (const b of candidates) {
-        if (await deps.engine.workflowExists(workflowIds.benefitDeleted(b.id))) continue;
+      // (Deletions now record their fan-out as an engine command; this covers older ones.)
+      const benefits = await each('deleted benefit', await scans.deletedBenefitsWithLiveGrants(older, SMALL_BATCH), async (b) => {
+        if (await deps.engine.workflowExists(workflowIds.benefitDeleted(b.id))) return false;
         await deps.engine.startFanOut('grantFanOutWorkflow', workflowIds.benefitDeleted(b.id), { filter: { benefitId: b.id }, command: { action: 'revoke' } });
-        benefits.push(b);
-      }
+        return true;
+      });
       // Webhook events whose delivery kick was lost (Temporal unreachable right after the commit).
-      const endpoints: { endpoint_id: string }[] = await ds.query(
-        `SELECT DISTINCT endpoint_id FROM webhook_events
-          WHERE succeeded IS NULL AND NOT skipped AND created_at < now() - make_interval(secs => $1) LIMIT 100`,
-        [input.olderThanSeconds],
-      );
-      for (const e of endpoints) await deps.engine.kickWebhookEndpoint(e.endpoint_id);
-      const total = subs.length + orders.length + benefits.length;
-      if (total > 0) deps.logger.warn({ subscriptions: subs.length, orders: orders.length, deletedBenefits: benefits.length }, 'started workflows whose start was lost');
-      return total;
+      const hooks = await each('webhook endpoint', await scans.endpointsWithStaleEvents(older, 1000), async (endpointId) => {
+        await deps.engine.kickWebhookEndpoint(endpointId);
+        return true;
+      });
+      await commands.prune(PRUNE_AFTER_DAYS, 1000).catch((err) => deps.logger.warn({ err: String(err) }, 'outbox relay: prune failed'));
+      const started = cmd.done + subs.done + ords.done + benefits.done;
+      const failed = cmd.failed + subs.failed + ords.failed + benefits.failed + hooks.failed;
+      if (started > 0 || failed > 0) {
+        deps.logger.warn(
+          { commands: cmd, subscriptions: subs, orders: ords, deletedBenefits: benefits, webhookEndpoints: hooks },
+          'outbox relay: dispatched what the API could not',
+        );
+      }
+      return started;
     },
   };
 }
@@ -61,12 +99,10 @@ export function outboxActivities(deps: EngineDeps) {
  * (grant rows, then one grant workflow each, started with the grant command). Purchases used to
  * start an order workflow that did the same in an activity; going direct saves a workflow per
  * purchase on the Temporal server, the engine's bottleneck. orderWorkflow stays registered for
- * orders recorded before, still running. Safe to repeat (see grantScope).
+ * orders recorded before, still running. Safe to repeat (see grantScope; the subscription
+ * workflow applies a renewal's order once).
  */
-export async function dispatchOrder(
-  deps: ScopeDeps,
-  o: { id: string; organization_id: string; customer_id: string; product_id: string | null; subscription_id: string | null; billing_reason: string },
-): Promise<void> {
+export async function dispatchOrder(deps: ScopeDeps, o: UnstartedOrder): Promise<void> {
   if (o.subscription_id && o.billing_reason === 'subscription_cycle') {
     await deps.engine.signalSubscription(o.subscription_id, { kind: 'renewed', orderId: o.id });
   } else if (!o.subscription_id) {

@@ -43,8 +43,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(openApiRoutes());
 
   const engineClient = new EngineClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
-  const engine = new EngineService(engineClient, deps.dataSource);
-  const commerce = new CommerceService(deps.dataSource, engineClient, engine);
+  const engine = new EngineService(engineClient, deps.dataSource, deps.logger);
+  const commerce = new CommerceService(deps.dataSource, engineClient, engine, deps.logger);
 
   // Public license key endpoints (validate / activate / deactivate) need no token: before the portal.
   app.use('/v1/customer-portal', customerPortalLicenseKeysPublicRoutes(deps));

@@ -1,11 +1,11 @@
 // API process entry: config -> database (migrations) -> Temporal client -> HTTP; graceful shutdown.
-import { Client, Connection } from '@temporalio/client';
+// Temporal need not be up: the client connects on first use (see lazyTemporalClient).
 import type { Server } from 'node:http';
 import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
 import { openDatabase } from '../db/data-source';
 import { createLogger } from '../lib/logger';
 import { onShutdown } from '../lib/shutdown';
-import { temporalConnectionSettings } from '../lib/temporal-connection';
+import { lazyTemporalClient } from '../lib/temporal-connection';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -18,8 +18,10 @@ async function main(): Promise<void> {
     ssl: config.DATABASE_SSL,
     applicationName: 'benefits-api',
   });
-  const connection = await Connection.connect(temporalConnectionSettings(config));
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const { connection, client: temporal } = lazyTemporalClient(config);
+  temporal.workflowService.getSystemInfo({}).catch((err: Error) => {
+    logger.warn({ address: config.TEMPORAL_ADDRESS, err: err.message }, 'Temporal unreachable: serving anyway; engine work waits in the outbox until it is back');
+  });
   const app = createApp({ config, logger, dataSource, temporal });
 
   const server: Server = await new Promise((resolve, reject) => {

@@ -1,5 +1,6 @@
-// Safety net for the API's write order (row first, then workflow start): any order or
-// subscription whose workflow start was lost to a crash is started here.
+// Safety net for the API's write order (row first, then engine call): engine commands the API
+// could not dispatch (Temporal unreachable, a crash) and orders or subscriptions whose workflow
+// start was lost are dispatched here, a bounded, ordered batch per pass (activities/outbox.activities.ts).
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { EngineActivities } from '../activities/activity-types';
 

@@ -3,6 +3,7 @@
 import {
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -23,10 +24,16 @@ export interface SubscriptionWorkflowInput {
   subscriptionId: string;
   /** Set on continue-as-new: the benefits are already granted. */
   resumed?: boolean;
+  /** Set on continue-as-new: the latest renewals applied, so a repeated signal stays harmless. */
+  renewals?: string[];
 }
+
+/** Renewal ids kept to recognise a repeated signal (the outbox relay may send one twice). */
+const RENEWALS_KEPT = 50;
 
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionState> {
   const events: SubscriptionEvent[] = [];
+  const renewals: string[] = [...(input.renewals ?? [])];
   const state: SubscriptionState = { subscriptionId: input.subscriptionId, status: 'unknown', currentPeriodEnd: null, phase: 'active' };
   setHandler(subscriptionEventSignal, (e) => void events.push(e));
   setHandler(subscriptionStateQuery, () => state);
@@ -64,6 +71,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     const gotEvent = await condition(() => events.length > 0, Math.max(untilPeriodEnd, 1));
     if (gotEvent) {
       const event = events.shift()!;
+      // A renewal already applied (its signal repeated): ignored. Only such a repeat records the
+      // patch marker, so histories without one replay unchanged.
+      if (event.kind === 'renewed' && event.orderId && renewals.includes(event.orderId) && patched('renewal-applied-once')) continue;
+      if (event.kind === 'renewed' && event.orderId) {
+        renewals.push(event.orderId);
+        if (renewals.length > RENEWALS_KEPT) renewals.shift();
+      }
       if (event.kind === 'revokeNow') {
         observe(await acts.transitionSubscription({ subscriptionId: current.id, to: 'revoked' }));
         return end(state, scope);
@@ -95,7 +109,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       await condition(() => events.length > 0);
     }
     if (workflowInfo().historyLength > HISTORY_LIMIT && events.length === 0) {
-      await continueAsNew<typeof subscriptionWorkflow>({ subscriptionId: input.subscriptionId, resumed: true });
+      await continueAsNew<typeof subscriptionWorkflow>({ subscriptionId: input.subscriptionId, resumed: true, renewals });
     }
   }
 }

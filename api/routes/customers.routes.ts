@@ -1,6 +1,7 @@
 // Polar's /v1/customers (by id and by external id), the customer state read, and the portal's
 // /customers/me. Handlers validate, call the repository (or the grant engine on delete), respond.
 import { Router, type Request, type Response } from 'express';
+import type { DataSource } from 'typeorm';
 import {
   CustomerConflictError,
   CustomersRepository,
@@ -9,6 +10,9 @@ import {
   type CustomerStateReader,
   type CustomerWrite,
 } from '../../db/repositories/customers.repository';
+import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
+import type { Queryable } from '../../db/repositories/grants.repository';
+import { SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
 import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
 import { customerIdOf } from '../customer-auth';
@@ -24,9 +28,12 @@ import {
 import { serializeCustomer, serializeCustomerState, serializePortalCustomer } from '../serializers/customer.serializer';
 import { metadataFilter, parseBody, parseQuery, pathId, pathText } from '../validation';
 
-/** Revokes every grant of a deleted customer (the lead's grant engine, on Temporal). */
+/** Revokes every grant of a deleted customer and ends their subscriptions' workflows. */
 export interface CustomerDeletionEngine {
-  customerDeleted(organizationId: string, customerId: string): Promise<void>;
+  /** Records, in the deletion's transaction, what the engine must do. */
+  customerDeleted(q: Queryable, organizationId: string, customerId: string, endedSubscriptionIds: string[]): Promise<RecordedCommand[]>;
+  /** After the commit, best effort: what fails is dispatched by the outbox relay. */
+  dispatch(commands: RecordedCommand[]): Promise<void>;
 }
 
 export type { CustomerStateReader };
@@ -146,16 +153,21 @@ function updateHandler(repo: CustomersRepository) {
   };
 }
 
-function deleteHandler(repo: CustomersRepository, engine: CustomerDeletionEngine) {
+function deleteHandler(ds: DataSource, repo: CustomersRepository, engine: CustomerDeletionEngine) {
+  const subscriptions = new SubscriptionsRepository(ds);
   return async (req: Request, res: Response): Promise<void> => {
     const orgId = organizationIdOf(res);
     const { anonymize } = parseQuery(customerDeleteQuery, req);
     const customer = await findOr404(repo, orgId, lookupOf(req));
-    // Revocation starts before the row is marked deleted: if we crash in between, the customer is
-    // still visible and a retried DELETE starts the (idempotent) revocation again. The reverse order
-    // could leave a deleted customer holding grants with nothing left to retry.
-    await engine.customerDeleted(orgId, customer.id);
-    await repo.softDelete(orgId, customer.id, anonymize ?? false);
+    // The customer's deletion, the end of their subscriptions and the engine commands that revoke
+    // their grants commit together: none can happen without the others.
+    const recorded = await ds.transaction(async (em) => {
+      if (!(await repo.softDelete(orgId, customer.id, anonymize ?? false, em))) return null;
+      const ended = await subscriptions.endForCustomer(em, orgId, customer.id);
+      return engine.customerDeleted(em, orgId, customer.id, ended);
+    });
+    if (!recorded) throw new NotFoundError('Customer not found');
+    await engine.dispatch(recorded);
     res.status(204).end();
   };
 }
@@ -182,11 +194,11 @@ export function customersRoutes(deps: AppDeps, engine: CustomerDeletionEngine, s
   router.get('/customers/external/:external_id/state', stateHandler(state));
   router.get('/customers/external/:external_id', getOne);
   router.patch('/customers/external/:external_id', updateHandler(repo));
-  router.delete('/customers/external/:external_id', deleteHandler(repo, engine));
+  router.delete('/customers/external/:external_id', deleteHandler(deps.dataSource, repo, engine));
   router.get('/customers/:id/state', stateHandler(state));
   router.get('/customers/:id', getOne);
   router.patch('/customers/:id', updateHandler(repo));
-  router.delete('/customers/:id', deleteHandler(repo, engine));
+  router.delete('/customers/:id', deleteHandler(deps.dataSource, repo, engine));
   return router;
 }
 

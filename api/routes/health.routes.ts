@@ -5,7 +5,11 @@ export interface ReadinessProbe {
   check(): Promise<void>;
 }
 
-/** /healthz: the process is alive. /readyz: every dependency answers (503 naming the ones that don't). */
+/**
+ * /healthz: the process is alive. /readyz: every dependency answers (503 naming the ones that
+ * don't, in `down`). With Temporal down the API still serves reads, license validation and
+ * purchases (engine work waits in the outbox), but is not ready: the engine is part of the service.
+ */
 export function healthRoutes(probes: ReadinessProbe[]): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -23,8 +27,8 @@ export function healthRoutes(probes: ReadinessProbe[]): Router {
       }),
     );
     const checks = Object.fromEntries(results);
-    const ready = results.every(([, s]) => s === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks });
+    const down = results.filter(([, s]) => s !== 'ok').map(([name]) => name);
+    res.status(down.length === 0 ? 200 : 503).json({ status: down.length === 0 ? 'ok' : 'unavailable', down, checks });
   });
   return router;
 }

@@ -1,7 +1,6 @@
 // /v1/license-keys: Polar's organization API for license keys (list, get with activations, PATCH,
 // get activation, validate / activate / deactivate), plus our certificate extension.
 import { Router, type Request, type Response } from 'express';
-import { EngineClient } from '../../lib/engine-client';
 import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
 import { NotFoundError } from '../errors';
@@ -11,13 +10,11 @@ import {
   licenseKeyValidateBody,
 } from '../schemas/license-keys.schemas';
 import { serializeActivationRead, serializeLicenseKey, serializeLicenseKeyWithActivations } from '../serializers/license-key.serializer';
-import { LicenseKeysService } from '../services/license-keys.service';
+import { type LicenseKeyEngine, LicenseKeysService } from '../services/license-keys.service';
 import { parseBody, parseQuery, pathId } from '../validation';
 
-export function licenseKeysRoutes(deps: AppDeps, service?: LicenseKeysService): Router {
-  const keys = service ?? new LicenseKeysService(
-    deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, new EngineClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE),
-  );
+export function licenseKeysRoutes(deps: AppDeps, engine: LicenseKeyEngine): Router {
+  const keys = new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, engine);
   const repo = keys.repo;
   const router = Router();
 

@@ -2,6 +2,7 @@
 // the benefits they carry; changing that list reconciles existing orders and subscriptions.
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import { ProductsRepository, type ProductPatch, type ProductRow, type StoredPrice } from '../../db/repositories/products.repository';
 import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
@@ -81,13 +82,14 @@ class ProductHandlers {
     const orgId = organizationIdOf(res);
     const id = pathId(req, 'id', 'Product');
     const { benefits } = parseBody(productBenefitsBody, req);
-    const result = await this.repo.replaceBenefits(orgId, id, benefits);
+    const recorded: RecordedCommand[] = [];
+    const result = await this.repo.replaceBenefits(orgId, id, benefits, async (em, change) => {
+      // Reordering alone changes no grant; only a different set is reconciled.
+      if (!sameSet(change.previous, change.next)) recorded.push(await this.engine.productBenefitsChanged(em, orgId, id));
+    });
     if (result.status === 'product_not_found') throw new NotFoundError('Product not found');
     if (result.status === 'invalid') throw benefitsError(result, benefits);
-    // Reordering alone changes no grant; only a different set is reconciled.
-    if (!sameSet(result.previous, result.next)) {
-      await this.engine.productBenefitsChanged(orgId, id, result.previous, result.next);
-    }
+    await this.engine.dispatch(recorded);
     res.json((await this.serialize(orgId, [await this.mustFind(orgId, req)]))[0]);
   };
 

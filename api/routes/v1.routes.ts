@@ -34,7 +34,7 @@ export function v1Routes(deps: AppDeps, services: V1Services): Router {
   router.use(ordersRoutes(deps, services.commerce));
   router.use(subscriptionsRoutes(deps, services.commerce));
   router.use(webhookEndpointsRoutes(deps, services.engine));
-  router.use(licenseKeysRoutes(deps));
+  router.use(licenseKeysRoutes(deps, services.engine));
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {

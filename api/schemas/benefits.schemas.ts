@@ -2,6 +2,8 @@
 // interfaces through which the routes reach the grant engine.
 import { z } from 'zod';
 import { ALL_BENEFIT_TYPES } from '../../benefits/benefit-types';
+import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
+import type { Queryable } from '../../db/repositories/grants.repository';
 import type { Page } from '../pagination';
 import { paginationQuery } from '../pagination';
 import { metadataInput, multi, queryBool, safeString, TEXT_LIMITS, uuid } from '../validation';
@@ -55,12 +57,14 @@ export const benefitGrantsQuery = z.object({
   ...paginationQuery,
 });
 
-/** What the grant engine must do when benefits change (implemented by the lead's engine). */
+/** What the grant engine must do when benefits change (api/services/engine.service.ts). */
 export interface BenefitsEngine {
-  /** Properties changed in a way the strategy says matters to existing grants. */
-  benefitUpdated(organizationId: string, benefitId: string, previousProperties: Record<string, unknown>): Promise<void>;
-  /** The benefit was soft-deleted and removed from its products: revoke every grant. */
-  benefitDeleted(organizationId: string, benefitId: string): Promise<void>;
+  /** Records, in the change's transaction: properties changed in a way that matters to existing grants. */
+  benefitUpdated(q: Queryable, organizationId: string, benefitId: string, previousProperties: Record<string, unknown>): Promise<RecordedCommand>;
+  /** Records, in the deletion's transaction: revoke every grant of the benefit. */
+  benefitDeleted(q: Queryable, organizationId: string, benefitId: string): Promise<RecordedCommand>;
+  /** After the commit, best effort: what fails is dispatched by the outbox relay. */
+  dispatch(commands: RecordedCommand[]): Promise<void>;
   /** Webhook events were queued (benefit.created/updated): start their delivery. */
   kickWebhooks(organizationId: string): Promise<void>;
 }

@@ -1,6 +1,8 @@
 // Request shapes of /v1/products (Polar's ProductCreate / ProductUpdate / list filters) and the
 // interface through which the routes tell the grant engine that a product's benefits changed.
 import { z } from 'zod';
+import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
+import type { Queryable } from '../../db/repositories/grants.repository';
 import { paginationQuery } from '../pagination';
 import { int32, metadataInput, multi, queryBool, safeString, TEXT_LIMITS, uuid } from '../validation';
 
@@ -151,12 +153,10 @@ export const productSortColumns: Record<string, string> = {
   price_amount: `COALESCE(${firstPrice('price_amount', '::int')}, ${firstPrice('minimum_amount', '::int')})`,
 };
 
-/** Called after a product's benefit set changed so existing orders/subscriptions are reconciled. */
+/** Reconciles existing orders and subscriptions after a product's benefit set changed. */
 export interface ProductsEngine {
-  productBenefitsChanged(
-    organizationId: string,
-    productId: string,
-    previousBenefitIds: string[],
-    nextBenefitIds: string[],
-  ): Promise<void>;
+  /** Records the reconcile in the change's transaction. */
+  productBenefitsChanged(q: Queryable, organizationId: string, productId: string): Promise<RecordedCommand>;
+  /** After the commit, best effort: what fails is dispatched by the outbox relay. */
+  dispatch(commands: RecordedCommand[]): Promise<void>;
 }

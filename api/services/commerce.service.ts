@@ -1,7 +1,8 @@
 // Orders, renewals, subscriptions and refunds reported by the merchant's billing system. Write
 // order: the row commits first, then its workflows start (deterministic ids: a purchase's grant
 // workflows, a renewal's signal to its subscription); the outbox relay starts any whose start was
-// lost to a crash in between.
+// lost to a crash or an unreachable Temporal in between. Other changes record their engine
+// commands in their own transaction (EngineService). Nothing after a commit fails the request.
 import type { DataSource } from 'typeorm';
 import { dispatchOrder } from '../../activities/outbox.activities';
 import { enqueueCustomerState } from '../../activities/webhook-outbox';
@@ -9,9 +10,10 @@ import { OrderRow, OrdersRepository } from '../../db/repositories/orders.reposit
 import { addInterval, SubscriptionRow, SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { EngineClient } from '../../lib/engine-client';
+import type { Logger } from '../../lib/logger';
 import { BadRequestError, NotFoundError, RequestValidationError } from '../errors';
 import { orderView, subscriptionView } from '../views/commerce.views';
-import type { EngineService } from './engine.service';
+import { type EngineService, settleWithin } from './engine.service';
 
 export interface OrderInput {
   customer_id: string;
@@ -34,6 +36,7 @@ export class CommerceService {
     private readonly ds: DataSource,
     private readonly engine: EngineClient,
     private readonly engineService: EngineService,
+    private readonly logger: Logger,
   ) {
     this.orders = new OrdersRepository(ds);
     this.subscriptions = new SubscriptionsRepository(ds);
@@ -109,15 +112,21 @@ export class CommerceService {
       }
       return res;
     });
-    await this.engine.startSubscription(row.id);
-    await this.subscriptions.markWorkflowStarted(row.id);
+    if (!row.workflow_started_at) {
+      await this.afterCommit('subscription workflow not started', { subscriptionId: row.id }, async () => {
+        await this.engine.startSubscription(row.id);
+        await this.subscriptions.markWorkflowStarted(row.id);
+      });
+    }
     await this.engineService.kickWebhooks(orgId);
     return { subscription: await subscriptionView(this.ds, orgId, row.id), created };
   }
 
   async cancelAtPeriodEnd(orgId: string, id: string, cancel: boolean, reason?: { reason?: string | null; comment?: string | null }) {
-    await this.ds.transaction(async (em) => {
+    const recorded = await this.ds.transaction(async (em) => {
       const sub = await this.liveSubscription(orgId, id, em);
+      // Already so (a retried request): nothing changes, no second set of webhooks.
+      if (sub.cancel_at_period_end === cancel && reason?.reason === undefined && reason?.comment === undefined) return [];
       const set: Record<string, unknown> = cancel
         ? { cancel_at_period_end: true, canceled_at: new Date(), ends_at: sub.current_period_end }
         : { cancel_at_period_end: false, canceled_at: null, ends_at: null };
@@ -128,32 +137,41 @@ export class CommerceService {
       const types = ['subscription.updated', cancel ? 'subscription.canceled' : 'subscription.uncanceled'];
       for (const type of types) await this.outbox.enqueue(em, orgId, type, view);
       await enqueueCustomerState(em, orgId, sub.customer_id);
+      return [await this.engineService.signalSubscription(em, orgId, id, { kind: 'changed' })];
     });
-    await this.engine.signalSubscription(id, { kind: 'changed' });
+    await this.engineService.dispatch(recorded);
     await this.engineService.kickWebhooks(orgId);
     return subscriptionView(this.ds, orgId, id);
   }
 
   /** Ends the subscription now; its workflow revokes the benefits and sends the webhooks. */
   async revokeSubscription(orgId: string, id: string) {
-    const sub = await this.subscriptions.findById(orgId, id);
-    if (!sub) throw new NotFoundError('Subscription not found');
-    if (sub.ended_at) throw new BadRequestError('This subscription has already ended', 'AlreadyCanceledSubscription');
-    await this.subscriptions.update(this.ds, id, { status: 'canceled', canceled_at: sub.canceled_at ?? new Date(), ends_at: new Date(), ended_at: new Date() });
-    await this.engine.signalSubscription(id, { kind: 'revokeNow' });
+    const recorded = await this.ds.transaction(async (em) => {
+      const sub = await this.liveSubscription(orgId, id, em);
+      const now = new Date();
+      await this.subscriptions.update(em, id, { status: 'canceled', canceled_at: sub.canceled_at ?? now, ends_at: now, ended_at: now });
+      return [await this.engineService.signalSubscription(em, orgId, id, { kind: 'revokeNow' })];
+    });
+    await this.engineService.dispatch(recorded);
     return subscriptionView(this.ds, orgId, id);
   }
 
-  /** Renewal without an order (our extension): the billing system reports the new period end. */
+  /**
+   * Renewal without an order (our extension): the billing system reports the new period end. The
+   * renewal's id is its period end, so a retried request (same end) changes nothing and a renewal
+   * signalled twice is applied once.
+   */
   async renewPeriod(orgId: string, id: string, periodEnd: Date) {
-    await this.ds.transaction(async (em) => {
+    const recorded = await this.ds.transaction(async (em) => {
       const sub = await this.liveSubscription(orgId, id, em);
-      if (periodEnd <= sub.current_period_end) {
+      if (periodEnd.getTime() === sub.current_period_end.getTime()) return [];
+      if (periodEnd < sub.current_period_end) {
         throw RequestValidationError.at(['body', 'current_period_end'], 'Must be after the current period end');
       }
       await this.subscriptions.update(em, id, { current_period_start: sub.current_period_end, current_period_end: periodEnd });
+      return [await this.engineService.signalSubscription(em, orgId, id, { kind: 'renewed', orderId: `period-end:${periodEnd.toISOString()}` })];
     });
-    await this.engine.signalSubscription(id, { kind: 'renewed', orderId: '' });
+    await this.engineService.dispatch(recorded);
     return subscriptionView(this.ds, orgId, id);
   }
 
@@ -165,14 +183,13 @@ export class CommerceService {
     if (input.revoke_benefits && order.subscription_id) {
       throw RequestValidationError.at(['body', 'revoke_benefits'], 'Only one-time orders revoke benefits on refund; revoke the subscription instead');
     }
-    const updated = await this.ds.transaction(async (em) => {
+    const { updated, recorded } = await this.ds.transaction(async (em) => {
       const row = await this.orders.refund(em, order.id, input.amount, input.amount === refundable);
       await this.outbox.enqueue(em, orgId, 'order.refunded', await orderView(em, orgId, order.id));
-      return row;
+      const scope = { organizationId: orgId, customerId: order.customer_id, productId: order.product_id, orderId: order.id };
+      return { updated: row, recorded: input.revoke_benefits ? [await this.engineService.revokeScope(em, scope)] : [] };
     });
-    if (input.revoke_benefits) {
-      await this.engineService.revokeScope({ organizationId: orgId, customerId: order.customer_id, productId: order.product_id, orderId: order.id });
-    }
+    await this.engineService.dispatch(recorded);
     await this.engineService.kickWebhooks(orgId);
     return updated;
   }
@@ -187,10 +204,20 @@ export class CommerceService {
 
   private async dispatch(row: OrderRow): Promise<void> {
     if (!row.workflow_started_at) {
-      await dispatchOrder({ engine: this.engine, dataSource: this.ds }, row);
-      await this.orders.markWorkflowStarted(row.id);
+      await this.afterCommit('order workflows not started', { orderId: row.id }, async () => {
+        await dispatchOrder({ engine: this.engine, dataSource: this.ds }, row);
+        await this.orders.markWorkflowStarted(row.id);
+      });
     }
     await this.engineService.kickWebhooks(row.organization_id);
+  }
+
+  /** Work after a commit: a failure is logged and left to the outbox relay, never answered 500. */
+  private async afterCommit(what: string, ids: Record<string, string>, fn: () => Promise<void>): Promise<void> {
+    const work = fn().catch((err) => {
+      this.logger.warn({ ...ids, err: err instanceof Error ? err.message : String(err) }, `${what}; the outbox relay starts them`);
+    });
+    await settleWithin(work);
   }
 
   private async liveSubscription(orgId: string, id: string, em: any): Promise<SubscriptionRow> {

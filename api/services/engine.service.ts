@@ -1,67 +1,145 @@
-// What API writes set in motion in the engine: fan-outs after benefit, product and customer
-// changes, webhook kicks and redeliveries. Every call is idempotent (deterministic workflow ids).
+// What API writes set in motion in the engine. A change records its engine intents as commands in
+// its own transaction (db/repositories/engine-commands.repository.ts); once it has committed, the
+// API dispatches them at once, best effort: when Temporal is unreachable the request still
+// succeeds and the outbox relay dispatches them later. Nothing here throws after a commit.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { kickOrganizationWebhooks } from '../../activities/webhook-outbox';
-import { GrantsRepository } from '../../db/repositories/grants.repository';
-import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { GrantScope } from '../../activities/activity-types';
+import { dispatchRecorded, type DispatchOptions, type EngineCommand } from '../../activities/engine-commands';
+import { kickOrganizationWebhooks } from '../../activities/webhook-outbox';
+import { EngineCommandsRepository, type RecordedCommand } from '../../db/repositories/engine-commands.repository';
+import type { Queryable } from '../../db/repositories/grants.repository';
+import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { EngineClient } from '../../lib/engine-client';
-import { workflowIds } from '../../workflows/definitions';
+import type { Logger } from '../../lib/logger';
+import { GrantCommand, GrantWorkflowInput, SubscriptionEvent, workflowIds } from '../../workflows/definitions';
+
+export type { RecordedCommand };
+
+/**
+ * How long a request waits for its engine work after the commit. Past it the request answers and
+ * the work goes on (or fails and is retried by the outbox relay): an unreachable or slow engine
+ * never holds a committed change's response.
+ */
+export const AFTER_COMMIT_BUDGET_MS = 5_000;
+
+/** Waits for `work` at most `ms`; its outcome is its own business (it must not reject). */
+export async function settleWithin(work: Promise<void>, ms = AFTER_COMMIT_BUDGET_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, budget]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export class EngineService {
   private readonly events: WebhookEventsRepository;
-  private readonly grants: GrantsRepository;
+  private readonly commands: EngineCommandsRepository;
 
   constructor(
     private readonly engine: EngineClient,
     private readonly ds: DataSource,
+    private readonly logger: Logger,
   ) {
     this.events = new WebhookEventsRepository(ds);
-    this.grants = new GrantsRepository(ds);
+    this.commands = new EngineCommandsRepository(ds);
   }
 
-  async productBenefitsChanged(_organizationId: string, productId: string): Promise<void> {
-    await this.engine.startFanOut('productBenefitsChangedWorkflow', workflowIds.productBenefitsChanged(productId, randomUUID()), { productId });
+  // ---- Recorded in the change's transaction (q), dispatched after its commit ----
+
+  /** Reconciles every order and subscription of the product (a fan-out per change). */
+  productBenefitsChanged(q: Queryable, organizationId: string, productId: string): Promise<RecordedCommand> {
+    return this.recordFanOut(q, organizationId, 'productBenefitsChangedWorkflow', (id) => workflowIds.productBenefitsChanged(productId, id), { productId });
   }
 
-  async benefitUpdated(_organizationId: string, benefitId: string, previousProperties: Record<string, unknown>): Promise<void> {
-    await this.engine.startFanOut('grantFanOutWorkflow', workflowIds.benefitUpdated(benefitId, randomUUID()), {
+  benefitUpdated(q: Queryable, organizationId: string, benefitId: string, previousProperties: Record<string, unknown>): Promise<RecordedCommand> {
+    return this.recordFanOut(q, organizationId, 'grantFanOutWorkflow', (id) => workflowIds.benefitUpdated(benefitId, id), {
       filter: { benefitId },
       command: { action: 'update', previousProperties },
     });
   }
 
-  async benefitDeleted(_organizationId: string, benefitId: string): Promise<void> {
-    await this.engine.startFanOut('grantFanOutWorkflow', workflowIds.benefitDeleted(benefitId), {
+  benefitDeleted(q: Queryable, organizationId: string, benefitId: string): Promise<RecordedCommand> {
+    return this.recordFanOut(q, organizationId, 'grantFanOutWorkflow', () => workflowIds.benefitDeleted(benefitId), {
       filter: { benefitId },
       command: { action: 'revoke' },
     });
   }
 
-  async customerDeleted(_organizationId: string, customerId: string): Promise<void> {
-    await this.engine.startFanOut('grantFanOutWorkflow', workflowIds.customerDeleted(customerId), {
+  /** Revokes every grant of the customer; their subscriptions' workflows end (revokeNow). */
+  async customerDeleted(q: Queryable, organizationId: string, customerId: string, endedSubscriptionIds: string[]): Promise<RecordedCommand[]> {
+    const out: RecordedCommand[] = [];
+    for (const subscriptionId of endedSubscriptionIds) out.push(await this.signalSubscription(q, organizationId, subscriptionId, { kind: 'revokeNow' }));
+    out.push(await this.recordFanOut(q, organizationId, 'grantFanOutWorkflow', () => workflowIds.customerDeleted(customerId), {
       filter: { customerId },
       command: { action: 'revoke' },
-    });
+    }));
+    return out;
   }
 
-  /** Revokes every grant of an order or subscription (refund with revoke_benefits). */
-  async revokeScope(scope: GrantScope): Promise<void> {
-    const live = (await this.grants.forScope(scope)).filter((g) => g.revoked_at === null);
-    for (const grant of await this.grants.workflowInputs(live.map((g) => g.id))) {
-      await this.engine.commandGrant(grant, { action: 'revoke' });
-    }
+  signalSubscription(q: Queryable, organizationId: string, subscriptionId: string, event: SubscriptionEvent): Promise<RecordedCommand> {
+    return this.record(q, organizationId, randomUUID(), { kind: 'signalSubscription', payload: { subscriptionId, event } });
   }
 
+  /** Revokes every live grant of an order or subscription (refund with revoke_benefits). */
+  revokeScope(q: Queryable, scope: GrantScope): Promise<RecordedCommand> {
+    return this.record(q, scope.organizationId, randomUUID(), { kind: 'revokeScope', payload: { scope } });
+  }
+
+  commandGrant(q: Queryable, grant: GrantWorkflowInput, command: GrantCommand): Promise<RecordedCommand> {
+    return this.record(q, grant.organizationId, randomUUID(), { kind: 'commandGrant', payload: { grant, command } });
+  }
+
+  // ---- After the commit: best effort, never throws ----
+
+  /**
+   * Dispatches recorded commands now; what fails stays recorded for the outbox relay. Waits at
+   * most AFTER_COMMIT_BUDGET_MS unless `wait` (the caller then sets its own deadline).
+   */
+  async dispatch(commands: RecordedCommand[], opts: DispatchOptions = {}): Promise<void> {
+    if (commands.length === 0) return;
+    const deps = { dataSource: this.ds, engine: this.engine, logger: this.logger };
+    const work = (async () => {
+      for (const row of commands) await dispatchRecorded(deps, row, opts);
+    })();
+    await (opts.wait ? work : settleWithin(work));
+  }
+
+  /** Signals each endpoint with undelivered events; the relay kicks any this misses. */
   async kickWebhooks(organizationId: string): Promise<void> {
-    await kickOrganizationWebhooks({ dataSource: this.ds, engine: this.engine }, organizationId);
+    const work = kickOrganizationWebhooks({ dataSource: this.ds, engine: this.engine }, organizationId).catch((err) => {
+      this.logger.warn({ organizationId, err: err instanceof Error ? err.message : String(err) }, 'webhook delivery not kicked; the outbox relay will');
+    });
+    await settleWithin(work);
   }
 
   /** Queues a copy of a past event for its endpoint (the route checked it is the org's). */
   async redeliver(organizationId: string, eventId: string): Promise<void> {
     const endpointId = await this.events.requeue(organizationId, eventId);
-    if (endpointId) await this.engine.kickWebhookEndpoint(endpointId);
+    if (!endpointId) return;
+    const work = this.engine.kickWebhookEndpoint(endpointId).catch((err) => {
+      this.logger.warn({ endpointId, err: err instanceof Error ? err.message : String(err) }, 'webhook delivery not kicked; the outbox relay will');
+    });
+    await settleWithin(work);
+  }
+
+  private record(q: Queryable, organizationId: string, id: string, c: EngineCommand): Promise<RecordedCommand> {
+    return this.commands.insert(q, { id, organizationId, kind: c.kind, payload: c.payload as Record<string, unknown> });
+  }
+
+  /** A fan-out's workflow id carries its command's id: a repeated dispatch starts no second one. */
+  private recordFanOut(
+    q: Queryable,
+    organizationId: string,
+    workflowType: 'grantFanOutWorkflow' | 'productBenefitsChangedWorkflow',
+    workflowId: (commandId: string) => string,
+    input: unknown,
+  ): Promise<RecordedCommand> {
+    const id = randomUUID();
+    return this.record(q, organizationId, id, { kind: 'fanOut', payload: { workflowType, workflowId: workflowId(id), input } });
   }
 }
-

@@ -7,7 +7,9 @@ import {
 } from '../../db/repositories/license-keys.repository';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { SigningKeysRepository } from '../../db/repositories/signing-keys.repository';
-import type { EngineClient } from '../../lib/engine-client';
+import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
+import type { Queryable } from '../../db/repositories/grants.repository';
+import type { GrantCommand, GrantWorkflowInput } from '../../workflows/definitions';
 import {
   CertificatesUnavailableError, LicenseCertificateIssuer, MAX_CERTIFICATE_DAYS, type LicenseCertificateClaims, type ListedKey,
   type PublishedKey,
@@ -35,6 +37,12 @@ const ACTIVATE_MESSAGES: Record<Exclude<ActivateFailure, 'not_found'>, string> =
   limit: 'License key activation limit already reached',
 };
 
+/** The grant engine as a status change needs it (api/services/engine.service.ts). */
+export interface LicenseKeyEngine {
+  commandGrant(q: Queryable, grant: GrantWorkflowInput, command: GrantCommand): Promise<RecordedCommand>;
+  dispatch(commands: RecordedCommand[], opts: { wait: boolean }): Promise<void>;
+}
+
 /** How long a PATCH waits for the grant engine before answering with the state it has. */
 const ENGINE_WAIT_MS = 30_000;
 
@@ -43,7 +51,7 @@ export class LicenseKeysService {
   private readonly issuer: LicenseCertificateIssuer;
   private readonly organizations: OrganizationsRepository;
 
-  constructor(ds: DataSource, secret: string | undefined, private readonly engine?: EngineClient) {
+  constructor(private readonly ds: DataSource, secret: string | undefined, private readonly engine?: LicenseKeyEngine) {
     this.repo = new LicenseKeysRepository(ds);
     this.issuer = new LicenseCertificateIssuer(new SigningKeysRepository(ds), secret);
     this.organizations = new OrganizationsRepository(ds);
@@ -77,35 +85,47 @@ export class LicenseKeysService {
 
   /**
    * PATCH: a status change to revoked revokes the grant and back to granted re-grants it (the
-   * same key), both through the engine; the other fields are written as given, after that.
+   * same key), both through the engine; the other fields are written as given. The status and the
+   * grant command commit together; the command is then dispatched (waited for up to a deadline) or,
+   * when Temporal is unreachable, left to the outbox relay.
    */
   async update(organizationId: string, key: KeyWithCustomer, body: LicenseKeyUpdateBody): Promise<Record<string, unknown>> {
     const { status, ...fields } = body;
-    let direct: LicenseKeyUpdateBody = fields;
-    if (status && status !== key.status) direct = { ...fields, ...(await this.changeStatus(organizationId, key, status)) };
-    await this.repo.update(organizationId, key.id, { ...direct, status: direct.status ?? undefined });
+    const recorded = await this.ds.transaction(async (em) => {
+      let direct: LicenseKeyUpdateBody = fields;
+      let commands: RecordedCommand[] = [];
+      if (status && status !== key.status) {
+        const change = await this.changeStatus(em, organizationId, key, status);
+        direct = { ...fields, ...change.direct };
+        commands = change.commands;
+      }
+      await this.repo.update(organizationId, key.id, { ...direct, status: direct.status ?? undefined }, em);
+      return commands;
+    });
+    if (recorded.length > 0) {
+      await withDeadline(this.engine!.dispatch(recorded, { wait: true }));
+      // A re-grant rewrites the key from the benefit: the PATCH's own fields win, as written last.
+      if (status === 'granted' && Object.keys(fields).length > 0) await this.repo.update(organizationId, key.id, fields);
+    }
     const updated = await this.repo.get(organizationId, key.id);
     if (!updated) throw new NotFoundError('License key not found');
     return serializeLicenseKey(updated);
   }
 
-  /** Returns the status to write directly, if any, once the engine has done its part. */
-  private async changeStatus(organizationId: string, key: KeyWithCustomer, status: 'granted' | 'revoked' | 'disabled') {
-    const grant = await this.repo.grantOf(organizationId, key.id);
-    if (!grant || !this.engine || status === 'disabled') return { status };
+  /** The status to write directly, if any, and the grant command that goes with it. */
+  private async changeStatus(q: Queryable, organizationId: string, key: KeyWithCustomer, status: 'granted' | 'revoked' | 'disabled') {
+    const grant = await this.repo.grantOf(organizationId, key.id, q);
+    if (!grant || !this.engine || status === 'disabled') return { direct: { status }, commands: [] };
     const input = { grantId: grant.id, organizationId, customerId: grant.customer_id, benefitId: grant.benefit_id, benefitType: grant.benefit_type };
-    const engine = this.engine;
     if (status === 'revoked') {
-      // Sent to a revoked grant too: the reason it records keeps a later product change from re-granting.
-      await withDeadline(engine.commandGrantAndWait(input, { action: 'revoke', reason: 'license_key_revoked' }));
       // Written directly too: a grant that never got granted has nothing for the strategy to revoke.
-      return { status };
+      // Sent to a revoked grant too: the reason it records keeps a later product change from re-granting.
+      const commands = [await this.engine.commandGrant(q, input, { action: 'revoke', reason: 'license_key_revoked' })];
+      return { direct: { status }, commands };
     }
-    if (grant.granted_at) return { status }; // only disabled: the grant still holds
-    // The revoked grant's workflow has ended: the signal starts a new run, the update waits for it.
-    await engine.commandGrant(input, { action: 'grant', reinstate: true });
-    await withDeadline(engine.commandGrantAndWait(input, { action: 'grant', reinstate: true }));
-    return {};
+    if (grant.granted_at) return { direct: { status }, commands: [] }; // only disabled: the grant still holds
+    // The grant writes the key's status once it has granted again.
+    return { direct: {}, commands: [await this.engine.commandGrant(q, input, { action: 'grant', reinstate: true })] };
   }
 
   async publishedKey(organizationId: string): Promise<PublishedKey> {
@@ -175,7 +195,7 @@ async function certificates<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The command is durable either way; past the deadline the response shows the state so far. */
+/** The command is recorded either way; past the deadline the response shows the state so far. */
 async function withDeadline(p: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { GrantEngine1764000001000 } from './1764000001000-grant-engine';
 import { LicenseKeys1764000002000 } from './1764000002000-license-keys';
 import { WebhookPendingIndex1764000003000 } from './1764000003000-webhook-pending-index';
 import { GrantRevokeReason1764000004000 } from './1764000004000-grant-revoke-reason';
+import { EngineCommands1764000005000 } from './1764000005000-engine-commands';
 import { SigningKeyRotation1764000007000 } from './1764000007000-signing-key-rotation';
 
 export const migrations = [
@@ -12,5 +13,6 @@ export const migrations = [
   LicenseKeys1764000002000,
   WebhookPendingIndex1764000003000,
   GrantRevokeReason1764000004000,
+  EngineCommands1764000005000,
   SigningKeyRotation1764000007000,
 ];

@@ -1,5 +1,6 @@
 // Customers: organization-scoped CRUD and the customer state read (a hot path: one SQL statement).
 import type { DataSource } from 'typeorm';
+import type { Queryable } from './grants.repository';
 
 export interface CustomerRow {
   id: string;
@@ -223,13 +224,13 @@ export class CustomersRepository implements CustomerStateReader {
    * random value per row that is never stored: nothing can be recomputed from a known email or
    * name, and two rows never share a value (the email stays a unique, well-formed address).
    */
-  async softDelete(orgId: string, id: string, anonymize: boolean): Promise<boolean> {
+  async softDelete(orgId: string, id: string, anonymize: boolean, q: Queryable = this.ds): Promise<boolean> {
     const scrub = anonymize
       ? `, email = encode(sha256(convert_to(gen_random_uuid()::text || lower(email), 'UTF8')), 'hex') || '@anonymized.invalid',
            name = CASE WHEN name IS NULL THEN NULL ELSE encode(sha256(convert_to(gen_random_uuid()::text || name, 'UTF8')), 'hex') END,
            billing_address = NULL, tax_id = NULL`
       : '';
-    const rows = returnedRows<{ id: string }>(await this.ds.query(
+    const rows = returnedRows<{ id: string }>(await q.query(
       `UPDATE customers SET deleted_at = now(), modified_at = now() ${scrub}
         WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id`,
       [orgId, id],

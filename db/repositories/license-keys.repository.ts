@@ -191,11 +191,11 @@ export class LicenseKeysRepository {
   }
 
   /** Applies only the fields given; returns false when the key is not the organization's. */
-  async update(organizationId: string, id: string, patch: KeyPatch): Promise<boolean> {
+  async update(organizationId: string, id: string, patch: KeyPatch, q: Queryable = this.ds): Promise<boolean> {
     const columns = (['status', 'usage', 'limit_activations', 'limit_usage', 'expires_at'] as const).filter((c) => patch[c] !== undefined);
     if (columns.length === 0) return true;
     const sets = columns.map((c, i) => `${c} = $${i + 3}`).join(', ');
-    const rows = rowsOf(await this.ds.query(
+    const rows = rowsOf(await q.query(
       `UPDATE license_keys SET ${sets}, modified_at = now() WHERE id = $1 AND organization_id = $2 RETURNING id`,
       [id, organizationId, ...columns.map((c) => patch[c])],
     ));
@@ -203,8 +203,8 @@ export class LicenseKeysRepository {
   }
 
   /** The grant behind a key, as the engine addresses it. */
-  async grantOf(organizationId: string, keyId: string): Promise<GrantOfKey | null> {
-    const rows = await this.ds.query(
+  async grantOf(organizationId: string, keyId: string, q: Queryable = this.ds): Promise<GrantOfKey | null> {
+    const rows = await q.query(
       `SELECT g.id, g.organization_id, g.customer_id, g.benefit_id, g.granted_at, g.revoked_at, b.type AS benefit_type
          FROM license_keys lk JOIN benefit_grants g ON g.id = lk.grant_id JOIN benefits b ON b.id = g.benefit_id
         WHERE lk.id = $1 AND lk.organization_id = $2`,

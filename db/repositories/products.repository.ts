@@ -163,9 +163,15 @@ export class ProductsRepository {
   /**
    * Replaces the product's ordered benefit list in one transaction. The product row is locked so
    * concurrent replacements serialize and `previous` is exact; the benefits are share-locked so a
-   * concurrent delete cannot slip between the check and the insert.
+   * concurrent delete cannot slip between the check and the insert. `afterWrite` runs in the same
+   * transaction once the new list is written (the engine's reconcile commits with it).
    */
-  async replaceBenefits(orgId: string, productId: string, benefitIds: string[]): Promise<ReplaceBenefitsResult> {
+  async replaceBenefits(
+    orgId: string,
+    productId: string,
+    benefitIds: string[],
+    afterWrite?: (em: EntityManager, change: { previous: string[]; next: string[] }) => Promise<void>,
+  ): Promise<ReplaceBenefitsResult> {
     return this.ds.transaction(async (em: EntityManager): Promise<ReplaceBenefitsResult> => {
       const product = await em.query(
         `SELECT id FROM products WHERE organization_id = $1 AND id = $2 FOR UPDATE`,
@@ -193,6 +199,7 @@ export class ProductsRepository {
         );
       }
       await em.query(`UPDATE products SET modified_at = now() WHERE id = $1`, [productId]);
+      await afterWrite?.(em, { previous, next });
       return { status: 'ok', previous, next };
     });
   }

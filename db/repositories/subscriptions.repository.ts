@@ -73,6 +73,18 @@ export class SubscriptionsRepository {
     await this.ds.query(`UPDATE subscriptions SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL`, [id]);
   }
 
+  /** Ends every live subscription of the customer now (customer deleted); returns their ids. */
+  async endForCustomer(q: Queryable, orgId: string, customerId: string): Promise<string[]> {
+    const rows = unwrapRows<{ id: string }>(await q.query(
+      `UPDATE subscriptions
+          SET status = 'canceled', canceled_at = coalesce(canceled_at, now()), ends_at = now(), ended_at = now(), modified_at = now()
+        WHERE organization_id = $1 AND customer_id = $2 AND ended_at IS NULL
+        RETURNING id`,
+      [orgId, customerId],
+    ));
+    return rows.map((r) => r.id);
+  }
+
   /** Applies column = value pairs (column names are ours, never the caller's). */
   async update(q: Queryable, id: string, set: Record<string, unknown>): Promise<SubscriptionRow> {
     const cols = Object.keys(set);

@@ -12,22 +12,29 @@ import { parseConfig } from '../../config/config';
 import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { EngineClient } from '../../lib/engine-client';
+import { freePort } from '../../lib/free-port';
 import { createLogger } from '../../lib/logger';
+import { lazyTemporalClient } from '../../lib/temporal-connection';
 import { createWorker } from '../../workers/worker';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createPolar } = require('@polar-sh/sdk/2026-10') as { createPolar: (o: { accessToken: string; baseUrl: string }) => any };
 
-export interface TestStack {
+export interface ApiServer {
   baseUrl: string;
+  polar(accessToken: string): any;
+  /** Raw HTTP for what the SDK cannot express (our extensions, malformed input). */
+  http(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+export interface TestStack extends ApiServer {
   dataSource: DataSource;
   temporal: Client;
   engine: EngineClient;
   taskQueue: string;
+  /** With `engineDownApi`: a second API on the same database and task queue whose Temporal is down. */
+  engineDown?: ApiServer;
   createOrganization(name?: string): Promise<{ organizationId: string; accessToken: string }>;
-  polar(accessToken: string): any;
-  /** Raw HTTP for what the SDK cannot express (our extensions, malformed input). */
-  http(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -36,6 +43,11 @@ export interface StackOptions {
   worker?: boolean;
   /** Override activity dependencies (e.g. the webhook network policy). */
   deps?: Partial<EngineDeps>;
+  /**
+   * Also serve a second API whose Temporal address is a closed port (through the API's own lazy
+   * client): an engine down for that API, while the first, the worker and `engine` reach the real one.
+   */
+  engineDownApi?: boolean;
 }
 
 let counter = 0;
@@ -83,16 +95,16 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
     running = worker.run();
   }
 
-  const app = createApp({ config, logger, dataSource, temporal });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as { port: number };
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const main = await serve(createApp({ config, logger, dataSource, temporal }));
+  const down = opts.engineDownApi
+    ? lazyTemporalClient(parseConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, NODE_ENV: 'test' }))
+    : null;
+  const engineDown = down ? await serve(createApp({ config, logger, dataSource, temporal: down.client })) : null;
   const organizations = new OrganizationsRepository(dataSource);
 
   return {
-    baseUrl,
+    ...main.api,
+    engineDown: engineDown?.api,
     dataSource,
     temporal,
     engine,
@@ -101,36 +113,54 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
       const { organization, accessToken } = await organizations.createWithToken(name);
       return { organizationId: organization.id, accessToken };
     },
-    polar: (accessToken: string) => createPolar({ accessToken, baseUrl }),
-    http: async (method, path, o = {}) => {
-      const res = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: {
-          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-          ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...o.headers,
-        },
-        body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
-      });
-      const text = await res.text();
-      let body: any = text;
-      try {
-        body = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: res.status, body, headers: res.headers };
-    },
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const server of [main.server, engineDown?.server]) {
+        if (!server) continue;
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       if (worker) {
         worker.shutdown();
         await running;
       }
       await workerConnection?.close();
+      await down?.connection.close();
       await connection.close();
       await dataSource.destroy();
+    },
+  };
+}
+
+async function serve(app: ReturnType<typeof createApp>): Promise<{ server: Server; api: ApiServer }> {
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    server,
+    api: {
+      baseUrl,
+      polar: (accessToken: string) => createPolar({ accessToken, baseUrl }),
+      http: async (method, path, o = {}) => {
+        const res = await fetch(`${baseUrl}${path}`, {
+          method,
+          headers: {
+            ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+            ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...o.headers,
+          },
+          body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
+        });
+        const text = await res.text();
+        let body: any = text;
+        try {
+          body = text ? JSON.parse(text) : null;
+        } catch {
+          // not JSON: keep the text
+        }
+        return { status: res.status, body, headers: res.headers };
+      },
     },
   };
 }
