@@ -23,7 +23,7 @@ afterAll(async () => stack?.close());
 
 /** One pass of the outbox relay (its activity, against the reachable engine). */
 async function relayPass(): Promise<number> {
-  const deps = { dataSource: stack.dataSource, engine: stack.engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), fetch, webhookTimeoutMs: 10_000 };
+  const deps = { dataSource: stack.dataSource, engine: stack.engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), webhookAllowPrivateNetworks: true, webhookTimeoutMs: 10_000 };
   return outboxActivities(deps).startMissingWorkflows({ olderThanSeconds: 0 });
 }
 
