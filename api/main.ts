@@ -1,7 +1,7 @@
 // API process entry: config -> database (migrations) -> Temporal client -> HTTP; graceful shutdown.
 import { Client, Connection } from '@temporalio/client';
 import type { Server } from 'node:http';
-import { loadConfig, requireDatabaseUrl } from '../config/config';
+import { databaseTimeouts, loadConfig, requireDatabaseUrl } from '../config/config';
 import { openDatabase } from '../db/data-source';
 import { createLogger } from '../lib/logger';
 import { onShutdown } from '../lib/shutdown';
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     poolSize: config.DATABASE_POOL_SIZE,
     ssl: config.DATABASE_SSL,
     applicationName: 'benefits-api',
+    ...databaseTimeouts(config),
   });
   const connection = await Connection.connect(temporalConnectionSettings(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     poolSize: config.DATABASE_POOL_SIZE,
     ssl: config.DATABASE_SSL,
     applicationName: 'benefits-worker',
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   });
   const settings = temporalConnectionSettings(config);
   const setupConnection = await Connection.connect(settings);
