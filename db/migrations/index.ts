@@ -3,5 +3,6 @@ import { Foundation1764000000000 } from './1764000000000-foundation';
 import { GrantEngine1764000001000 } from './1764000001000-grant-engine';
 import { LicenseKeys1764000002000 } from './1764000002000-license-keys';
 import { WebhookPendingIndex1764000003000 } from './1764000003000-webhook-pending-index';
+import { Refunds1764000008000 } from './1764000008000-refunds';
 
-export const migrations = [Foundation1764000000000, GrantEngine1764000001000, LicenseKeys1764000002000, WebhookPendingIndex1764000003000];
+export const migrations = [Foundation1764000000000, GrantEngine1764000001000, LicenseKeys1764000002000, WebhookPendingIndex1764000003000, Refunds1764000008000];
