@@ -44,7 +44,8 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
  * may take longer than any request should.
  */
 export async function openDatabase(opts: DataSourceOptions): Promise<DataSource> {
-  const migrator = createDataSource({ ...opts, poolSize: 1, statementTimeoutMs: 0, queryTimeoutMs: 0 });
+  // Two connections: one holds the advisory lock while the other runs the migrations.
+  const migrator = createDataSource({ ...opts, poolSize: 2, statementTimeoutMs: 0, queryTimeoutMs: 0 });
   await migrator.initialize();
   try {
     await runMigrations(migrator);
