@@ -100,16 +100,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   const periodEnded = async (periodOf: SubscriptionSnapshot): Promise<Step> => {
     if (!(await reload()) || isEnded(sub)) return 'ended';
     if (movedOn(periodOf, sub)) return renewed();
-    if (sub.cancelAtPeriodEnd) {
-      await transition('canceled', sub.currentPeriodEnd);
-      return isEnded(sub) ? 'ended' : movedOn(periodOf, sub) ? renewed() : 'continue';
-    }
-    if (state.phase === 'active') {
-      await transition('past_due', sub.currentPeriodEnd);
+    if (sub.cancelAtPeriodEnd || state.phase === 'active') {
+      const to = sub.cancelAtPeriodEnd ? 'canceled' : 'past_due';
+      await transition(to, sub.currentPeriodEnd);
       if (isEnded(sub)) return 'ended';
       if (movedOn(periodOf, sub)) return renewed();
-      if (sub.status !== 'past_due') {
-        // Neither renewed nor past due (a status billing set): nothing to do until told.
+      if (to === 'canceled' || sub.status !== 'past_due') {
+        // Not applied, yet neither ended nor renewed (a status billing set): wait to be told.
         await condition(() => events.length > 0);
         return 'continue';
       }

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SubscriptionSnapshot } from '../../activities/activity-types';
 import { subscriptionStateQuery, workflowIds } from '../../workflows/definitions';
 import type { InMemoryEngine } from '../fakes/in-memory-engine';
-import { advanceTo, DAY_MS, EngineTest, expectAt, settle, startTimeSkippingEnv, until, withEngine } from '../fakes/time-skipping-env';
+import { advanceTo, DAY_MS, EngineTest, expectAt, saveHistory, settle, startTimeSkippingEnv, until, withEngine } from '../fakes/time-skipping-env';
 
 let env: TestWorkflowEnvironment;
 
@@ -63,6 +63,7 @@ test('a renewal whose signal was lost keeps the customer active: the period end 
     await until(() => transitionsTo(fake, sub).length === 1, 'past due at the new period end');
     expect(transitionsTo(fake, sub)).toEqual(['past_due']);
     expectAt(fake.transitions.find((x) => x.subscriptionId === sub.id)!.at, nextPeriodEnd);
+    await saveHistory(env, client, workflowId, 'lost-renewal.subscription');
   });
 });
 
