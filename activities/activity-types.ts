@@ -41,6 +41,23 @@ export interface SubscriptionSnapshot {
 
 export type SubscriptionTransition = 'past_due' | 'active' | 'canceled' | 'revoked';
 
+const LIVE = ['trialing', 'active', 'past_due'];
+/** The statuses each transition moves from; any other status means the row changed meanwhile. */
+export const TRANSITION_FROM: Record<SubscriptionTransition, readonly string[]> = {
+  past_due: ['trialing', 'active'],
+  active: ['past_due'],
+  canceled: LIVE,
+  // The API marks the row canceled before it signals an immediate revoke.
+  revoked: [...LIVE, 'canceled', 'incomplete', 'unpaid'],
+};
+
+export interface SubscriptionTransitionInput {
+  subscriptionId: string;
+  to: SubscriptionTransition;
+  /** A period-end decision: applies only while the period still ends at or before this. */
+  periodEnd?: string;
+}
+
 export interface WebhookAttemptResult {
   succeeded: boolean;
   httpCode: number | null;
@@ -68,7 +85,8 @@ export interface EngineActivities {
   commandScope(input: { scope: GrantScope; command: GrantCommand }): Promise<number>;
 
   loadSubscription(input: { subscriptionId: string }): Promise<SubscriptionSnapshot | null>;
-  transitionSubscription(input: { subscriptionId: string; to: SubscriptionTransition }): Promise<SubscriptionSnapshot>;
+  /** Applies only from the statuses the transition expects; otherwise returns the row unchanged. */
+  transitionSubscription(input: SubscriptionTransitionInput): Promise<SubscriptionSnapshot>;
 
   listGrantIds(input: { filter: GrantFilter; afterId: string | null; limit: number; notRevokedOnly: boolean }): Promise<string[]>;
   listProductScopes(input: { productId: string; after: string | null; limit: number }): Promise<{ scopes: GrantScope[]; next: string | null }>;

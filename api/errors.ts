@@ -60,6 +60,34 @@ export class TooManyRequestsError extends ApiError {
   }
 }
 
+/** The database is down, silent or shedding load: the client may retry shortly. */
+export class ServiceUnavailableError extends ApiError {
+  constructor(readonly retryAfterSeconds = 1) {
+    super(503, 'ServiceUnavailable', 'The service is temporarily unavailable; retry shortly');
+  }
+}
+
+// Connection failures (Node socket codes, PostgreSQL class 08, shutdown and overload codes) and
+// timeouts (statement_timeout's query_canceled, the pool's and the client's own).
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '57014',
+]);
+const UNAVAILABLE_MESSAGES = [
+  'timeout expired', 'timeout exceeded when trying to connect', 'Query read timeout', 'Connection terminated',
+  'Client has encountered a connection error', 'Connection is closed', 'terminating connection',
+];
+
+/** True for errors that mean the database could not answer, as opposed to a bug or bad input. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: any = err, depth = 0; e && depth < 4; e = e.driverError ?? e.cause, depth++) {
+    if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return true;
+  }
+  return false;
+}
+
 /** 422 with FastAPI/Polar's `detail[]` so SDK clients surface the field that is wrong. */
 export class RequestValidationError extends ApiError {
   constructor(readonly issues: ValidationIssue[]) {
@@ -107,6 +135,13 @@ function inputDatabaseError(err: unknown, method: string): RequestValidationErro
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    if (isDatabaseUnavailable(err)) {
+      logger.warn({ err: String(err?.message ?? err), method: req.method, path: req.path }, 'database unavailable');
+      const unavailable = new ServiceUnavailableError();
+      res.setHeader('Retry-After', String(unavailable.retryAfterSeconds));
+      res.status(unavailable.status).json(unavailable.body());
+      return;
+    }
     if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
     if (err instanceof ApiError) {
       res.status(err.status).json(err.body());

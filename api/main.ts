@@ -1,7 +1,7 @@
 // API process entry: config -> database (migrations) -> Temporal client -> HTTP; graceful shutdown.
 // Temporal need not be up: the client connects on first use (see lazyTemporalClient).
 import type { Server } from 'node:http';
-import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
+import { databaseTimeouts, loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
 import { openDatabase } from '../db/data-source';
 import { createLogger } from '../lib/logger';
 import { onShutdown } from '../lib/shutdown';
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     poolSize: config.DATABASE_POOL_SIZE,
     ssl: config.DATABASE_SSL,
     applicationName: 'benefits-api',
+    ...databaseTimeouts(config),
   });
   const { connection, client: temporal } = lazyTemporalClient(config);
   temporal.workflowService.getSystemInfo({}).catch((err: Error) => {

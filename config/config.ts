@@ -38,6 +38,13 @@ export const envSchema = z.object({
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_SSL: bool.default(false),
+  // With PostgreSQL down or silent, API requests answer 503 within these bounds (ms) instead of
+  // hanging: waiting for a connection, and (API only) the client's wait per query, twice at most
+  // in a transaction (the query, then its ROLLBACK), plus the server's cap on what it abandoned.
+  // Workers keep the connect timeout only: their bulk queries may run long and Temporal retries them.
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(3_000),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -128,6 +135,15 @@ export function loadConfig(): Env {
     throw err;
   }
   return cached;
+}
+
+/** The API data source's timeouts. */
+export function databaseTimeouts(config: Env): { connectTimeoutMs: number; statementTimeoutMs: number; queryTimeoutMs: number } {
+  return {
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+  };
 }
 
 /** Reads DATABASE_URL, failing with the variable's name when it is required but missing. */

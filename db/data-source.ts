@@ -8,6 +8,12 @@ export interface DataSourceOptions {
   poolSize?: number;
   ssl?: boolean;
   applicationName?: string;
+  /** Waiting for a connection, new or from a busy pool (0: forever). */
+  connectTimeoutMs?: number;
+  /** Server-side cap per statement, lock waits included (0: none). */
+  statementTimeoutMs?: number;
+  /** Client-side cap per query: a server that stops answering still fails the query (0: none). */
+  queryTimeoutMs?: number;
 }
 
 /** Schema changes only go through committed migrations: synchronize stays off. */
@@ -24,15 +30,30 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     extra: {
       max: opts.poolSize ?? 10,
       application_name: opts.applicationName ?? 'benefits',
+      // With the database down or silent, a request fails within these bounds instead of hanging.
+      ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
+      ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+      ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
     },
   });
 }
 
-/** Connects and applies pending migrations, serialised across processes by an advisory lock. */
+/**
+ * Connects and applies pending migrations, serialised across processes by an advisory lock.
+ * Migrations run on their own connection without statement or query timeouts: an index build
+ * may take longer than any request should.
+ */
 export async function openDatabase(opts: DataSourceOptions): Promise<DataSource> {
+  // Two connections: one holds the advisory lock while the other runs the migrations.
+  const migrator = createDataSource({ ...opts, poolSize: 2, statementTimeoutMs: 0, queryTimeoutMs: 0 });
+  await migrator.initialize();
+  try {
+    await runMigrations(migrator);
+  } finally {
+    await migrator.destroy();
+  }
   const ds = createDataSource(opts);
   await ds.initialize();
-  await runMigrations(ds);
   return ds;
 }
 

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     poolSize: config.DATABASE_POOL_SIZE,
     ssl: config.DATABASE_SSL,
     applicationName: 'benefits-worker',
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   });
   // Rows written before secrets were encrypted (or before a key was set) are sealed once here:
   // a migration cannot, as the key is not the database's to know.

@@ -1,5 +1,7 @@
 // One workflow per subscription. Billing lives outside us: renewals arrive as signals, and the
 // period timer decides what happens when none came (cancel at period end, past due, grace, revoke).
+// The row is the truth: at the period timer the workflow re-reads it (a renewal whose signal was
+// lost moved the period on), and every status write is conditional on the status it expects.
 import {
   condition,
   continueAsNew,
@@ -19,11 +21,18 @@ const acts = proxyActivities<EngineActivities>({
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HISTORY_LIMIT = 5_000;
+/** Runs that started before period-end decisions re-read the row replay the old command sequence. */
+export const CURRENT_ROW_PATCH = 'subscription-decides-from-current-row';
 
 export interface SubscriptionWorkflowInput {
   subscriptionId: string;
-  /** Set on continue-as-new: the benefits are already granted. */
+  /** Set on continue-as-new: the benefits are already granted (or, past grace, revoked). */
   resumed?: boolean;
+  /** Carried over continue-as-new so a grace in progress still ends on time. */
+  phase?: 'active' | 'past_due_grace' | 'past_due_revoked';
+  graceEndsAt?: number;
+  /** History length that triggers continue-as-new (tests lower it). */
+  historyLimit?: number;
   /** Set on continue-as-new: the latest renewals applied, so a repeated signal stays harmless. */
   renewals?: string[];
 }
@@ -31,15 +40,18 @@ export interface SubscriptionWorkflowInput {
 /** Renewal ids kept to recognise a repeated signal (the outbox relay may send one twice). */
 const RENEWALS_KEPT = 50;
 
+type Step = 'ended' | 'continue';
+
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionState> {
   const events: SubscriptionEvent[] = [];
   const renewals: string[] = [...(input.renewals ?? [])];
-  const state: SubscriptionState = { subscriptionId: input.subscriptionId, status: 'unknown', currentPeriodEnd: null, phase: 'active' };
+  const state: SubscriptionState = { subscriptionId: input.subscriptionId, status: 'unknown', currentPeriodEnd: null, phase: input.phase ?? 'active' };
   setHandler(subscriptionEventSignal, (e) => void events.push(e));
   setHandler(subscriptionStateQuery, () => state);
 
-  let sub = await acts.loadSubscription({ subscriptionId: input.subscriptionId });
-  if (!sub) return state;
+  const first = await acts.loadSubscription({ subscriptionId: input.subscriptionId });
+  if (!first) return state;
+  let sub: SubscriptionSnapshot = first;
   const scope: GrantScope = {
     organizationId: sub.organizationId,
     customerId: sub.customerId,
@@ -56,13 +68,61 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   if (isEnded(sub)) return end(state, scope);
   if (!input.resumed && sub.status !== 'past_due') await acts.grantScope(scope);
 
-  let graceEndsAt = 0;
-  const waitOutGrace = async () => {
-    const renewedInGrace = await condition(() => events.length > 0, Math.max(graceEndsAt - Date.now(), 1));
-    if (!renewedInGrace) {
-      await acts.commandScope({ scope, command: { action: 'revoke' } });
-      state.phase = 'past_due_revoked';
+  let graceEndsAt = input.graceEndsAt ?? 0;
+  const transition = async (to: 'past_due' | 'active' | 'canceled', periodEnd?: string) =>
+    observe(await acts.transitionSubscription({ subscriptionId: input.subscriptionId, to, ...(periodEnd ? { periodEnd } : {}) }));
+  /** Re-reads the row; a missing row ends the subscription like a revoke. */
+  const reload = async () => {
+    const row = await acts.loadSubscription({ subscriptionId: input.subscriptionId });
+    if (row) observe(row);
+    return row !== null;
+  };
+
+  /** The period moved on (a renewal, signalled or not): back to active if past due, then cycle. */
+  const renewed = async (): Promise<Step> => {
+    if (state.phase !== 'active') {
+      await transition('active');
+      if (isEnded(sub)) return 'ended';
+      state.phase = 'active';
+      await acts.grantScope(scope);
     }
+    await acts.commandScope({ scope, command: { action: 'cycle' } });
+    return 'continue';
+  };
+
+  const waitOutGrace = async (periodOf: SubscriptionSnapshot): Promise<Step> => {
+    const renewedInGrace = await condition(() => events.length > 0, Math.max(graceEndsAt - Date.now(), 1));
+    if (renewedInGrace) return 'continue';
+    if (patched(CURRENT_ROW_PATCH)) {
+      if (!(await reload()) || isEnded(sub)) return 'ended';
+      if (movedOn(periodOf, sub)) return renewed();
+    }
+    await acts.commandScope({ scope, command: { action: 'revoke' } });
+    state.phase = 'past_due_revoked';
+    return 'continue';
+  };
+
+  /** No event came before the period end: decide from the row as it is now. */
+  const periodEnded = async (periodOf: SubscriptionSnapshot): Promise<Step> => {
+    if (!(await reload()) || isEnded(sub)) return 'ended';
+    if (movedOn(periodOf, sub)) return renewed();
+    if (sub.cancelAtPeriodEnd || state.phase === 'active') {
+      const to = sub.cancelAtPeriodEnd ? 'canceled' : 'past_due';
+      await transition(to, sub.currentPeriodEnd);
+      if (isEnded(sub)) return 'ended';
+      if (movedOn(periodOf, sub)) return renewed();
+      if (to === 'canceled' || sub.status !== 'past_due') {
+        // Not applied, yet neither ended nor renewed (a status billing set): wait to be told.
+        await condition(() => events.length > 0);
+        return 'continue';
+      }
+      state.phase = 'past_due_grace';
+      graceEndsAt = Date.now() + sub.gracePeriodDays * DAY_MS;
+    }
+    if (state.phase === 'past_due_grace') return waitOutGrace(periodOf);
+    // Past due and revoked: wait for a renewal (or an end) as long as it takes.
+    await condition(() => events.length > 0);
+    return 'continue';
   };
 
   for (;;) {
@@ -85,7 +145,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       const wasPastDue = state.phase !== 'active';
       observe((await acts.loadSubscription({ subscriptionId: current.id }))!);
       if (isEnded(sub)) return end(state, scope);
-      if (event.kind === 'renewed') {
+      if (patched(CURRENT_ROW_PATCH)) {
+        // Renewed is what the row says, whichever signal came: a renewal whose signal was lost
+        // counts at the next one, and one already taken at the period timer is not cycled twice.
+        if (movedOn(current, sub) && (await renewed()) === 'ended') return end(state, scope);
+      } else if (event.kind === 'renewed') {
         if (wasPastDue) {
           observe(await acts.transitionSubscription({ subscriptionId: current.id, to: 'active' }));
           state.phase = 'active';
@@ -93,29 +157,44 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         }
         await acts.commandScope({ scope, command: { action: 'cycle' } });
       }
+    } else if (patched(CURRENT_ROW_PATCH)) {
+      if ((await periodEnded(current)) === 'ended') return end(state, scope);
     } else if (current.cancelAtPeriodEnd) {
+      // Below: runs from before CURRENT_ROW_PATCH, replaying the commands they recorded.
       observe(await acts.transitionSubscription({ subscriptionId: current.id, to: 'canceled' }));
       return end(state, scope);
     } else if (state.phase === 'active') {
       observe(await acts.transitionSubscription({ subscriptionId: current.id, to: 'past_due' }));
       state.phase = 'past_due_grace';
       graceEndsAt = Date.now() + sub.gracePeriodDays * DAY_MS;
-      await waitOutGrace();
+      if ((await waitOutGrace(current)) === 'ended') return end(state, scope);
     } else if (state.phase === 'past_due_grace') {
       // Woken in grace by an event that was no renewal (a change): the grace still ends on time.
-      await waitOutGrace();
+      if ((await waitOutGrace(current)) === 'ended') return end(state, scope);
     } else {
-      // Past due and revoked: wait for a renewal (or an end) as long as it takes.
       await condition(() => events.length > 0);
     }
-    if (workflowInfo().historyLength > HISTORY_LIMIT && events.length === 0) {
-      await continueAsNew<typeof subscriptionWorkflow>({ subscriptionId: input.subscriptionId, resumed: true, renewals });
+    if (workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT) && events.length === 0) {
+      const phase = state.phase === 'ended' ? 'active' : state.phase;
+      await continueAsNew<typeof subscriptionWorkflow>({
+        subscriptionId: input.subscriptionId,
+        resumed: true,
+        renewals,
+        phase,
+        ...(phase === 'past_due_grace' ? { graceEndsAt } : {}),
+        ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}),
+      });
     }
   }
 }
 
 function isEnded(sub: SubscriptionSnapshot): boolean {
   return sub.status === 'canceled' || sub.status === 'revoked' || sub.endedAt !== null;
+}
+
+/** The row's period ends later than the one the workflow was timing: it was renewed. */
+function movedOn(timed: SubscriptionSnapshot, now: SubscriptionSnapshot): boolean {
+  return Date.parse(now.currentPeriodEnd) > Date.parse(timed.currentPeriodEnd);
 }
 
 async function end(state: SubscriptionState, scope: GrantScope): Promise<SubscriptionState> {

@@ -5,6 +5,7 @@ import { benefitCreateBody, benefitGrantsQuery, benefitListQuery, benefitUpdateB
 import {
   grantListQuery, orderCreateBody, orderListQuery, refundCreateBody, subscriptionCreateBody, subscriptionListQuery, subscriptionUpdateBody,
 } from '../schemas/commerce.schemas';
+import { refundListQuery } from '../schemas/refunds.schemas';
 import { customerCreateSchema, customerListQuery, customerSessionCreateSchema, customerUpdateSchema } from '../schemas/customers.schemas';
 import { productBenefitsBody, productCreateBody, productListQuery, productUpdateBody } from '../schemas/products.schemas';
 import {
@@ -59,7 +60,11 @@ export const operations: Operation[] = [
   },
   { method: 'get', path: '/v1/orders/', summary: 'List orders', tag: 'orders', query: orderListQuery, response: list('Order') },
   { method: 'get', path: '/v1/orders/{id}', summary: 'Get order', tag: 'orders', response: 'Order' },
-  { method: 'post', path: '/v1/refunds/', summary: 'Record a refund', tag: 'refunds', body: refundCreateBody, response: 'Refund', status: 201 },
+  {
+    method: 'post', path: '/v1/refunds/', summary: 'Record a refund', tag: 'refunds', body: refundCreateBody, response: 'Refund', status: 201,
+    extension: 'A refund is recorded once: a retry with the same `Idempotency-Key` (or, without one, the identical request) answers 201 with the refund already recorded. Give distinct keys to record two identical partial refunds. A key reused for a different request answers 422.',
+  },
+  { method: 'get', path: '/v1/refunds/', summary: 'List refunds', tag: 'refunds', query: refundListQuery, response: list('Refund') },
   {
     method: 'post', path: '/v1/subscriptions/', summary: 'Record a subscription', tag: 'subscriptions', body: subscriptionCreateBody, response: 'Subscription', status: 201,
     extension: 'Paid products are allowed: billing is external. The current period follows the product interval. `Idempotency-Key` is honoured.',

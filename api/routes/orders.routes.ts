@@ -1,13 +1,12 @@
-// /v1/orders and /v1/refunds: the merchant's billing system reports paid purchases, renewals and
-// refunds; each sets the grant engine in motion.
-import { randomUUID } from 'node:crypto';
+// /v1/orders: the merchant's billing system reports paid purchases and renewals; each sets the
+// grant engine in motion. Refunds: refunds.routes.ts.
 import { Router } from 'express';
 import { OrdersRepository } from '../../db/repositories/orders.repository';
 import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
-import { orderCreateBody, orderListQuery, orderSortColumns, refundCreateBody } from '../schemas/commerce.schemas';
+import { orderCreateBody, orderListQuery, orderSortColumns } from '../schemas/commerce.schemas';
 import type { CommerceService } from '../services/commerce.service';
 import { orderView } from '../views/commerce.views';
 import { parseBody, parseQuery, pathId } from '../validation';
@@ -42,28 +41,6 @@ export function ordersRoutes(deps: AppDeps, commerce: CommerceService): Router {
     res.json(view);
   });
 
-  router.post(['/refunds/', '/refunds'], async (req, res) => {
-    const orgId = organizationIdOf(res);
-    const body = parseBody(refundCreateBody, req);
-    const order = await commerce.refund(orgId, body);
-    res.status(201).json({
-      created_at: new Date().toISOString(),
-      modified_at: null,
-      id: randomUUID(),
-      metadata: body.metadata ?? {},
-      status: 'succeeded',
-      reason: body.reason,
-      amount: body.amount,
-      tax_amount: 0,
-      currency: order.currency,
-      organization_id: orgId,
-      order_id: order.id,
-      subscription_id: order.subscription_id,
-      customer_id: order.customer_id,
-      revoke_benefits: body.revoke_benefits ?? false,
-      dispute: null,
-    });
-  });
   return router;
 }
 

@@ -13,6 +13,7 @@ import { customersRoutes } from './customers.routes';
 import { licenseKeysRoutes } from './license-keys.routes';
 import { ordersRoutes } from './orders.routes';
 import { productsRoutes } from './products.routes';
+import { refundsRoutes } from './refunds.routes';
 import { subscriptionsRoutes } from './subscriptions.routes';
 import { webhookEndpointsRoutes } from './webhook-endpoints.routes';
 
@@ -32,6 +33,7 @@ export function v1Routes(deps: AppDeps, services: V1Services): Router {
   router.use(customersRoutes(deps, services.engine, new CustomersRepository(deps.dataSource)));
   router.use(customerSessionsRoutes(deps));
   router.use(ordersRoutes(deps, services.commerce));
+  router.use(refundsRoutes(deps, services.commerce));
   router.use(subscriptionsRoutes(deps, services.commerce));
   router.use(webhookEndpointsRoutes(deps, services.engine));
   router.use(licenseKeysRoutes(deps, services.engine));

@@ -3,15 +3,18 @@
 // workflows, a renewal's signal to its subscription); the outbox relay starts any whose start was
 // lost to a crash or an unreachable Temporal in between. Other changes record their engine
 // commands in their own transaction (EngineService). Nothing after a commit fails the request.
-import type { DataSource } from 'typeorm';
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
 import { dispatchOrder } from '../../activities/outbox.activities';
 import { enqueueCustomerState } from '../../activities/webhook-outbox';
 import { OrderRow, OrdersRepository } from '../../db/repositories/orders.repository';
+import { RefundRow, RefundsRepository } from '../../db/repositories/refunds.repository';
 import { addInterval, SubscriptionRow, SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { EngineClient } from '../../lib/engine-client';
 import type { Logger } from '../../lib/logger';
-import { BadRequestError, NotFoundError, RequestValidationError } from '../errors';
+import { ApiError, BadRequestError, NotFoundError, RequestValidationError } from '../errors';
+import { serializeRefund } from '../serializers/refund.serializer';
 import { orderView, subscriptionView } from '../views/commerce.views';
 import { type EngineService, settleWithin } from './engine.service';
 
@@ -27,10 +30,20 @@ export interface OrderInput {
   metadata?: Record<string, unknown>;
 }
 
+export interface RefundInput {
+  order_id: string;
+  reason: string;
+  amount: number;
+  comment?: string | null;
+  revoke_benefits?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
 export class CommerceService {
   private readonly orders: OrdersRepository;
   private readonly subscriptions: SubscriptionsRepository;
   private readonly outbox: WebhookEventsRepository;
+  private readonly refunds: RefundsRepository;
 
   constructor(
     private readonly ds: DataSource,
@@ -41,6 +54,7 @@ export class CommerceService {
     this.orders = new OrdersRepository(ds);
     this.subscriptions = new SubscriptionsRepository(ds);
     this.outbox = new WebhookEventsRepository(ds);
+    this.refunds = new RefundsRepository(ds);
   }
 
   async recordOrder(orgId: string, input: OrderInput, idempotencyKey: string | null): Promise<{ order: unknown; created: boolean }> {
@@ -175,23 +189,49 @@ export class CommerceService {
     return subscriptionView(this.ds, orgId, id);
   }
 
-  async refund(orgId: string, input: { order_id: string; amount: number; revoke_benefits?: boolean }): Promise<OrderRow> {
-    const order = await this.orders.findById(orgId, input.order_id);
-    if (!order) throw RequestValidationError.at(['body', 'order_id'], 'Order not found');
-    const refundable = order.subtotal_amount - order.discount_amount - order.refunded_amount;
-    if (input.amount > refundable) throw RequestValidationError.at(['body', 'amount'], `At most ${refundable} can be refunded`);
-    if (input.revoke_benefits && order.subscription_id) {
-      throw RequestValidationError.at(['body', 'revoke_benefits'], 'Only one-time orders revoke benefits on refund; revoke the subscription instead');
-    }
-    const { updated, recorded } = await this.ds.transaction(async (em) => {
-      const row = await this.orders.refund(em, order.id, input.amount, input.amount === refundable);
+  /**
+   * Records a refund once: the order row is locked while its refundable amount is checked, and a
+   * retry (same Idempotency-Key, or without one the identical request) returns the refund already
+   * recorded instead of refunding twice.
+   */
+  async refund(orgId: string, input: RefundInput, idempotencyKey: string | null): Promise<{ refund: RefundRow; created: boolean }> {
+    const requestHash = refundRequestHash(input);
+    const key = idempotencyKey ?? `request:${requestHash}`;
+    // Recorded in the refund's transaction, also on a retry: revoking grants already revoked
+    // changes nothing, and a revoke the first attempt never got to send is sent now.
+    const revokes = async (em: EntityManager, order: OrderRow, row: RefundRow) =>
+      row.revoke_benefits
+        ? [await this.engineService.revokeScope(em, { organizationId: orgId, customerId: order.customer_id, productId: order.product_id, orderId: order.id })]
+        : [];
+    const { refund, created, recorded } = await this.ds.transaction(async (em) => {
+      const order = await this.orders.findById(orgId, input.order_id, em, true);
+      if (!order) throw RequestValidationError.at(['body', 'order_id'], 'Order not found');
+      const existing = await this.refunds.findByIdempotencyKey(em, orgId, key);
+      if (existing) return { refund: sameRequest(existing, requestHash), created: false, recorded: await revokes(em, order, existing) };
+      if (input.revoke_benefits && order.subscription_id) {
+        throw RequestValidationError.at(['body', 'revoke_benefits'], 'Only one-time orders revoke benefits on refund; revoke the subscription instead');
+      }
+      const refundable = order.subtotal_amount - order.discount_amount - order.refunded_amount;
+      if (refundable <= 0) throw new ApiError(403, 'RefundedAlready', 'Order is already fully refunded');
+      if (input.amount > refundable) throw RequestValidationError.at(['body', 'amount'], `At most ${refundable} can be refunded`, 'less_than_equal', input.amount);
+      const inserted = await this.refunds.insert(em, {
+        organizationId: orgId, orderId: order.id, subscriptionId: order.subscription_id, customerId: order.customer_id,
+        reason: input.reason, amount: input.amount, currency: order.currency, comment: input.comment ?? null,
+        revokeBenefits: input.revoke_benefits ?? false, metadata: input.metadata ?? {}, idempotencyKey: key, requestHash,
+      });
+      // The same key was taken meanwhile by a refund of another order (whose row we did not lock).
+      if (!inserted) {
+        const taken = sameRequest((await this.refunds.findByIdempotencyKey(em, orgId, key))!, requestHash);
+        return { refund: taken, created: false, recorded: [] };
+      }
+      await this.orders.refund(em, order.id, input.amount, input.amount === refundable);
       await this.outbox.enqueue(em, orgId, 'order.refunded', await orderView(em, orgId, order.id));
-      const scope = { organizationId: orgId, customerId: order.customer_id, productId: order.product_id, orderId: order.id };
-      return { updated: row, recorded: input.revoke_benefits ? [await this.engineService.revokeScope(em, scope)] : [] };
+      await this.outbox.enqueue(em, orgId, 'refund.created', serializeRefund(inserted));
+      return { refund: inserted, created: true, recorded: await revokes(em, order, inserted) };
     });
     await this.engineService.dispatch(recorded);
     await this.engineService.kickWebhooks(orgId);
-    return updated;
+    return { refund, created };
   }
 
   private async advancePeriod(em: any, sub: SubscriptionRow): Promise<void> {
@@ -237,6 +277,24 @@ export class CommerceService {
     const [c] = await this.ds.query(`SELECT id FROM customers WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`, [id, orgId]);
     if (!c) throw RequestValidationError.at(['body', 'customer_id'], 'Customer not found');
   }
+}
+
+/** What makes two refund requests the same request (the order is part of it). */
+function refundRequestHash(input: RefundInput): string {
+  const canonical = [input.order_id, input.amount, input.reason, input.comment ?? null, input.revoke_benefits ?? false, sortKeys(input.metadata ?? {})];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+function sortKeys(o: Record<string, unknown>): [string, unknown][] {
+  return Object.keys(o).sort().map((k) => [k, o[k]]);
+}
+
+/** A key already used for a different refund is the caller's mistake, not a retry. */
+function sameRequest(existing: RefundRow, requestHash: string): RefundRow {
+  if (existing.request_hash !== requestHash) {
+    throw RequestValidationError.at(['header', 'idempotency-key'], 'This Idempotency-Key was used for a different refund request');
+  }
+  return existing;
 }
 
 /** The first fixed price of the product, when the billing system did not report an amount. */

@@ -6,6 +6,7 @@ import { WebhookPendingIndex1764000003000 } from './1764000003000-webhook-pendin
 import { GrantRevokeReason1764000004000 } from './1764000004000-grant-revoke-reason';
 import { EngineCommands1764000005000 } from './1764000005000-engine-commands';
 import { SigningKeyRotation1764000007000 } from './1764000007000-signing-key-rotation';
+import { Refunds1764000008000 } from './1764000008000-refunds';
 
 export const migrations = [
   Foundation1764000000000,
@@ -15,4 +16,5 @@ export const migrations = [
   GrantRevokeReason1764000004000,
   EngineCommands1764000005000,
   SigningKeyRotation1764000007000,
+  Refunds1764000008000,
 ];

@@ -63,8 +63,9 @@ export class OrdersRepository {
     return { row: existing, created: false };
   }
 
-  async findById(orgId: string, id: string, q: Queryable = this.ds): Promise<OrderRow | null> {
-    const rows = await q.query(`SELECT * FROM orders WHERE organization_id = $1 AND id = $2`, [orgId, id]);
+  /** With `lock`, the row stays locked to the transaction (refunds of one order take turns). */
+  async findById(orgId: string, id: string, q: Queryable = this.ds, lock = false): Promise<OrderRow | null> {
+    const rows = await q.query(`SELECT * FROM orders WHERE organization_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [orgId, id]);
     return rows[0] ?? null;
   }
 

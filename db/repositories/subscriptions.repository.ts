@@ -37,6 +37,27 @@ export interface SubscriptionInsert {
   idempotencyKey: string | null;
 }
 
+/** What the subscription workflow decides from: the row plus its organization's grace period. */
+export interface SubscriptionSnapshotRow extends SubscriptionRow {
+  grace_period_days: number;
+}
+
+export type SubscriptionTransitionTo = 'past_due' | 'active' | 'canceled' | 'revoked';
+
+const TRANSITION_SQL: Record<SubscriptionTransitionTo, string> = {
+  past_due: `status = 'past_due', past_due_at = now()`,
+  active: `status = 'active', past_due_at = NULL`,
+  canceled: `status = 'canceled', ended_at = now()`,
+  revoked: `status = 'canceled', canceled_at = coalesce(canceled_at, now()), ends_at = now(), ended_at = now()`,
+};
+
+export interface TransitionCondition {
+  /** The statuses the row must still have: a concurrent change (cancel, renewal) wins. */
+  expected: string[];
+  /** When set, the period must still end at or before this (a renewal moved it on: no change). */
+  periodEndAtMost?: Date;
+}
+
 export interface SubscriptionFilters {
   productIds?: string[];
   customerIds?: string[];
@@ -67,6 +88,28 @@ export class SubscriptionsRepository {
       [orgId, id],
     );
     return rows[0] ?? null;
+  }
+
+  async snapshot(q: Queryable, id: string): Promise<SubscriptionSnapshotRow | null> {
+    const rows = await q.query(
+      `SELECT s.*, o.grace_period_days FROM subscriptions s JOIN organizations o ON o.id = s.organization_id WHERE s.id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Moves the status only if the row is still as the caller saw it; true when it did. A write
+   * that expected `active` never turns a subscription canceled meanwhile into `past_due`.
+   */
+  async transition(q: Queryable, id: string, to: SubscriptionTransitionTo, when: TransitionCondition): Promise<boolean> {
+    const rows = unwrapRows<{ id: string }>(await q.query(
+      `UPDATE subscriptions SET ${TRANSITION_SQL[to]}, modified_at = now()
+       WHERE id = $1 AND status = ANY($2::text[]) AND ($3::timestamptz IS NULL OR current_period_end <= $3)
+       RETURNING id`,
+      [id, when.expected, when.periodEndAtMost ?? null],
+    ));
+    return rows.length > 0;
   }
 
   async markWorkflowStarted(id: string): Promise<void> {

@@ -2,8 +2,9 @@
 // maps, a provider that records what a customer would notice, and a log of every activity call.
 // Grant commands reach real benefitGrantWorkflow executions through a real EngineClient.
 import { randomUUID } from 'node:crypto';
-import type {
+import {
   EngineActivities, GrantCommandResult, GrantFilter, GrantScope, ScopeChanges, SubscriptionSnapshot, SubscriptionTransition,
+  SubscriptionTransitionInput, TRANSITION_FROM,
 } from '../../activities/activity-types';
 import type { EngineClient } from '../../lib/engine-client';
 import { GrantCommand, GrantStatus, GrantWorkflowInput, workflowIds } from '../../workflows/definitions';
@@ -160,7 +161,7 @@ export class InMemoryEngine {
         return targets.length;
       },
       loadSubscription: async (_at, { subscriptionId }) => clone(this.subscriptions.get(subscriptionId) ?? null),
-      transitionSubscription: async (at, input) => this.transition(at, input.subscriptionId, input.to),
+      transitionSubscription: async (at, input) => this.transition(at, input),
       listGrantIds: async (_at, input) => this.listGrantIds(input),
       listProductScopes: async (_at, input) => this.listProductScopes(input.productId, input.after, input.limit),
       nextWebhookEvent: async () => null,
@@ -249,8 +250,11 @@ export class InMemoryEngine {
     }
   }
 
-  private transition(at: number, subscriptionId: string, to: SubscriptionTransition): SubscriptionSnapshot {
+  /** Like the real one: only from the expected statuses, and a period-end decision only in that period. */
+  private transition(at: number, { subscriptionId, to, periodEnd }: SubscriptionTransitionInput): SubscriptionSnapshot {
     const sub = this.subscriptions.get(subscriptionId)!;
+    const stillThere = !periodEnd || Date.parse(sub.currentPeriodEnd) <= Date.parse(periodEnd);
+    if (!TRANSITION_FROM[to].includes(sub.status) || !stillThere) return clone(sub)!;
     this.transitions.push({ subscriptionId, to, at });
     sub.status = to === 'revoked' ? 'canceled' : to;
     if (to === 'canceled' || to === 'revoked') sub.endedAt = new Date(at).toISOString();
