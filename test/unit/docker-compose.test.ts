@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parse } from 'yaml';
-import { ConfigError, ENV_VARIABLES, parseConfig } from '../../config/config';
+import { ConfigError, ENV_VARIABLES, parseConfig, requireEncryptionKey } from '../../config/config';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
@@ -59,7 +59,10 @@ function rawEnv(service: Service): Record<string, string | null> {
 }
 
 /** The environment a container gets when `docker compose up` runs with the given shell/.env values. */
-function resolvedEnv(service: Service, shell: Env = {}): Env {
+/** What the README asks for in .env: the one variable compose refuses to start without. */
+const DOTENV: Env = { SECRET_ENCRYPTION_KEY: 'k'.repeat(44) };
+
+function resolvedEnv(service: Service, shell: Env = DOTENV): Env {
   return Object.fromEntries(
     Object.entries(rawEnv(service)).map(([k, v]) => [k, v === null ? shell[k] : interpolate(v, shell)]),
   );
@@ -241,6 +244,12 @@ describe('docker-compose.yml', () => {
     expect(containerPorts).toContain(config.PORT);
   });
 
+  it('refuses to start without SECRET_ENCRYPTION_KEY, which production requires', () => {
+    expect(() => resolvedEnv(api, {})).toThrow(/SECRET_ENCRYPTION_KEY/);
+    expect(() => requireEncryptionKey(parseConfig(resolvedEnv(api)))).not.toThrow();
+    expect(() => requireEncryptionKey(parseConfig({ ...resolvedEnv(api), SECRET_ENCRYPTION_KEY: '' }))).toThrow(/SECRET_ENCRYPTION_KEY/);
+  });
+
   it('gives the worker the same configuration minus HOST and PORT', () => {
     const workerEnv = resolvedEnv(worker);
     const config = parseConfig(workerEnv);
@@ -266,7 +275,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps credentials, database and namespace consistent when .env overrides them', () => {
-    const shell = { POSTGRES_USER: 'ops', POSTGRES_PASSWORD: 's3cret', TEMPORAL_NAMESPACE: 'benefits-prod' };
+    const shell = { ...DOTENV, POSTGRES_USER: 'ops', POSTGRES_PASSWORD: 's3cret', TEMPORAL_NAMESPACE: 'benefits-prod' };
     const pg = resolvedEnv(services.postgres, shell);
     const temporal = resolvedEnv(services.temporal, shell);
     const db = new URL(parseConfig(resolvedEnv(api, shell)).DATABASE_URL as string);
