@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, type Env } from '../config/config';
-import { databaseUrlOrStackSettings } from '../config/stack-settings';
+import { databaseUrlOrStackSettings, encryptionKeyOrStackSettings } from '../config/stack-settings';
 import { openDatabase } from '../db/data-source';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
 import { SigningKeysRepository } from '../db/repositories/signing-keys.repository';
@@ -22,7 +22,8 @@ commands:
       revokes a token; every API process refuses it within 5 seconds.
   rotate-signing-key --org <organization id> [--retire-now]
       new license certificates are signed with a new key; certificates signed with the old one keep
-      verifying until they expire (--retire-now: the old key is withdrawn at once). Needs SECRET_ENCRYPTION_KEY.
+      verifying until they expire (--retire-now: the old key is withdrawn at once). Needs SECRET_ENCRYPTION_KEY
+      (beside npm start, the key it generated).
   set-certificate-validity --org <organization id> --days <1..${MAX_CERTIFICATE_DAYS}>
       the longest an offline license certificate of the organization stays valid (default 7).
 
@@ -107,9 +108,11 @@ const COMMANDS: Record<string, Command> = {
     prepare(values) {
       const organizationId = uuidOption(values, 'org')!;
       return async ({ ds, config }) => {
-        if (!config.SECRET_ENCRYPTION_KEY) throw new ConfigError('SECRET_ENCRYPTION_KEY: required to create a signing key (set the one the API uses)');
+        // Beside `npm start` the key is the one it generated into DATA_DIR, as for the database.
+        const secret = encryptionKeyOrStackSettings(config);
+        if (!secret) throw new ConfigError('SECRET_ENCRYPTION_KEY: required to create a signing key (set the one the API uses)');
         if (!(await new OrganizationsRepository(ds).findById(organizationId))) throw new Error(`no organization with id ${organizationId}`);
-        const next = newSigningKey(config.SECRET_ENCRYPTION_KEY, organizationId);
+        const next = newSigningKey(secret, organizationId);
         const { current, retired } = await new SigningKeysRepository(ds).rotate(next, values['retire-now'] === true);
         return {
           organization_id: organizationId,

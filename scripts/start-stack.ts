@@ -4,12 +4,11 @@
 // data and the same workflows.
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSetInEnvironment, loadConfig } from '../config/config';
 import { openDatabase } from '../db/data-source';
-import { writeStackSettings } from '../config/stack-settings';
+import { ensureStackEncryptionKey, writeStackSettings } from '../config/stack-settings';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
 import { isListening } from '../lib/free-port';
@@ -46,14 +45,6 @@ async function devToken(dataDir: string, url: string): Promise<{ organizationId:
 }
 
 /** The key that encrypts secrets at rest: generated into DATA_DIR on first start, kept after. */
-async function encryptionKey(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, 'secret-encryption-key');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const key = randomBytes(32).toString('base64');
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
-  return key;
-}
-
 function startChild(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code, signal) => {
@@ -111,7 +102,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: temporal.address,
     WORKFLOW_BUNDLE_PATH: bundle,
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: String(allowPrivate),
-    SECRET_ENCRYPTION_KEY: keyGenerated ? await encryptionKey(dataDir) : config.SECRET_ENCRYPTION_KEY,
+    SECRET_ENCRYPTION_KEY: keyGenerated ? await ensureStackEncryptionKey(dataDir) : config.SECRET_ENCRYPTION_KEY,
   };
   const worker = startChild('worker', 'workers/main.ts', env);
   const api = startChild('api', 'api/main.ts', env);

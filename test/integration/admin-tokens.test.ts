@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { createApp } from '../../api/app';
 import { TOKEN_REVOCATION_BOUND_MS } from '../../api/auth';
 import { parseConfig } from '../../config/config';
-import { STACK_SETTINGS_FILE, writeStackSettings } from '../../config/stack-settings';
+import { ensureStackEncryptionKey, STACK_SETTINGS_FILE, writeStackSettings } from '../../config/stack-settings';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { createLogger } from '../../lib/logger';
 import { startTestStack, TestStack } from '../support/harness';
@@ -27,6 +27,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'admin-cli-'));
   // What `npm start` leaves behind for commands run beside it.
   await writeStackSettings(dataDir, { database_url: process.env.TEST_DATABASE_URL! });
+  await ensureStackEncryptionKey(dataDir);
   // A second API process on the same database.
   const config = parseConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: stack.taskQueue });
   const app = createApp({ config, logger: createLogger('silent', 'test'), dataSource: stack.dataSource, temporal: stack.temporal });
@@ -64,6 +65,10 @@ test('beside `npm start` the admin CLI needs no variables; with no database know
   const created = await admin(['create-org', '--name', 'Beside npm start']);
   expect(created).toMatchObject({ code: 0 });
   expect(JSON.parse(created.stdout)).toEqual({ organization_id: expect.any(String), access_token: expect.stringMatching(/^polar_oat_/) });
+  // Signing keys are sealed with the encryption key `npm start` generated: found there too.
+  const rotated = await admin(['rotate-signing-key', '--org', JSON.parse(created.stdout).organization_id]);
+  expect(rotated).toMatchObject({ code: 0 });
+  expect(JSON.parse(rotated.stdout)).toMatchObject({ key_id: expect.any(String) });
 
   const empty = await mkdtemp(path.join(tmpdir(), 'admin-cli-empty-'));
   try {
