@@ -39,9 +39,11 @@ test.each([
   ['subscriptions not started', (ds: DataSource) => new OutboxScansRepository(ds).unstartedSubscriptions(30, 500), 'subscriptions_workflow_pending_idx'],
   ['orders not started', (ds: DataSource) => new OutboxScansRepository(ds).unstartedOrders(30, 500), 'orders_workflow_pending_idx'],
   ['deleted benefits', (ds: DataSource) => new OutboxScansRepository(ds).deletedBenefitsWithLiveGrants(30, 100), 'benefits_deleted_idx'],
-  ['undelivered webhook events', (ds: DataSource) => new OutboxScansRepository(ds).endpointsWithStaleEvents(30, 1000), 'webhook_events_undelivered_idx'],
+  ['undelivered webhook events', (ds: DataSource) => new OutboxScansRepository(ds).endpointsWithStaleEvents(30, 1000),
+    // Both partial indexes hold only undelivered rows; which one the planner takes depends on the rows.
+    'webhook_events_(undelivered|pending)_idx'],
 ])('%s: served by its partial index, never a whole-table scan', async (_name, run, index) => {
   const text = await plan(await statements(run));
-  expect(text).toContain(index);
+  expect(text).toMatch(new RegExp(index));
   expect(text).not.toMatch(/Seq Scan/);
 });
