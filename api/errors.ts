@@ -1,5 +1,6 @@
 // The API's error kinds and their Polar-shaped bodies. Handlers throw these; one handler maps them.
 import type { ErrorRequestHandler } from 'express';
+import { isGrpcServiceError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Logger } from '../lib/logger';
 
@@ -88,6 +89,20 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+// gRPC status codes meaning Temporal could not be reached in time (UNAVAILABLE, DEADLINE_EXCEEDED).
+const GRPC_UNAVAILABLE = new Set([14, 4]);
+
+/**
+ * True when Temporal could not answer. Writes never get here (their engine work waits in the
+ * outbox); a request that must wait on the engine itself (a customer resuming a parked grant) does.
+ */
+export function isEngineUnavailable(err: unknown): boolean {
+  for (let e: any = err, depth = 0; e && depth < 4; e = e.cause, depth++) {
+    if (isGrpcServiceError(e) && GRPC_UNAVAILABLE.has(e.code)) return true;
+  }
+  return false;
+}
+
 /** 422 with FastAPI/Polar's `detail[]` so SDK clients surface the field that is wrong. */
 export class RequestValidationError extends ApiError {
   constructor(readonly issues: ValidationIssue[]) {
@@ -135,8 +150,9 @@ function inputDatabaseError(err: unknown, method: string): RequestValidationErro
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    if (isDatabaseUnavailable(err)) {
-      logger.warn({ err: String(err?.message ?? err), method: req.method, path: req.path }, 'database unavailable');
+    if (isDatabaseUnavailable(err) || isEngineUnavailable(err)) {
+      const what = isEngineUnavailable(err) ? 'temporal unavailable' : 'database unavailable';
+      logger.warn({ err: String(err?.message ?? err), method: req.method, path: req.path }, what);
       const unavailable = new ServiceUnavailableError();
       res.setHeader('Retry-After', String(unavailable.retryAfterSeconds));
       res.status(unavailable.status).json(unavailable.body());
