@@ -52,7 +52,7 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
   let pg: EmbeddedPostgresHandle = await startPg();
   let temporal: DevServer = await startTemporal();
   const databaseUrl = pg.url;
-  const db = await openDatabase({ url: databaseUrl, poolSize: 1, applicationName: 'benefits-chaos' });
+  const db = await openDatabase({ url: databaseUrl, poolSize: 2, applicationName: 'benefits-chaos' });
   const { organization, accessToken } = await new OrganizationsRepository(db).createWithToken('Chaos');
   await db.destroy();
 

@@ -2,6 +2,7 @@
 // dir, the API as a child process (as `npm run api` runs it). No worker: what the fuzzer buys is
 // recorded and its workflows wait, so no delivery reaches the random URLs it registers as webhooks.
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../../db/data-source';
@@ -37,7 +38,9 @@ export async function startFuzzStack(dir: string, log: (msg: string) => void, ve
     const apiLog = createWriteStream(path.join(dir, 'api.log'));
     const api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: verbose ? 'info' : 'error', NODE_ENV: 'production' },
+      env: { ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: verbose ? 'info' : 'error', NODE_ENV: 'production',
+        // A configured stack: license certificates answer 503 without a key.
+        SECRET_ENCRYPTION_KEY: randomBytes(24).toString('hex') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     api.stdout!.pipe(apiLog);
@@ -48,7 +51,7 @@ export async function startFuzzStack(dir: string, log: (msg: string) => void, ve
       if (api.exitCode !== null) throw new Error(`the API exited (${api.exitCode}); see ${path.join(dir, 'api.log')}`);
     });
     // The API migrated the database at start; the token is made the way `npm run admin` makes it.
-    const db = await openDatabase({ url: pg.url, poolSize: 1, applicationName: 'benefits-fuzz' });
+    const db = await openDatabase({ url: pg.url, poolSize: 2, applicationName: 'benefits-fuzz' });
     const { accessToken } = await new OrganizationsRepository(db).createWithToken('Fuzz');
     await db.destroy();
     const post = async (p: string, body: unknown, token: string) => {
