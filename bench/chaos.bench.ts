@@ -15,7 +15,7 @@ const USAGE = `usage: npm run chaos -- [--purchases 300] [--rate 5] [--down 3] [
   --purchases  purchases put in flight at once before the first kill (default 300, quick 30)
   --rate       purchases per second sent while parts are killed and restarted (default 5, quick 2)
   --down       seconds each killed part stays down (default 3, quick 1)
-  --settle     seconds to wait for every grant and delivery before giving up (default 300, quick 120)
+  --settle     seconds to wait for every grant and delivery before giving up (default 600, quick 300)
   --kill       which parts to kill -9 and restart, in order (default worker,temporal,postgres)
   --verbose    print the worker's and the API's log lines`;
 
@@ -53,7 +53,7 @@ function parse(argv: string[]): Options {
     purchases: Math.round(num('purchases', quick ? 30 : 300, 1)),
     rate: num('rate', quick ? 2 : 5, 0),
     downSeconds: num('down', quick ? 1 : 3, 0),
-    settleSeconds: num('settle', quick ? 120 : 300, 1),
+    settleSeconds: num('settle', quick ? 300 : 600, 1),
     kills,
     verbose: flags.has('verbose'),
   };
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
     cli,
     bundlePath,
     purchases: opts.purchases,
+    benefits: 3,
     rate: opts.rate,
     kills: opts.kills,
     downMs: opts.downSeconds * 1000,

@@ -1,19 +1,19 @@
 // The chaos run's figures as the lines `npm run chaos` prints (and the test shows when it fails).
-import type { ChaosFigures } from './chaos-run';
+import { REQUEST_TIMEOUT_MS, type ChaosFigures } from './chaos-run';
 
 export function chaosReport(f: ChaosFigures): string[] {
   const e = f.effects;
   const other = Object.entries(f.other5xx).map(([s, n]) => `${s} x${n}`).join(', ') || 'none';
   const histogram = Object.entries(e.eventsPerGrant).sort(([a], [b]) => Number(a) - Number(b)).map(([k, n]) => `${k}x: ${n}`).join(', ');
   return [
-    'phases (answers to POST /v1/orders/ by status; 0 = no answer):',
-    ...f.phases.map((p) => `  ${p.phase.padEnd(24)} ${(p.ms / 1000).toFixed(1).padStart(6)} s  ${JSON.stringify(p.statuses)}`),
+    'phases: answers to the POST /v1/orders/ sent in each, by status, and the slowest answer:',
+    ...f.phases.map((p) => `  ${p.phase.padEnd(24)} ${(p.ms / 1000).toFixed(1).padStart(6)} s  ${JSON.stringify(p.statuses)}, slowest ${(p.maxLatencyMs / 1000).toFixed(1)} s`),
     `purchases sent                 ${f.sent}`,
     `purchases accepted (2xx)       ${f.accepted}`,
     `answered 503                   ${f.unavailable503}`,
     `5xx other than 503             ${f.other5xxTotal} (${other})`,
     `answered 4xx                   ${f.client4xx}`,
-    `no answer                      ${f.noAnswer}`,
+    `no answer                      ${f.noAnswer} (${f.timedOut} of them ${REQUEST_TIMEOUT_MS / 1000} s without an answer)`,
     `orders committed               ${f.ordersCommitted} (accepted but not committed: ${f.acceptedButLost})`,
     `grants expected                ${e.expected} (${f.ordersCommitted} orders x ${f.benefitsPerOrder} benefits)`,
     `grants granted (rows)          ${e.grantedRows}`,

@@ -15,6 +15,8 @@ export interface ChaosOptions {
   bundlePath: string;
   /** Purchases put in flight at once before the first kill. */
   purchases: number;
+  /** Benefits of the product purchased (1-3): each purchase is this many grants. */
+  benefits: number;
   /** Purchases per second sent from the first kill until the last part is back. */
   rate: number;
   kills: Part[];
@@ -31,7 +33,10 @@ export interface ChaosOptions {
 export interface PhaseFigures {
   phase: string;
   ms: number;
+  /** Answers to the purchases sent in this phase, by status ('timeout', 'no answer': none). */
   statuses: Record<string, number>;
+  /** Slowest answer to a purchase sent in this phase. */
+  maxLatencyMs: number;
 }
 
 export interface ChaosFigures {
@@ -42,8 +47,9 @@ export interface ChaosFigures {
   other5xx: Record<string, number>;
   other5xxTotal: number;
   client4xx: number;
-  /** Requests that got no HTTP answer (connection refused or reset, or 30 s without an answer). */
+  /** Requests that got no HTTP answer: connection refused or reset, or REQUEST_TIMEOUT_MS without one. */
   noAnswer: number;
+  timedOut: number;
   ordersCommitted: number;
   /** Orders answered 2xx that PostgreSQL does not hold. */
   acceptedButLost: number;
@@ -54,7 +60,9 @@ export interface ChaosFigures {
   phases: PhaseFigures[];
 }
 
-const REQUEST_TIMEOUT_MS = 30_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+const NO_ANSWER = 0;
+const TIMED_OUT = -1;
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
   const { log } = opts;
@@ -67,6 +75,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
   const counter = await startEffectCounter(api);
   try {
     const catalog = await createCatalog(api, 'Chaos');
+    // The product keeps its first `benefits` benefits (fewer grants per purchase in the test).
+    catalog.benefitIds = catalog.benefitIds.slice(0, Math.min(Math.max(opts.benefits, 1), catalog.benefitIds.length));
+    await api.expect(200, 'POST', `/v1/products/${catalog.productId}/benefits`, { benefits: catalog.benefitIds });
     const customers = await insertCustomers(pool, stack.organizationId, opts.purchases + Math.ceil(opts.rate * 600));
     const load = new Purchases(api, catalog.productId, customers);
 
@@ -103,7 +114,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
       other5xx,
       other5xxTotal: Object.values(other5xx).reduce((a, b) => a + b, 0),
       client4xx: statusCount((s) => s >= 400 && s < 500),
-      noAnswer: load.statuses.get(0) ?? 0,
+      noAnswer: (load.statuses.get(NO_ANSWER) ?? 0) + (load.statuses.get(TIMED_OUT) ?? 0),
+      timedOut: load.statuses.get(TIMED_OUT) ?? 0,
       ordersCommitted: orders.length,
       acceptedButLost: [...load.accepted].filter((id) => !orders.includes(id)).length,
       benefitsPerOrder: catalog.benefitIds.length,
@@ -125,7 +137,7 @@ class Purchases {
   readonly accepted = new Set<string>();
   private next = 0;
   private phase = 'in flight';
-  private readonly byPhase = new Map<string, { startedAt: number; statuses: Map<number, number> }>();
+  private readonly byPhase = new Map<string, { startedAt: number; statuses: Map<number, number>; maxLatencyMs: number }>();
 
   constructor(
     private readonly api: ApiClient,
@@ -137,7 +149,7 @@ class Purchases {
 
   enter(phase: string): void {
     this.phase = phase;
-    if (!this.byPhase.has(phase)) this.byPhase.set(phase, { startedAt: Date.now(), statuses: new Map() });
+    if (!this.byPhase.has(phase)) this.byPhase.set(phase, { startedAt: Date.now(), statuses: new Map(), maxLatencyMs: 0 });
   }
 
   phases(): PhaseFigures[] {
@@ -145,7 +157,8 @@ class Purchases {
     return entries.map(([phase, p], i) => ({
       phase,
       ms: (entries[i + 1]?.[1].startedAt ?? Date.now()) - p.startedAt,
-      statuses: Object.fromEntries([...p.statuses].map(([s, c]) => [s === 0 ? 'no answer' : String(s), c])),
+      statuses: Object.fromEntries([...p.statuses].map(([s, c]) => [s === NO_ANSWER ? 'no answer' : s === TIMED_OUT ? 'timeout' : String(s), c])),
+      maxLatencyMs: p.maxLatencyMs,
     }));
   }
 
@@ -154,14 +167,16 @@ class Purchases {
     const customerId = this.customers[this.next++];
     const phase = this.byPhase.get(this.phase)!;
     this.sent += 1;
-    let status = 0;
+    const t0 = Date.now();
+    let status = NO_ANSWER;
     try {
       const res = await this.api.request('POST', '/v1/orders/', { customer_id: customerId, product_id: this.productId }, REQUEST_TIMEOUT_MS);
       status = res.status;
       if (status >= 200 && status < 300 && typeof res.body?.id === 'string') this.accepted.add(res.body.id);
-    } catch {
-      status = 0;
+    } catch (err) {
+      status = (err as Error)?.name === 'TimeoutError' ? TIMED_OUT : NO_ANSWER;
     }
+    phase.maxLatencyMs = Math.max(phase.maxLatencyMs, Date.now() - t0);
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     phase.statuses.set(status, (phase.statuses.get(status) ?? 0) + 1);
   }

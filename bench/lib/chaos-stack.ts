@@ -11,7 +11,7 @@ import { freePort } from '../../lib/free-port';
 import { DevServer, startDevServer } from '../../scripts/tools/dev-server';
 import type { TemporalCliSource } from '../../scripts/tools/tools';
 import { workflowIds } from '../../workflows/definitions';
-import { Child, Log, registerCleanup, startChild, waitFor } from './stack';
+import { Child, Log, registerCleanup, startChild, waitFor, withFlags } from './stack';
 
 export type Part = 'worker' | 'temporal' | 'postgres';
 
@@ -47,7 +47,10 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
   // fsync off: a process killed with SIGKILL leaves its writes in the OS page cache, so durability
   // across these kills does not depend on it (only a machine crash would).
   const startPg = () => startEmbeddedPostgres({ dataDir: pgDir, port: pgPort, fast: true });
-  const startTemporal = () => startDevServer({ source: opts.cli, port: temporalPort, dbFilename: temporalDb });
+  // SQLite without fsync, like PostgreSQL above: a killed server's writes survive in the page cache,
+  // and with fsync every workflow start waits on the disk of a machine shared with other work.
+  const cli = withFlags(opts.cli, ['--sqlite-pragma', 'synchronous=OFF'], opts.dir);
+  const startTemporal = () => startDevServer({ source: cli, port: temporalPort, dbFilename: temporalDb });
 
   let pg: EmbeddedPostgresHandle = await startPg();
   let temporal: DevServer = await startTemporal();

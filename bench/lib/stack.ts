@@ -106,7 +106,7 @@ export async function prepareToolbox(log: Log, temporalFlags: string[]): Promise
  * Extra dev server flags go through a wrapper that `exec`s the CLI with them appended, so the dev
  * server is still started (and stopped, by pid) by scripts/tools/dev-server.ts.
  */
-function withFlags(cli: TemporalCliSource, flags: string[], dir: string): TemporalCliSource {
+export function withFlags(cli: TemporalCliSource, flags: string[], dir: string): TemporalCliSource {
   if (flags.length === 0) return cli;
   if (cli.kind !== 'existing-path') throw new Error('--temporal-flags needs a Temporal CLI on disk (npm run tools)');
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

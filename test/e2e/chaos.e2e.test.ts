@@ -10,7 +10,7 @@ import { runChaos, type ChaosFigures } from '../../bench/lib/chaos-run';
 import { chaosReport } from '../../bench/lib/chaos-report';
 import { ensureTemporalCli } from '../../scripts/tools/tools';
 
-jest.setTimeout(240_000);
+jest.setTimeout(300_000);
 
 let figures: ChaosFigures;
 let report: string;
@@ -26,12 +26,13 @@ beforeAll(async () => {
     cli,
     bundlePath: process.env.TEST_WORKFLOW_BUNDLE!,
     purchases: 30,
-    rate: 2,
+    benefits: 1,
+    rate: 0.5,
     kills: ['worker', 'temporal'],
     downMs: 1_000,
     betweenMs: 2_000,
     relayIntervalSeconds: 2,
-    settleTimeoutMs: 90_000,
+    settleTimeoutMs: 120_000,
     // Kept for the failure message: what the stack said while it was being killed.
     log: (msg) => lines.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${msg.slice(0, 300)}`),
   });
