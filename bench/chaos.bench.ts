@@ -1,7 +1,7 @@
 // `npm run chaos`: purchases in flight while the worker, the Temporal dev server and PostgreSQL are
 // killed with SIGKILL and restarted in turn; prints how often each grant happened. Asserts nothing
 // (the test suite runs a smaller version that does: test/e2e/chaos.e2e.test.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeWorkflowBundle } from '../scripts/bundle-workflows';
@@ -11,16 +11,22 @@ import { runChaos } from './lib/chaos-run';
 import { chaosReport } from './lib/chaos-report';
 import { exitAfterCleanUp, handleSignals, registerCleanup } from './lib/stack';
 
-const USAGE = `usage: npm run chaos -- [--purchases 300] [--rate 5] [--down 3] [--settle 300] [--kill worker,temporal,postgres] [--quick] [--verbose]
+const USAGE = `usage: npm run chaos -- [--purchases 300] [--benefits 3] [--rate 5] [--down 3] [--settle 600] [--kill worker,temporal,postgres] [--quick] [--verbose]
   --purchases  purchases put in flight at once before the first kill (default 300, quick 30)
+  --benefits   benefits of the product purchased, 1 to 3 (default 3): grants per purchase
   --rate       purchases per second sent while parts are killed and restarted (default 5, quick 2)
   --down       seconds each killed part stays down (default 3, quick 1)
   --settle     seconds to wait for every grant and delivery before giving up (default 600, quick 300)
   --kill       which parts to kill -9 and restart, in order (default worker,temporal,postgres)
-  --verbose    print the worker's and the API's log lines`;
+  --verbose    print the worker's and the API's log lines
+  --summary    also write the figures as JSON to FILE (the test reads them)
+  --bundle     a prebuilt workflow bundle to use instead of bundling`;
 
 interface Options {
   purchases: number;
+  benefits: number;
+  summaryPath: string | null;
+  bundlePath: string | null;
   rate: number;
   downSeconds: number;
   settleSeconds: number;
@@ -35,7 +41,7 @@ function parse(argv: string[]): Options {
     if (arg === '--help' || arg === '-h') usage(0);
     if (!arg.startsWith('--')) usage(2, `unexpected argument ${arg}`);
     const [name, inline] = arg.slice(2).split('=', 2);
-    const takesValue = ['purchases', 'rate', 'down', 'settle', 'kill'].includes(name);
+    const takesValue = ['purchases', 'benefits', 'rate', 'down', 'settle', 'kill', 'summary', 'bundle'].includes(name);
     if (!takesValue && !['quick', 'verbose'].includes(name)) usage(2, `unknown option --${name}`);
     flags.set(name, takesValue ? inline ?? argv[++i] ?? '' : true);
   }
@@ -51,6 +57,9 @@ function parse(argv: string[]): Options {
   if (kills.some((k) => !['worker', 'temporal', 'postgres'].includes(k))) usage(2, '--kill takes worker, temporal and postgres');
   return {
     purchases: Math.round(num('purchases', quick ? 30 : 300, 1)),
+    benefits: Math.min(Math.round(num('benefits', 3, 1)), 3),
+    summaryPath: typeof flags.get('summary') === 'string' ? path.resolve(String(flags.get('summary'))) : null,
+    bundlePath: typeof flags.get('bundle') === 'string' ? path.resolve(String(flags.get('bundle'))) : null,
     rate: num('rate', quick ? 2 : 5, 0),
     downSeconds: num('down', quick ? 1 : 3, 0),
     settleSeconds: num('settle', quick ? 300 : 600, 1),
@@ -77,15 +86,15 @@ async function main(): Promise<void> {
   registerCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   const cli = await ensureTemporalCli(say);
   if (cli.kind !== 'existing-path') throw new Error('the chaos run kills the Temporal dev server by pid: it needs a Temporal CLI on disk (npm run tools)');
-  say('bundling workflows');
-  const bundlePath = await writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
+  if (!opts.bundlePath) say('bundling workflows');
+  const bundlePath = opts.bundlePath ?? (await writeWorkflowBundle(path.join(dir, 'workflow-bundle.js')));
   say(`chaos: ${opts.purchases} purchases in flight, then ${opts.rate}/s while ${opts.kills.join(', ')} are killed (-9) and restarted in turn`);
   const figures = await runChaos({
     dir,
     cli,
     bundlePath,
     purchases: opts.purchases,
-    benefits: 3,
+    benefits: opts.benefits,
     rate: opts.rate,
     kills: opts.kills,
     downMs: opts.downSeconds * 1000,
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
     log,
   });
   for (const line of chaosReport(figures)) process.stdout.write(`${line}\n`);
+  if (opts.summaryPath) writeFileSync(opts.summaryPath, JSON.stringify(figures, null, 2));
 }
 
 main().then(
