@@ -38,7 +38,7 @@ function runFuzz(args: string[]): Promise<{ code: number | null; output: string 
 
 test('no fuzzed request answers 5xx and every response matches its schema', async () => {
   const summaryPath = path.join(dir, 'summary.json');
-  const { code, output } = await runFuzz(['--max-examples', '5', '--seed', '1', '--phases', 'coverage,fuzzing', '--summary', summaryPath]);
+  const { code, output } = await runFuzz(['--max-examples', '10', '--seed', '1', '--phases', 'coverage,fuzzing', '--summary', summaryPath]);
   let summary: Summary;
   try {
     summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
