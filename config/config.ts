@@ -63,6 +63,9 @@ export const envSchema = z.object({
   // makes a worker hold every one of them. Unset keeps the SDK default.
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  // How often the outbox relay looks for work whose workflow start was lost, and how old such work
+  // must be (so it does not race the API's own start). Shorter in the chaos run and its test.
+  OUTBOX_RELAY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 
   // Only used by `npm start` (the one-machine stack).
   DATA_DIR: z.string().min(1).default('.data'),

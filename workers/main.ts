@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   await client.workflow.start('outboxRelayWorkflow', {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId: workflowIds.outboxRelay(),
-    args: [{ intervalSeconds: 30, olderThanSeconds: 30 }],
+    args: [{ intervalSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS, olderThanSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');

@@ -65,11 +65,22 @@ export type WebhookEndpointUpdateInput = z.infer<typeof webhookEndpointUpdateSch
 
 export const webhookEndpointListQuery = z.object({ ...paginationQuery, organization_id: multi(uuid) });
 
+/**
+ * A delivery-list bound, sent to PostgreSQL as UTC: PostgreSQL refuses offsets beyond 15:59 and the
+ * year 0 that the ISO pattern lets through, so such an input would otherwise answer 500. One
+ * without offset is read as UTC.
+ */
+const timestampBound = z.iso
+  .datetime({ offset: true, local: true })
+  .transform((s) => new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(s) ? s : `${s}Z`))
+  .refine((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, 'Input should be a valid datetime')
+  .transform((d) => d.toISOString());
+
 export const webhookDeliveryListQuery = z.object({
   ...paginationQuery,
   endpoint_id: multi(uuid),
-  start_timestamp: z.iso.datetime({ offset: true, local: true }).optional(),
-  end_timestamp: z.iso.datetime({ offset: true, local: true }).optional(),
+  start_timestamp: timestampBound.optional(),
+  end_timestamp: timestampBound.optional(),
   succeeded: queryBool.optional(),
   query: safeString(TEXT_LIMITS.short).optional(),
   http_code_class: z.enum(['2xx', '3xx', '4xx', '5xx']).optional(),

@@ -16,9 +16,10 @@ export class ApiClient {
     private readonly token: string,
   ) {}
 
-  async request(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  async request(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<ApiResponse> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
+      signal: timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });

@@ -43,6 +43,11 @@ const cleanups: (() => Promise<void>)[] = [];
 let cleaning: Promise<void> | null = null;
 let signalled = false;
 
+/** Runs `stop` at clean-up (Ctrl-C, exitAfterCleanUp) unless it ran before. */
+export function registerCleanup(stop: () => Promise<void>): void {
+  cleanups.push(stop);
+}
+
 /** Runs every registered cleanup, newest first; later calls share the first call's run. */
 export function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
@@ -101,7 +106,7 @@ export async function prepareToolbox(log: Log, temporalFlags: string[]): Promise
  * Extra dev server flags go through a wrapper that `exec`s the CLI with them appended, so the dev
  * server is still started (and stopped, by pid) by scripts/tools/dev-server.ts.
  */
-function withFlags(cli: TemporalCliSource, flags: string[], dir: string): TemporalCliSource {
+export function withFlags(cli: TemporalCliSource, flags: string[], dir: string): TemporalCliSource {
   if (flags.length === 0) return cli;
   if (cli.kind !== 'existing-path') throw new Error('--temporal-flags needs a Temporal CLI on disk (npm run tools)');
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -214,13 +219,13 @@ export async function connectExternalStack(ext: ExternalStack, label: string, ta
   };
 }
 
-interface Child {
+export interface Child {
   pid: number;
   assertAlive(): void;
   stop(): Promise<void>;
 }
 
-function startChild(name: string, script: string, env: NodeJS.ProcessEnv, log: Log, nodeArgs: string[]): Child {
+export function startChild(name: string, script: string, env: NodeJS.ProcessEnv, log: Log, nodeArgs: string[]): Child {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -250,7 +255,7 @@ function startChild(name: string, script: string, env: NodeJS.ProcessEnv, log: L
   };
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, assertAlive: () => void, timeoutMs = 120_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, assertAlive: () => void, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     assertAlive();

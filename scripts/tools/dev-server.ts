@@ -21,6 +21,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl: string | null;
+  /** The server's process id when it is our own child (chaos runs kill it); null when the SDK runs it. */
+  pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -40,7 +42,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         searchAttributes: SEARCH_ATTRIBUTES.map((name) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD)),
       },
     });
-    return { address, uiUrl, stop: () => env.teardown() };
+    return { address, uiUrl, pid: null, stop: () => env.teardown() };
   }
   const args = [
     'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace ?? 'default',
@@ -59,7 +61,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     stderr = (stderr + String(chunk)).slice(-4000);
   });
   await waitUntilListening(child, opts.port, () => stderr);
-  return { address, uiUrl, stop: () => stopChild(child) };
+  return { address, uiUrl, pid: child.pid ?? null, stop: () => stopChild(child) };
 }
 
 async function waitUntilListening(child: ChildProcess, port: number, stderr: () => string): Promise<void> {
