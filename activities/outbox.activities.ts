@@ -3,6 +3,7 @@
 // the start (an order's grants, a subscription's workflow, a deleted benefit's revocation, a
 // webhook endpoint's delivery). Every dispatch is idempotent, so a race with the API is harmless.
 // A row that fails is logged and stepped past: one bad row never stops the pass.
+import { Context } from '@temporalio/activity';
 import { EngineCommandsRepository } from '../db/repositories/engine-commands.repository';
 import { OrdersRepository } from '../db/repositories/orders.repository';
 import { OutboxScansRepository, type UnstartedOrder } from '../db/repositories/outbox-scans.repository';
@@ -33,6 +34,7 @@ export function outboxActivities(deps: EngineDeps) {
     let done = 0;
     let failed = 0;
     for (const row of rows) {
+      heartbeat();
       try {
         const outcome = await fn(row);
         if (outcome === 'failed') failed++;
@@ -107,5 +109,14 @@ export async function dispatchOrder(deps: ScopeDeps, o: UnstartedOrder): Promise
     await deps.engine.signalSubscription(o.subscription_id, { kind: 'renewed', orderId: o.id });
   } else if (!o.subscription_id) {
     await grantScope(deps, { organizationId: o.organization_id, customerId: o.customer_id, productId: o.product_id, orderId: o.id });
+  }
+}
+
+/** Tells Temporal the pass is alive (see the relay's heartbeat timeout); a no-op outside an activity (tests). */
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // not running as an activity
   }
 }

@@ -25,6 +25,8 @@ function scrub(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown
 }
 
 function serializeError(err: unknown): unknown {
+  // Callers often log just the message; pino's serializer would spread a string into characters.
+  if (typeof err !== 'object' || err === null) return err;
   const base = pino.stdSerializers.err(err as Error) as Record<string, unknown>;
   const { parameters: _p, query: _q, driverError: _d, ...rest } = base;
   return scrub(rest);

@@ -4,7 +4,10 @@
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { EngineActivities } from '../activities/activity-types';
 
-const { startMissingWorkflows } = proxyActivities<EngineActivities>({ startToCloseTimeout: '5 minutes' });
+// A pass whose worker or Temporal server died mid-way (its completion lost) must be retried in
+// seconds, not when a long start-to-close runs out: the pass heartbeats per row, so a silent one
+// is given up on after the heartbeat timeout. Passes are idempotent, so a retry is harmless.
+const { startMissingWorkflows } = proxyActivities<EngineActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '20 seconds' });
 
 export interface OutboxRelayInput {
   intervalSeconds: number;

@@ -244,6 +244,14 @@ async function settle(pool: Pool, stack: ChaosStack, benefitIds: string[], count
     if (state && state.granted >= state.expected && state.pending === 0 && delivered >= state.expected) return true;
     if (Date.now() > deadline) {
       log(`gave up: ${JSON.stringify(state)}, grants with a delivered creation event ${delivered}`);
+      // What the missing ones look like, so a failed run says where to look.
+      const stuck = await pool.query(
+        `SELECT o.id AS order_id, o.workflow_started_at, g.id AS grant_id, g.granted_at, g.revoked_at, g.revoke_reason, g.error
+           FROM orders o LEFT JOIN benefit_grants g ON g.order_id = o.id
+          WHERE o.organization_id = $1 AND (g.id IS NULL OR g.granted_at IS NULL) LIMIT 10`,
+        [stack.organizationId],
+      ).then((r) => r.rows, (err: Error) => [{ error: err.message }]);
+      for (const row of stuck) log(`  not granted: ${JSON.stringify(row)}`);
       return false;
     }
     if (Date.now() - lastLog > 5_000) {

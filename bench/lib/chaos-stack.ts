@@ -1,6 +1,7 @@
 // The chaos run's stack: PostgreSQL, the Temporal dev server, the worker and the API as separate
 // processes on fixed ports with data on disk, so each can be killed with SIGKILL and started again
 // on the same port and data (PostgreSQL's data dir, the dev server's SQLite file).
+import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -69,6 +70,8 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
+    // Production refuses to start without one; any key will do for a run that starts afresh.
+    SECRET_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     OUTBOX_RELAY_INTERVAL_SECONDS: String(opts.relayIntervalSeconds),
     // The webhook receiver counting deliveries listens on loopback.

@@ -153,6 +153,8 @@ export async function startIsolatedStack(box: Toolbox, label: string, opts: Isol
     WORKER_SHUTDOWN_GRACE_SECONDS: '2',
     // The license bench calls the public endpoints as many clients, named in X-Forwarded-For.
     TRUST_PROXY: 'loopback',
+    // The benches' webhook receiver listens on loopback.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   };
   const nodeArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
   const worker = startChild('worker', 'workers/main.ts', env, log, nodeArgs);

@@ -65,3 +65,9 @@ test('the parameters of a failed query are not logged', () => {
   expect(text()).toContain('unhandled error');
   expect(text()).not.toContain(WEBHOOK_SECRET);
 });
+
+test('an error logged as its message stays a readable string', () => {
+  const { logger, text } = captured();
+  logger.warn({ err: 'Failed to start Workflow' }, 'order workflows not started');
+  expect(JSON.parse(text()).err).toBe('Failed to start Workflow');
+});
