@@ -8,7 +8,7 @@ import { defaultRegistry } from '../benefits/registry';
 import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
 import { openDatabase } from '../db/data-source';
 import { WebhookEndpointsRepository } from '../db/repositories/webhook-endpoints.repository';
-import { EngineClient } from '../lib/engine-client';
+import { EngineClient } from '../engine/engine-client';
 import { createLogger } from '../lib/logger';
 import { secretBoxFor } from '../lib/secret-box';
 import { temporalConnectionSettings } from '../lib/temporal-connection';
