@@ -7,7 +7,6 @@ import { EngineCommandsRepository } from '../db/repositories/engine-commands.rep
 import { OrdersRepository } from '../db/repositories/orders.repository';
 import { OutboxScansRepository } from '../db/repositories/outbox-scans.repository';
 import { SubscriptionsRepository } from '../db/repositories/subscriptions.repository';
-import { workflowIds } from '../workflows/definitions';
 import { dispatchRecorded } from '../engine/engine-commands';
 import type { EngineDeps } from './engine-deps';
 import { fanOuts } from '../engine/fan-outs';
@@ -72,8 +71,9 @@ export function outboxActivities(deps: EngineDeps) {
       // engine's pace (minutes for 10,000), so only a benefit with no fan-out at all is lost.
       // (Deletions now record their fan-out as an engine command; this covers older ones.)
       const benefits = await each('deleted benefit', await scans.deletedBenefitsWithLiveGrants(older, SMALL_BATCH), async (b) => {
-        if (await deps.engine.workflowExists(workflowIds.benefitDeleted(b.id))) return false;
-        await deps.engine.startFanOut(fanOuts.benefitDeleted(b.id));
+        const fanOut = fanOuts.benefitDeleted(b.id);
+        if (await deps.engine.workflowExists(fanOut.workflowId)) return false;
+        await deps.engine.startFanOut(fanOut);
         return true;
       });
       // Webhook events whose delivery kick was lost (Temporal unreachable right after the commit).

@@ -16,6 +16,7 @@ import {
 /** The workflow contract's types, for callers outside the engine (the API). */
 export type { GrantCommand, GrantScope, GrantWorkflowInput, SubscriptionEvent } from '../workflows/definitions';
 import type { GrantFanOutInput, ProductBenefitsChangedInput } from '../workflows/fan-out.workflow';
+import type { OutboxRelayInput } from '../workflows/outbox-relay.workflow';
 
 /** The fan-out workflows and the input each is started with. */
 export interface FanOutInputs {
@@ -130,6 +131,16 @@ export class EngineClient {
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     }).catch(ignoreAlreadyStarted);
+  }
+
+  /** The outbox relay: one run for the task queue; a worker starting after another joins it. */
+  async startOutboxRelay(input: OutboxRelayInput): Promise<void> {
+    await this.client.workflow.start('outboxRelayWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.outboxRelay(),
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
   }
 
   /** Whether any run of this workflow id exists (running or closed, within retention). */
