@@ -1,14 +1,8 @@
 // The activity surface the workflows call. Workflows import only these types; the worker binds
 // real implementations (activities/*.activities.ts) and tests bind in-memory fakes.
-import type { GrantCommand, GrantStatus } from '../workflows/definitions';
+import type { GrantCommand, GrantScope, GrantStatus } from '../workflows/definitions';
 
-export interface GrantScope {
-  organizationId: string;
-  customerId: string;
-  productId: string | null;
-  orderId?: string | null;
-  subscriptionId?: string | null;
-}
+export type { GrantScope };
 
 export interface GrantCommandResult {
   status: GrantStatus;

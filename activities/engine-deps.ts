@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { StrategyRegistry } from '../benefits/registry';
-import type { EngineClient } from '../lib/engine-client';
+import type { EngineClient } from '../engine/engine-client';
 import type { Logger } from '../lib/logger';
 import type { postOutbound } from '../lib/outbound-http';
 import type { SecretBox } from '../lib/secret-box';

@@ -11,11 +11,12 @@ import { GrantRow, GrantsRepository } from '../db/repositories/grants.repository
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
 import { ScopesRepository } from '../db/repositories/scopes.repository';
 import { mayGrantAgain, type GrantCommand, type RevokeReason } from '../workflows/definitions';
+import { kickOrganizationWebhooks } from '../engine/engine-commands';
 import type { GrantCommandResult } from './activity-types';
 import type { EngineDeps } from './engine-deps';
 import { ParkedError, translateStrategyError } from './failures';
 import { deadScopeReason, inferredRevokeReason } from './scope-liveness';
-import { enqueueCustomerState, kickOrganizationWebhooks } from './webhook-outbox';
+import { enqueueCustomerState } from './webhook-outbox';
 
 interface Applied {
   row: GrantRow;

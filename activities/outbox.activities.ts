@@ -6,12 +6,12 @@
 import { Context } from '@temporalio/activity';
 import { EngineCommandsRepository } from '../db/repositories/engine-commands.repository';
 import { OrdersRepository } from '../db/repositories/orders.repository';
-import { OutboxScansRepository, type UnstartedOrder } from '../db/repositories/outbox-scans.repository';
+import { OutboxScansRepository } from '../db/repositories/outbox-scans.repository';
 import { SubscriptionsRepository } from '../db/repositories/subscriptions.repository';
-import { workflowIds } from '../workflows/definitions';
-import { dispatchRecorded } from './engine-commands';
+import { dispatchRecorded } from '../engine/engine-commands';
 import type { EngineDeps } from './engine-deps';
-import { grantScope, ScopeDeps } from './grant-scope';
+import { fanOuts } from '../engine/fan-outs';
+import { dispatchOrder } from '../engine/grant-scope';
 
 const BATCH = 500;
 const SMALL_BATCH = 100;
@@ -73,8 +73,9 @@ export function outboxActivities(deps: EngineDeps) {
       // engine's pace (minutes for 10,000), so only a benefit with no fan-out at all is lost.
       // (Deletions now record their fan-out as an engine command; this covers older ones.)
       const benefits = await each('deleted benefit', await scans.deletedBenefitsWithLiveGrants(older, SMALL_BATCH), async (b) => {
-        if (await deps.engine.workflowExists(workflowIds.benefitDeleted(b.id))) return false;
-        await deps.engine.startFanOut('grantFanOutWorkflow', workflowIds.benefitDeleted(b.id), { filter: { benefitId: b.id }, command: { action: 'revoke' } });
+        const fanOut = fanOuts.benefitDeleted(b.id);
+        if (await deps.engine.workflowExists(fanOut.workflowId)) return false;
+        await deps.engine.startFanOut(fanOut);
         return true;
       });
       // Webhook events whose delivery kick was lost (Temporal unreachable right after the commit).
@@ -94,22 +95,6 @@ export function outboxActivities(deps: EngineDeps) {
       return started;
     },
   };
-}
-
-/**
- * What an order sets in motion: a renewal signals its subscription, a purchase grants its scope
- * (grant rows, then one grant workflow each, started with the grant command). Purchases used to
- * start an order workflow that did the same in an activity; going direct saves a workflow per
- * purchase on the Temporal server, the engine's bottleneck. orderWorkflow stays registered for
- * orders recorded before, still running. Safe to repeat (see grantScope; the subscription
- * workflow applies a renewal's order once).
- */
-export async function dispatchOrder(deps: ScopeDeps, o: UnstartedOrder): Promise<void> {
-  if (o.subscription_id && o.billing_reason === 'subscription_cycle') {
-    await deps.engine.signalSubscription(o.subscription_id, { kind: 'renewed', orderId: o.id });
-  } else if (!o.subscription_id) {
-    await grantScope(deps, { organizationId: o.organization_id, customerId: o.customer_id, productId: o.product_id, orderId: o.id });
-  }
 }
 
 /** Tells Temporal the pass is alive (see the relay's heartbeat timeout); a no-op outside an activity (tests). */

@@ -6,7 +6,7 @@ import { ScopesRepository } from '../db/repositories/scopes.repository';
 import type { GrantCommand, GrantWorkflowInput } from '../workflows/definitions';
 import type { GrantFilter, GrantScope, ScopeChanges } from './activity-types';
 import type { EngineDeps } from './engine-deps';
-import { grantScope, productBenefitIds, sendCommands } from './grant-scope';
+import { grantScope, productBenefitIds, sendCommands } from '../engine/grant-scope';
 
 /** Heartbeats a long page of commands (fan-outs, a subscription's grants). */
 function beat(done: number): void {

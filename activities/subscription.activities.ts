@@ -5,9 +5,10 @@
 import { subscriptionView } from '../api/views/commerce.views';
 import { SubscriptionSnapshotRow, SubscriptionsRepository } from '../db/repositories/subscriptions.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
+import { kickOrganizationWebhooks } from '../engine/engine-commands';
 import { SubscriptionSnapshot, SubscriptionTransition, SubscriptionTransitionInput, TRANSITION_FROM } from './activity-types';
 import type { EngineDeps } from './engine-deps';
-import { enqueueCustomerState, kickOrganizationWebhooks } from './webhook-outbox';
+import { enqueueCustomerState } from './webhook-outbox';
 
 const EVENTS: Record<SubscriptionTransition, string[]> = {
   past_due: ['subscription.updated', 'subscription.past_due'],

@@ -1,11 +1,8 @@
 // Builds the Express app from its dependencies; no globals, so tests build one per suite.
-import type { Client } from '@temporalio/client';
 import express, { Express, Router } from 'express';
-import type { DataSource } from 'typeorm';
-import type { Env } from '../config/config';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
-import { EngineClient } from '../lib/engine-client';
-import type { Logger } from '../lib/logger';
+import { EngineClient } from '../engine/engine-client';
+import type { AppDeps } from './app-deps';
 import { cachedTokenResolver, requireOrganizationToken } from './auth';
 import { requireCustomerSession } from './customer-auth';
 import { errorHandler, NotFoundError } from './errors';
@@ -20,12 +17,7 @@ import { v1Routes } from './routes/v1.routes';
 import { CommerceService } from './services/commerce.service';
 import { EngineService } from './services/engine.service';
 
-export interface AppDeps {
-  config: Env;
-  logger: Logger;
-  dataSource: DataSource;
-  temporal: Client;
-}
+export type { AppDeps };
 
 export function createApp(deps: AppDeps): Express {
   const app = express();

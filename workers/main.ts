@@ -1,5 +1,5 @@
 // Worker process entry: config -> database (migrations) -> Temporal -> run until SIGINT/SIGTERM.
-import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -8,11 +8,10 @@ import { defaultRegistry } from '../benefits/registry';
 import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
 import { openDatabase } from '../db/data-source';
 import { WebhookEndpointsRepository } from '../db/repositories/webhook-endpoints.repository';
-import { EngineClient } from '../lib/engine-client';
+import { EngineClient } from '../engine/engine-client';
 import { createLogger } from '../lib/logger';
 import { secretBoxFor } from '../lib/secret-box';
 import { temporalConnectionSettings } from '../lib/temporal-connection';
-import { workflowIds } from '../workflows/definitions';
 import { ensureSearchAttributes } from './search-attributes';
 import { createWorker } from './worker';
 
@@ -67,12 +66,7 @@ async function main(): Promise<void> {
     shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
-  await client.workflow.start('outboxRelayWorkflow', {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId: workflowIds.outboxRelay(),
-    args: [{ intervalSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS, olderThanSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-  });
+  await engine.startOutboxRelay({ intervalSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS, olderThanSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
   // The SDK's runtime turns SIGINT/SIGTERM into a graceful worker shutdown; run() then resolves.
   await worker.run();

@@ -1,6 +1,7 @@
 // Signals, queries, updates, task queue and workflow-id builders: the one place callers and
 // workflows agree on names. Pure module: imported by workflows, activities and the API alike.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RevokeReason } from '../db/repositories/grants.repository';
 
 export const DEFAULT_TASK_QUEUE = 'benefits';
 
@@ -21,20 +22,8 @@ export const SEARCH_ATTRIBUTES = ['OrganizationId', 'CustomerId', 'BenefitId', '
 
 export type GrantStatus = 'pending' | 'granted' | 'revoked' | 'failed';
 
-/**
- * Why a grant was revoked (stored on the grant). Only a revocation the scope can outlive lets a
- * live scope grant again: the benefit left the product (and came back), or a payment was overdue
- * (and came in). Every other reason is final.
- */
-export type RevokeReason =
-  | 'scope_ended'
-  | 'past_due'
-  | 'refunded'
-  | 'customer_deleted'
-  | 'benefit_deleted'
-  | 'license_key_revoked'
-  | 'removed_from_product'
-  | 'unspecified';
+// Stored on the grant row, so db/ owns the list; the workflow contract names it too.
+export type { RevokeReason };
 
 export const REGRANTABLE_REVOKE_REASONS: readonly RevokeReason[] = ['removed_from_product', 'past_due'];
 
@@ -54,6 +43,15 @@ export type GrantCommand =
   | { action: 'update'; previousProperties: Record<string, unknown> }
   | { action: 'cycle' }
   | { action: 'accountLinked'; accountId: string | null };
+
+/** An order or subscription: what holds a set of grants. */
+export interface GrantScope {
+  organizationId: string;
+  customerId: string;
+  productId: string | null;
+  orderId?: string | null;
+  subscriptionId?: string | null;
+}
 
 export interface GrantWorkflowInput {
   grantId: string;

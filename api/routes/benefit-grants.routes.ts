@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import type { DataSource } from 'typeorm';
 import { GrantListFilters, listGrantIds } from '../../db/repositories/grants.repository';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { listResource, offsetOf, orderBy, Page } from '../pagination';
 import { grantListQuery, grantSortColumns } from '../schemas/commerce.schemas';

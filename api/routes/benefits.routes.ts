@@ -8,7 +8,7 @@ import { PropertiesValidationError, type BenefitStrategy } from '../../benefits/
 import { type AfterWrite, BenefitsRepository, type Json } from '../../db/repositories/benefits.repository';
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { fromZodError, NotFoundError, NotPermittedError, RequestValidationError, type ValidationIssue } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';

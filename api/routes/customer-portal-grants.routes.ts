@@ -3,8 +3,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { listGrantIds } from '../../db/repositories/grants.repository';
-import type { EngineClient } from '../../lib/engine-client';
-import type { AppDeps } from '../app';
+import type { EngineClient } from '../../engine/engine-client';
+import type { AppDeps } from '../app-deps';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, paginationQuery } from '../pagination';

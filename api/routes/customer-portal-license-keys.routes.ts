@@ -6,7 +6,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { CustomerSessionsRepository } from '../../db/repositories/customer-sessions.repository';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { clientBucketId, TokenBucketLimiter, type BucketOptions } from '../../lib/rate-limiter';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { bearerToken } from '../auth';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, NotPermittedError, TooManyRequestsError } from '../errors';

@@ -2,7 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import { CustomerSessionsRepository } from '../../db/repositories/customer-sessions.repository';
 import { CustomersRepository } from '../../db/repositories/customers.repository';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { RequestValidationError } from '../errors';
 import { customerSessionCreateSchema } from '../schemas/customers.schemas';

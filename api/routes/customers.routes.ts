@@ -13,7 +13,7 @@ import {
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import type { Queryable } from '../../db/repositories/grants.repository';
 import { SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, RequestValidationError } from '../errors';

@@ -1,7 +1,7 @@
 // /v1/license-keys: Polar's organization API for license keys (list, get with activations, PATCH,
 // get activation, validate / activate / deactivate), plus our certificate extension.
 import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { NotFoundError } from '../errors';
 import { listResource, offsetOf } from '../pagination';

@@ -2,7 +2,7 @@
 // grant engine in motion. Refunds: refunds.routes.ts.
 import { Router } from 'express';
 import { OrdersRepository } from '../../db/repositories/orders.repository';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';

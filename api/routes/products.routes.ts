@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import { ProductsRepository, type ProductPatch, type ProductRow, type StoredPrice } from '../../db/repositories/products.repository';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';

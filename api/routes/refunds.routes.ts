@@ -1,7 +1,7 @@
 // /v1/refunds: the merchant's billing system reports refunds (stored, listed, recorded once).
 import { Router } from 'express';
 import { RefundsRepository } from '../../db/repositories/refunds.repository';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import { refundCreateBody } from '../schemas/commerce.schemas';

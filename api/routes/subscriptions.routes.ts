@@ -2,7 +2,7 @@
 // renews; the subscription's workflow keeps the benefits in step.
 import { Router } from 'express';
 import { SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { CustomersRepository } from '../../db/repositories/customers.repository';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { NotFoundError } from '../errors';
 import type { CommerceService } from '../services/commerce.service';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoints.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import { secretBoxFor } from '../../lib/secret-box';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../app-deps';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf } from '../pagination';

@@ -5,15 +5,16 @@
 // commands in their own transaction (EngineService). Nothing after a commit fails the request.
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { dispatchOrder } from '../../activities/outbox.activities';
-import { enqueueCustomerState } from '../../activities/webhook-outbox';
 import { OrderRow, OrdersRepository } from '../../db/repositories/orders.repository';
+import { enqueueCustomerStateEvent } from '../../db/repositories/customer-state-events';
 import { RefundRow, RefundsRepository } from '../../db/repositories/refunds.repository';
 import { addInterval, SubscriptionRow, SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
-import type { EngineClient } from '../../lib/engine-client';
+import type { EngineClient } from '../../engine/engine-client';
+import { dispatchOrder } from '../../engine/grant-scope';
 import type { Logger } from '../../lib/logger';
 import { ApiError, BadRequestError, NotFoundError, RequestValidationError } from '../errors';
+import { serializeCustomerState } from '../serializers/customer.serializer';
 import { serializeRefund } from '../serializers/refund.serializer';
 import { orderView, subscriptionView } from '../views/commerce.views';
 import { type EngineService, settleWithin } from './engine.service';
@@ -122,7 +123,7 @@ export class CommerceService {
       if (res.created) {
         const view = await subscriptionView(em, orgId, res.row.id);
         for (const type of ['subscription.created', 'subscription.active']) await this.outbox.enqueue(em, orgId, type, view);
-        await enqueueCustomerState(em, orgId, input.customer_id);
+        await enqueueCustomerStateEvent(em, orgId, input.customer_id, serializeCustomerState);
       }
       return res;
     });
@@ -150,7 +151,7 @@ export class CommerceService {
       const view = await subscriptionView(em, orgId, id);
       const types = ['subscription.updated', cancel ? 'subscription.canceled' : 'subscription.uncanceled'];
       for (const type of types) await this.outbox.enqueue(em, orgId, type, view);
-      await enqueueCustomerState(em, orgId, sub.customer_id);
+      await enqueueCustomerStateEvent(em, orgId, sub.customer_id, serializeCustomerState);
       return [await this.engineService.signalSubscription(em, orgId, id, { kind: 'changed' })];
     });
     await this.engineService.dispatch(recorded);

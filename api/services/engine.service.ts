@@ -4,15 +4,13 @@
 // succeeds and the outbox relay dispatches them later. Nothing here throws after a commit.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { GrantScope } from '../../activities/activity-types';
-import { dispatchRecorded, type DispatchOptions, type EngineCommand } from '../../activities/engine-commands';
-import { kickOrganizationWebhooks } from '../../activities/webhook-outbox';
 import { EngineCommandsRepository, type RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import type { Queryable } from '../../db/repositories/grants.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
-import type { EngineClient } from '../../lib/engine-client';
+import type { EngineClient, FanOutStart, GrantCommand, GrantScope, GrantWorkflowInput, SubscriptionEvent } from '../../engine/engine-client';
+import { dispatchRecorded, kickOrganizationWebhooks, type DispatchOptions, type EngineCommand } from '../../engine/engine-commands';
+import { fanOuts } from '../../engine/fan-outs';
 import type { Logger } from '../../lib/logger';
-import { GrantCommand, GrantWorkflowInput, SubscriptionEvent, workflowIds } from '../../workflows/definitions';
 
 export type { RecordedCommand };
 
@@ -53,31 +51,22 @@ export class EngineService {
 
   /** Reconciles every order and subscription of the product (a fan-out per change). */
   productBenefitsChanged(q: Queryable, organizationId: string, productId: string): Promise<RecordedCommand> {
-    return this.recordFanOut(q, organizationId, 'productBenefitsChangedWorkflow', (id) => workflowIds.productBenefitsChanged(productId, id), { productId });
+    return this.recordFanOut(q, organizationId, (id) => fanOuts.productBenefitsChanged(productId, id));
   }
 
   benefitUpdated(q: Queryable, organizationId: string, benefitId: string, previousProperties: Record<string, unknown>): Promise<RecordedCommand> {
-    return this.recordFanOut(q, organizationId, 'grantFanOutWorkflow', (id) => workflowIds.benefitUpdated(benefitId, id), {
-      filter: { benefitId },
-      command: { action: 'update', previousProperties },
-    });
+    return this.recordFanOut(q, organizationId, (id) => fanOuts.benefitUpdated(benefitId, id, previousProperties));
   }
 
   benefitDeleted(q: Queryable, organizationId: string, benefitId: string): Promise<RecordedCommand> {
-    return this.recordFanOut(q, organizationId, 'grantFanOutWorkflow', () => workflowIds.benefitDeleted(benefitId), {
-      filter: { benefitId },
-      command: { action: 'revoke' },
-    });
+    return this.recordFanOut(q, organizationId, () => fanOuts.benefitDeleted(benefitId));
   }
 
   /** Revokes every grant of the customer; their subscriptions' workflows end (revokeNow). */
   async customerDeleted(q: Queryable, organizationId: string, customerId: string, endedSubscriptionIds: string[]): Promise<RecordedCommand[]> {
     const out: RecordedCommand[] = [];
     for (const subscriptionId of endedSubscriptionIds) out.push(await this.signalSubscription(q, organizationId, subscriptionId, { kind: 'revokeNow' }));
-    out.push(await this.recordFanOut(q, organizationId, 'grantFanOutWorkflow', () => workflowIds.customerDeleted(customerId), {
-      filter: { customerId },
-      command: { action: 'revoke' },
-    }));
+    out.push(await this.recordFanOut(q, organizationId, () => fanOuts.customerDeleted(customerId)));
     return out;
   }
 
@@ -132,14 +121,8 @@ export class EngineService {
   }
 
   /** A fan-out's workflow id carries its command's id: a repeated dispatch starts no second one. */
-  private recordFanOut(
-    q: Queryable,
-    organizationId: string,
-    workflowType: 'grantFanOutWorkflow' | 'productBenefitsChangedWorkflow',
-    workflowId: (commandId: string) => string,
-    input: unknown,
-  ): Promise<RecordedCommand> {
+  private recordFanOut(q: Queryable, organizationId: string, fanOut: (commandId: string) => FanOutStart): Promise<RecordedCommand> {
     const id = randomUUID();
-    return this.record(q, organizationId, id, { kind: 'fanOut', payload: { workflowType, workflowId: workflowId(id), input } });
+    return this.record(q, organizationId, id, { kind: 'fanOut', payload: fanOut(id) });
   }
 }

@@ -9,7 +9,7 @@ import { OrganizationsRepository } from '../../db/repositories/organizations.rep
 import { SigningKeysRepository } from '../../db/repositories/signing-keys.repository';
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import type { Queryable } from '../../db/repositories/grants.repository';
-import type { GrantCommand, GrantWorkflowInput } from '../../workflows/definitions';
+import type { GrantCommand, GrantWorkflowInput } from '../../engine/engine-client';
 import {
   CertificatesUnavailableError, LicenseCertificateIssuer, MAX_CERTIFICATE_DAYS, type LicenseCertificateClaims, type ListedKey,
   type PublishedKey,

@@ -1,7 +1,30 @@
 // SQL for benefit grants: the engine's reads and state transitions, and the API's listings.
 import type { DataSource, EntityManager } from 'typeorm';
-import type { GrantWorkflowInput, RevokeReason } from '../../workflows/definitions';
 import { SqlWhere, unwrapRows } from '../sql';
+
+/**
+ * Why a grant was revoked (stored on the grant). Only a revocation the scope can outlive lets a
+ * live scope grant again: the benefit left the product (and came back), or a payment was overdue
+ * (and came in). Every other reason is final.
+ */
+export type RevokeReason =
+  | 'scope_ended'
+  | 'past_due'
+  | 'refunded'
+  | 'customer_deleted'
+  | 'benefit_deleted'
+  | 'license_key_revoked'
+  | 'removed_from_product'
+  | 'unspecified';
+
+/** The ids a grant's workflow is started with (a workflows/definitions GrantWorkflowInput). */
+export interface GrantRef {
+  grantId: string;
+  organizationId: string;
+  customerId: string;
+  benefitId: string;
+  benefitType: string;
+}
 
 export interface GrantRow {
   id: string;
@@ -113,7 +136,7 @@ export class GrantsRepository {
   }
 
   /** What a grant's workflow is started with (ids and the benefit type for search attributes). */
-  async workflowInputs(grantIds: string[], q: Queryable = this.ds): Promise<GrantWorkflowInput[]> {
+  async workflowInputs(grantIds: string[], q: Queryable = this.ds): Promise<GrantRef[]> {
     if (grantIds.length === 0) return [];
     const rows: { id: string; organization_id: string; customer_id: string; benefit_id: string; type: string }[] = await q.query(
       `SELECT g.id, g.organization_id, g.customer_id, g.benefit_id, b.type

@@ -2,7 +2,7 @@
 // for the next one, so under load one SQL round trip and one commit serve many requests (like a
 // database's group commit). Alone, a request goes at once, as a batch of one.
 import { VALIDATE_BATCH_SQL } from './license-key-checks.sql';
-import type { ValidateInput, ValidateResult } from './license-keys.repository';
+import type { ValidateInput, ValidateResult } from './license-key-rows';
 
 type Pool = { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: any[] }> };
 

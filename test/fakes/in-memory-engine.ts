@@ -6,7 +6,7 @@ import {
   EngineActivities, GrantCommandResult, GrantFilter, GrantScope, ScopeChanges, SubscriptionSnapshot, SubscriptionTransition,
   SubscriptionTransitionInput, TRANSITION_FROM,
 } from '../../activities/activity-types';
-import type { EngineClient } from '../../lib/engine-client';
+import type { EngineClient } from '../../engine/engine-client';
 import { GrantCommand, GrantStatus, GrantWorkflowInput, workflowIds } from '../../workflows/definitions';
 
 export interface FakeGrant {

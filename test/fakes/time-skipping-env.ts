@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EngineActivities } from '../../activities/activity-types';
-import { EngineClient } from '../../lib/engine-client';
+import { EngineClient } from '../../engine/engine-client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { InMemoryEngine, InMemoryEngineOptions } from './in-memory-engine';
 

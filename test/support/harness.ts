@@ -11,7 +11,7 @@ import { defaultRegistry } from '../../benefits/registry';
 import { parseConfig } from '../../config/config';
 import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
-import { EngineClient } from '../../lib/engine-client';
+import { EngineClient } from '../../engine/engine-client';
 import { freePort } from '../../lib/free-port';
 import { createLogger } from '../../lib/logger';
 import { lazyTemporalClient } from '../../lib/temporal-connection';

@@ -10,7 +10,7 @@ import { createActivities } from '../../activities';
 import { defaultRegistry } from '../../benefits/registry';
 import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
-import { EngineClient } from '../../lib/engine-client';
+import { EngineClient } from '../../engine/engine-client';
 import { startTimeSkippingEnv } from '../fakes/time-skipping-env';
 import { createLogger } from '../../lib/logger';
 import { grantStateQuery, workflowIds } from '../../workflows/definitions';

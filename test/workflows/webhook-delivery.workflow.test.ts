@@ -13,7 +13,7 @@ import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoints.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
-import { EngineClient } from '../../lib/engine-client';
+import { EngineClient } from '../../engine/engine-client';
 import { createLogger } from '../../lib/logger';
 import { workflowIds } from '../../workflows/definitions';
 import { MAX_ATTEMPTS, retryDelayMs } from '../../workflows/webhook-endpoint.workflow';

@@ -5,13 +5,15 @@
 // grant already in that state changes nothing.
 import { EngineCommandRow, EngineCommandsRepository } from '../db/repositories/engine-commands.repository';
 import { GrantsRepository } from '../db/repositories/grants.repository';
+import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
 import type { Logger } from '../lib/logger';
 import type { GrantCommand, GrantWorkflowInput, SubscriptionEvent } from '../workflows/definitions';
-import type { GrantScope } from './activity-types';
+import type { GrantScope } from '../activities/activity-types';
+import type { FanOutStart } from './engine-client';
 import type { ScopeDeps } from './grant-scope';
 
 export type EngineCommand =
-  | { kind: 'fanOut'; payload: { workflowType: 'grantFanOutWorkflow' | 'productBenefitsChangedWorkflow'; workflowId: string; input: unknown } }
+  | { kind: 'fanOut'; payload: FanOutStart }
   | { kind: 'signalSubscription'; payload: { subscriptionId: string; event: SubscriptionEvent } }
   | { kind: 'revokeScope'; payload: { scope: GrantScope } }
   | { kind: 'commandGrant'; payload: { grant: GrantWorkflowInput; command: GrantCommand } };
@@ -26,7 +28,7 @@ export interface DispatchOptions {
 export async function dispatchEngineCommand(deps: ScopeDeps, c: EngineCommand, opts: DispatchOptions = {}): Promise<void> {
   switch (c.kind) {
     case 'fanOut':
-      return deps.engine.startFanOut(c.payload.workflowType, c.payload.workflowId, c.payload.input);
+      return deps.engine.startFanOut(c.payload);
     case 'signalSubscription':
       return deps.engine.signalSubscription(c.payload.subscriptionId, c.payload.event);
     case 'revokeScope': {
@@ -72,4 +74,10 @@ export async function dispatchRecorded(
     deps.logger.warn({ commandId: row.id, err: err instanceof Error ? err.message : String(err) }, 'engine command dispatched but not marked');
   });
   return true;
+}
+
+/** Signals each endpoint of the organization that has undelivered events (cheap when none). */
+export async function kickOrganizationWebhooks(deps: ScopeDeps, organizationId: string): Promise<void> {
+  const endpoints = await new WebhookEventsRepository(deps.dataSource).endpointsWithPending(organizationId);
+  await Promise.all(endpoints.map((id) => deps.engine.kickWebhookEndpoint(id)));
 }

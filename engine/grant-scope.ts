@@ -1,15 +1,20 @@
 // Which grants an order or subscription should hold, and sending commands to many grant
 // workflows. Shared by the scope activities (subscriptions, fan-outs) and by order dispatch, which
 // runs in the API right after the order commits (no order workflow in between: see dispatchOrder).
+import type { DataSource } from 'typeorm';
+import type { GrantScope } from '../activities/activity-types';
 import { isSupportedBenefitType } from '../benefits/benefit-types';
 import { GrantsRepository } from '../db/repositories/grants.repository';
+import type { UnstartedOrder } from '../db/repositories/outbox-scans.repository';
 import { mayGrantAgain, type GrantCommand, type GrantWorkflowInput } from '../workflows/definitions';
-import type { GrantScope } from './activity-types';
-import type { EngineDeps } from './engine-deps';
+import type { EngineClient } from './engine-client';
 
 const PARALLEL = 20;
 
-export type ScopeDeps = Pick<EngineDeps, 'dataSource' | 'engine'>;
+export interface ScopeDeps {
+  dataSource: DataSource;
+  engine: EngineClient;
+}
 
 /** The product's live, supported benefits, in the product's order. */
 export async function productBenefitIds(deps: ScopeDeps, productId: string | null): Promise<string[]> {
@@ -52,4 +57,20 @@ export async function grantScope(deps: ScopeDeps, scope: GrantScope, onlyBenefit
   const pending = rows.filter((r) => r.granted_at === null && mayGrantAgain(r.revoke_reason));
   await sendCommands(deps, await grants.workflowInputs(pending.map((r) => r.id)), { action: 'grant' }, false, progress);
   return pending.length;
+}
+
+/**
+ * What an order sets in motion: a renewal signals its subscription, a purchase grants its scope
+ * (grant rows, then one grant workflow each, started with the grant command). Purchases used to
+ * start an order workflow that did the same in an activity; going direct saves a workflow per
+ * purchase on the Temporal server, the engine's bottleneck. orderWorkflow stays registered for
+ * orders recorded before, still running. Safe to repeat (see grantScope; the subscription
+ * workflow applies a renewal's order once).
+ */
+export async function dispatchOrder(deps: ScopeDeps, o: UnstartedOrder): Promise<void> {
+  if (o.subscription_id && o.billing_reason === 'subscription_cycle') {
+    await deps.engine.signalSubscription(o.subscription_id, { kind: 'renewed', orderId: o.id });
+  } else if (!o.subscription_id) {
+    await grantScope(deps, { organizationId: o.organization_id, customerId: o.customer_id, productId: o.product_id, orderId: o.id });
+  }
 }

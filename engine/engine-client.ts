@@ -1,5 +1,6 @@
-// Typed Temporal operations shared by the API (start/signal on requests) and the activities
-// (fan-out commands). Workflow ids are deterministic, so every call here is safe to repeat.
+// The one place that starts, signals, updates and queries workflows: the API (on requests), the
+// activities (fan-out commands) and the outbox relay all call this client, so workflow names,
+// ids and start options are written once. Ids are deterministic: every call is safe to repeat.
 import { Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { TypedSearchAttributes, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import {
@@ -12,6 +13,21 @@ import {
   webhookEndpointKickSignal,
   workflowIds,
 } from '../workflows/definitions';
+/** The workflow contract's types, for callers outside the engine (the API). */
+export type { GrantCommand, GrantScope, GrantWorkflowInput, SubscriptionEvent } from '../workflows/definitions';
+import type { GrantFanOutInput, ProductBenefitsChangedInput } from '../workflows/fan-out.workflow';
+import type { OutboxRelayInput } from '../workflows/outbox-relay.workflow';
+
+/** The fan-out workflows and the input each is started with. */
+export interface FanOutInputs {
+  grantFanOutWorkflow: GrantFanOutInput;
+  productBenefitsChangedWorkflow: ProductBenefitsChangedInput;
+}
+
+export type FanOutWorkflowType = keyof FanOutInputs;
+
+/** A fan-out to start: its workflow, its id (deterministic, see workflowIds) and its input. */
+export type FanOutStart = { [K in FanOutWorkflowType]: { workflowType: K; workflowId: string; input: FanOutInputs[K] } }[FanOutWorkflowType];
 
 const keys = {
   OrganizationId: defineSearchAttributeKey('OrganizationId', SearchAttributeType.KEYWORD),
@@ -108,13 +124,23 @@ export class EngineClient {
     });
   }
 
-  async startFanOut(workflowType: string, workflowId: string, input: unknown): Promise<void> {
+  async startFanOut({ workflowType, workflowId, input }: FanOutStart): Promise<void> {
     await this.client.workflow.start(workflowType, {
       taskQueue: this.taskQueue,
       workflowId,
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     }).catch(ignoreAlreadyStarted);
+  }
+
+  /** The outbox relay: one run for the task queue; a worker starting after another joins it. */
+  async startOutboxRelay(input: OutboxRelayInput): Promise<void> {
+    await this.client.workflow.start('outboxRelayWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.outboxRelay(),
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
   }
 
   /** Whether any run of this workflow id exists (running or closed, within retention). */
