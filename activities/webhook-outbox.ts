@@ -1,7 +1,7 @@
 // Helpers shared by activities that change state: the customer state payload and kicking the
 // delivery workflows of endpoints with pending events.
 import type { DataSource, EntityManager } from 'typeorm';
-import { serializeCustomerState } from '../api/serializers/customer.serializer';
+import { serializeCustomerState } from '../wire/customer.serializer';
 import { CustomersRepository } from '../db/repositories/customers.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
 import type { EngineDeps } from './engine-deps';

@@ -7,7 +7,7 @@ import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
 import { listResource, offsetOf, orderBy, Page } from '../pagination';
 import { grantListQuery, grantSortColumns } from '../schemas/commerce.schemas';
-import { grantViews } from '../views/grant.views';
+import { grantViews } from '../../wire/grant.views';
 import { parseQuery } from '../validation';
 
 export function benefitGrantsRoutes(deps: AppDeps): Router {

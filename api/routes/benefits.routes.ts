@@ -16,7 +16,7 @@ import {
   benefitCreateBody, benefitGrantsQuery, benefitListQuery, benefitSortColumns, benefitUpdateBody,
   CONTRACT_BENEFIT_TYPES, type BenefitGrantsReader, type BenefitsEngine,
 } from '../schemas/benefits.schemas';
-import { serializeBenefit } from '../serializers/benefit.serializer';
+import { serializeBenefit } from '../../wire/benefit.serializer';
 import { metadataFilter, parseQuery, pathId } from '../validation';
 
 export type { BenefitGrantsReader, BenefitsEngine } from '../schemas/benefits.schemas';

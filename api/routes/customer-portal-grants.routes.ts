@@ -8,7 +8,7 @@ import type { AppDeps } from '../app';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, paginationQuery } from '../pagination';
-import { portalGrantViews } from '../views/grant.views';
+import { portalGrantViews } from '../../wire/grant.views';
 import { multi, parseBody, parseQuery, pathId, safeString, TEXT_LIMITS, uuid } from '../validation';
 
 const listQuery = z.object({

@@ -15,7 +15,7 @@ import {
   licenseKeyActivateBody, licenseKeyDeactivateBody, licenseKeyValidateBody, portalLicenseKeyListQuery,
   publicLicenseCertificateBody, signingKeyQuery,
 } from '../schemas/license-keys.schemas';
-import { serializeLicenseKey, serializeLicenseKeyWithActivations } from '../serializers/license-key.serializer';
+import { serializeLicenseKey, serializeLicenseKeyWithActivations } from '../../wire/license-key.serializer';
 import { LicenseKeysService } from '../services/license-keys.service';
 import { parseBody, parseQuery, pathId } from '../validation';
 

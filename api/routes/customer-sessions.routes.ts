@@ -6,7 +6,7 @@ import type { AppDeps } from '../app';
 import { organizationIdOf } from '../auth';
 import { RequestValidationError } from '../errors';
 import { customerSessionCreateSchema } from '../schemas/customers.schemas';
-import { serializeCustomerSession } from '../serializers/customer.serializer';
+import { serializeCustomerSession } from '../../wire/customer.serializer';
 import { parseBody } from '../validation';
 
 function publicBaseUrl(deps: AppDeps): string {

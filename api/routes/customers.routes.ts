@@ -25,7 +25,7 @@ import {
   customerUpdateExternalSchema,
   customerUpdateSchema,
 } from '../schemas/customers.schemas';
-import { serializeCustomer, serializeCustomerState, serializePortalCustomer } from '../serializers/customer.serializer';
+import { serializeCustomer, serializeCustomerState, serializePortalCustomer } from '../../wire/customer.serializer';
 import { metadataFilter, parseBody, parseQuery, pathId, pathText } from '../validation';
 
 /** Revokes every grant of a deleted customer and ends their subscriptions' workflows. */

@@ -9,7 +9,7 @@ import {
   licenseCertificateBody, licenseKeyActivateBody, licenseKeyDeactivateBody, licenseKeyListQuery, licenseKeyUpdateBody,
   licenseKeyValidateBody,
 } from '../schemas/license-keys.schemas';
-import { serializeActivationRead, serializeLicenseKey, serializeLicenseKeyWithActivations } from '../serializers/license-key.serializer';
+import { serializeActivationRead, serializeLicenseKey, serializeLicenseKeyWithActivations } from '../../wire/license-key.serializer';
 import { type LicenseKeyEngine, LicenseKeysService } from '../services/license-keys.service';
 import { parseBody, parseQuery, pathId } from '../validation';
 

@@ -8,7 +8,7 @@ import { NotFoundError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import { orderCreateBody, orderListQuery, orderSortColumns } from '../schemas/commerce.schemas';
 import type { CommerceService } from '../services/commerce.service';
-import { orderView } from '../views/commerce.views';
+import { orderView } from '../../wire/commerce.views';
 import { parseBody, parseQuery, pathId } from '../validation';
 
 export function ordersRoutes(deps: AppDeps, commerce: CommerceService): Router {

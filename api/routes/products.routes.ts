@@ -12,7 +12,7 @@ import {
   productBenefitsBody, productCreateBody, productListQuery, productSortColumns, productUpdateBody,
   type PriceCreate, type ProductCreateBody, type ProductsEngine, type ProductUpdateBody,
 } from '../schemas/products.schemas';
-import { serializeProduct } from '../serializers/product.serializer';
+import { serializeProduct } from '../../wire/product.serializer';
 import { metadataFilter, parseBody, parseQuery, pathId } from '../validation';
 
 export type { ProductsEngine } from '../schemas/products.schemas';

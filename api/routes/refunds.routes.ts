@@ -6,7 +6,7 @@ import { organizationIdOf } from '../auth';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import { refundCreateBody } from '../schemas/commerce.schemas';
 import { refundListQuery, refundSortColumns } from '../schemas/refunds.schemas';
-import { serializeRefund } from '../serializers/refund.serializer';
+import { serializeRefund } from '../../wire/refund.serializer';
 import type { CommerceService } from '../services/commerce.service';
 import { parseBody, parseQuery } from '../validation';
 import { idempotencyKey } from './orders.routes';

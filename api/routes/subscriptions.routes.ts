@@ -8,7 +8,7 @@ import { NotFoundError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import { subscriptionCreateBody, subscriptionListQuery, subscriptionSortColumns, subscriptionUpdateBody } from '../schemas/commerce.schemas';
 import type { CommerceService } from '../services/commerce.service';
-import { subscriptionView } from '../views/commerce.views';
+import { subscriptionView } from '../../wire/commerce.views';
 import { parseBody, parseQuery, pathId } from '../validation';
 import { idempotencyKey } from './orders.routes';
 

@@ -14,7 +14,7 @@ import {
   webhookEndpointListQuery,
   webhookEndpointUpdateSchema,
 } from '../schemas/webhooks.schemas';
-import { serializeWebhookDelivery, serializeWebhookEndpoint } from '../serializers/webhook.serializer';
+import { serializeWebhookDelivery, serializeWebhookEndpoint } from '../../wire/webhook.serializer';
 import { parseBody, parseQuery, pathId } from '../validation';
 
 /** Schedules a fresh delivery of a stored event (the lead's Temporal-backed delivery). */

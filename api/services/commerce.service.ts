@@ -14,8 +14,8 @@ import { WebhookEventsRepository } from '../../db/repositories/webhook-events.re
 import type { EngineClient } from '../../lib/engine-client';
 import type { Logger } from '../../lib/logger';
 import { ApiError, BadRequestError, NotFoundError, RequestValidationError } from '../errors';
-import { serializeRefund } from '../serializers/refund.serializer';
-import { orderView, subscriptionView } from '../views/commerce.views';
+import { serializeRefund } from '../../wire/refund.serializer';
+import { orderView, subscriptionView } from '../../wire/commerce.views';
 import { type EngineService, settleWithin } from './engine.service';
 
 export interface OrderInput {

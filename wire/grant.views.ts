@@ -1,9 +1,9 @@
 // Grants as the API shows them: organization view (BenefitGrant) and customer portal view
 // (CustomerBenefitGrant), loaded in three queries whatever the page size.
-import { customerColumns } from '../../db/repositories/customers.repository';
-import type { GrantRow, Queryable } from '../../db/repositories/grants.repository';
-import { serializePortalCustomer } from '../serializers/customer.serializer';
-import { serializeGrant } from '../serializers/grant.serializer';
+import { customerColumns } from '../db/repositories/customers.repository';
+import type { GrantRow, Queryable } from '../db/repositories/grants.repository';
+import { serializePortalCustomer } from './customer.serializer';
+import { serializeGrant } from './grant.serializer';
 
 interface Loaded {
   grants: GrantRow[];
