@@ -4,7 +4,7 @@
 // reason (see RevokeReason) is never granted again, whoever sends the command.
 import { Context } from '@temporalio/activity';
 import type { EntityManager } from 'typeorm';
-import { serializeGrant } from '../api/serializers/grant.serializer';
+import { serializeGrant } from '../wire/grant.serializer';
 import { isSupportedBenefitType } from '../benefits/benefit-types';
 import type { BenefitStrategy, GrantContext, GrantOutcome } from '../benefits/strategy';
 import { GrantRow, GrantsRepository } from '../db/repositories/grants.repository';

@@ -2,7 +2,7 @@
 // renewal after past due, immediate revoke), each with its webhooks. Every transition is
 // conditional on the status it moves from: when the row changed meanwhile (canceled, renewed),
 // nothing is written and the workflow gets the row as it is, to follow.
-import { subscriptionView } from '../api/views/commerce.views';
+import { subscriptionView } from '../wire/commerce.views';
 import { SubscriptionSnapshotRow, SubscriptionsRepository } from '../db/repositories/subscriptions.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
 import { kickOrganizationWebhooks } from '../engine/engine-commands';

@@ -1,7 +1,7 @@
 // The customer state payload, queued by activities that change a customer's grants.
 import type { EntityManager } from 'typeorm';
-import { serializeCustomerState } from '../api/serializers/customer.serializer';
 import { enqueueCustomerStateEvent } from '../db/repositories/customer-state-events';
+import { serializeCustomerState } from '../wire/customer.serializer';
 
 /** Queues `customer.state_changed` with Polar's customer state (see enqueueCustomerStateEvent). */
 export function enqueueCustomerState(em: EntityManager, organizationId: string, customerId: string): Promise<void> {

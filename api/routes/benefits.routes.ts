@@ -3,12 +3,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { isSupportedBenefitType } from '../../benefits/benefit-types';
-import { defaultRegistry, type StrategyRegistry } from '../../benefits/registry';
+import type { StrategyRegistry } from '../../benefits/registry';
 import { PropertiesValidationError, type BenefitStrategy } from '../../benefits/strategy';
 import { type AfterWrite, BenefitsRepository, type Json } from '../../db/repositories/benefits.repository';
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { fromZodError, NotFoundError, NotPermittedError, RequestValidationError, type ValidationIssue } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
@@ -16,20 +16,20 @@ import {
   benefitCreateBody, benefitGrantsQuery, benefitListQuery, benefitSortColumns, benefitUpdateBody,
   CONTRACT_BENEFIT_TYPES, type BenefitGrantsReader, type BenefitsEngine,
 } from '../schemas/benefits.schemas';
-import { serializeBenefit } from '../serializers/benefit.serializer';
+import { serializeBenefit } from '../../wire/benefit.serializer';
 import { metadataFilter, parseQuery, pathId } from '../validation';
 
 export type { BenefitGrantsReader, BenefitsEngine } from '../schemas/benefits.schemas';
 
 type AnyStrategy = BenefitStrategy<any>;
 
-export function benefitsRoutes(deps: AppDeps, engine: BenefitsEngine, grants: BenefitGrantsReader): Router {
-  const outbox = new WebhookEventsRepository(deps.dataSource);
+export function benefitsRoutes(services: ApiServices): Router {
+  const outbox = new WebhookEventsRepository(services.dataSource);
   // The event is written in the benefit's own transaction; delivery is kicked after the commit.
   const webhook = (type: 'benefit.created' | 'benefit.updated'): AfterWrite => async (em, row) => {
     await outbox.enqueue(em, row.organization_id, type, serializeBenefit(row));
   };
-  const h = new BenefitHandlers(new BenefitsRepository(deps.dataSource), defaultRegistry(), engine, grants, webhook);
+  const h = new BenefitHandlers(new BenefitsRepository(services.dataSource), services.registry, services.engine, services.grants, webhook);
   const router = Router();
   router.get(['/benefits/', '/benefits'], h.list);
   router.post(['/benefits/', '/benefits'], h.create);

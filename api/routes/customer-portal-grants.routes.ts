@@ -3,12 +3,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { listGrantIds } from '../../db/repositories/grants.repository';
-import type { EngineClient } from '../../engine/engine-client';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, paginationQuery } from '../pagination';
-import { portalGrantViews } from '../views/grant.views';
+import { portalGrantViews } from '../../wire/grant.views';
 import { multi, parseBody, parseQuery, pathId, safeString, TEXT_LIMITS, uuid } from '../validation';
 
 const listQuery = z.object({
@@ -28,9 +27,10 @@ const updateBody = z.object({
   properties: z.object({ account_id: safeString(TEXT_LIMITS.short).min(1).nullable().optional() }).passthrough().optional(),
 });
 
-export function customerPortalGrantsRoutes(deps: AppDeps, engine: EngineClient): Router {
+export function customerPortalGrantsRoutes(services: ApiServices): Router {
+  const engine = services.engineClient;
   const router = Router();
-  const ds = deps.dataSource;
+  const ds = services.dataSource;
 
   async function findOwn(res: any, id: string) {
     const [g] = await ds.query(

@@ -4,9 +4,8 @@
 // per client address and per key.
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { CustomerSessionsRepository } from '../../db/repositories/customer-sessions.repository';
-import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { clientBucketId, TokenBucketLimiter, type BucketOptions } from '../../lib/rate-limiter';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { bearerToken } from '../auth';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, NotPermittedError, TooManyRequestsError } from '../errors';
@@ -15,8 +14,7 @@ import {
   licenseKeyActivateBody, licenseKeyDeactivateBody, licenseKeyValidateBody, portalLicenseKeyListQuery,
   publicLicenseCertificateBody, signingKeyQuery,
 } from '../schemas/license-keys.schemas';
-import { serializeLicenseKey, serializeLicenseKeyWithActivations } from '../serializers/license-key.serializer';
-import { LicenseKeysService } from '../services/license-keys.service';
+import { serializeLicenseKey, serializeLicenseKeyWithActivations } from '../../wire/license-key.serializer';
 import { parseBody, parseQuery, pathId } from '../validation';
 
 function customerAdmin(benefitProperties: Record<string, unknown> | undefined): boolean {
@@ -25,8 +23,8 @@ function customerAdmin(benefitProperties: Record<string, unknown> | undefined): 
 }
 
 /** Behind the customer session (mounted inside the portal router). */
-export function customerPortalLicenseKeysRoutes(deps: AppDeps, service?: LicenseKeysService): Router {
-  const repo = (service ?? new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY)).repo;
+export function customerPortalLicenseKeysRoutes(services: ApiServices): Router {
+  const repo = services.licenseKeys.repo;
   const router = Router();
 
   router.get(['/license-keys/', '/license-keys'], async (req, res) => {
@@ -58,10 +56,10 @@ export const DEFAULT_PUBLIC_LIMITS: PublicLimits = {
 };
 
 /** No token needed: mounted on /v1/customer-portal before the session-protected portal router. */
-export function customerPortalLicenseKeysPublicRoutes(deps: AppDeps, opts: { limits?: PublicLimits; service?: LicenseKeysService } = {}): Router {
-  const keys = opts.service ?? new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY);
-  const sessions = new CustomerSessionsRepository(deps.dataSource);
-  const organizations = new OrganizationsRepository(deps.dataSource);
+export function customerPortalLicenseKeysPublicRoutes(services: ApiServices, opts: { limits?: PublicLimits } = {}): Router {
+  const keys = services.licenseKeys;
+  const sessions = new CustomerSessionsRepository(services.dataSource);
+  const organizations = services.organizations;
   const limits = opts.limits ?? DEFAULT_PUBLIC_LIMITS;
   const byAddress = new TokenBucketLimiter(limits.perAddress);
   const byKey = new TokenBucketLimiter(limits.perKey);

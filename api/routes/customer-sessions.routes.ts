@@ -1,23 +1,22 @@
 // POST /v1/customer-sessions/: mints a customer portal token for one customer of the caller's organization.
 import { Router, type Request, type Response } from 'express';
 import { CustomerSessionsRepository } from '../../db/repositories/customer-sessions.repository';
-import { CustomersRepository } from '../../db/repositories/customers.repository';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { RequestValidationError } from '../errors';
 import { customerSessionCreateSchema } from '../schemas/customers.schemas';
-import { serializeCustomerSession } from '../serializers/customer.serializer';
+import { serializeCustomerSession } from '../../wire/customer.serializer';
 import { parseBody } from '../validation';
 
-function publicBaseUrl(deps: AppDeps): string {
-  const base = deps.config.PUBLIC_BASE_URL ?? `http://${deps.config.HOST}:${deps.config.PORT}`;
+function publicBaseUrl(services: ApiServices): string {
+  const base = services.config.PUBLIC_BASE_URL ?? `http://${services.config.HOST}:${services.config.PORT}`;
   return base.replace(/\/+$/, '');
 }
 
-export function customerSessionsRoutes(deps: AppDeps): Router {
+export function customerSessionsRoutes(services: ApiServices): Router {
   const router = Router();
-  const customers = new CustomersRepository(deps.dataSource);
-  const sessions = new CustomerSessionsRepository(deps.dataSource);
+  const customers = services.customers;
+  const sessions = new CustomerSessionsRepository(services.dataSource);
 
   const create = async (req: Request, res: Response): Promise<void> => {
     const orgId = organizationIdOf(res);
@@ -37,7 +36,7 @@ export function customerSessionsRoutes(deps: AppDeps): Router {
     const { session, token } = await sessions.create(orgId, customer.id, body.return_url ?? null);
     const slug = (await sessions.organizationSlug(orgId)) ?? orgId;
     // Same shape as Polar's portal link; the token in the query is how a portal front end signs in.
-    const portalUrl = `${publicBaseUrl(deps)}/${encodeURIComponent(slug)}/portal?customer_session_token=${token}`;
+    const portalUrl = `${publicBaseUrl(services)}/${encodeURIComponent(slug)}/portal?customer_session_token=${token}`;
     res.status(201).json(serializeCustomerSession(session, token, customer, portalUrl));
   };
 

@@ -13,7 +13,7 @@ import {
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import type { Queryable } from '../../db/repositories/grants.repository';
 import { SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, RequestValidationError } from '../errors';
@@ -25,7 +25,7 @@ import {
   customerUpdateExternalSchema,
   customerUpdateSchema,
 } from '../schemas/customers.schemas';
-import { serializeCustomer, serializeCustomerState, serializePortalCustomer } from '../serializers/customer.serializer';
+import { serializeCustomer, serializeCustomerState, serializePortalCustomer } from '../../wire/customer.serializer';
 import { metadataFilter, parseBody, parseQuery, pathId, pathText } from '../validation';
 
 /** Revokes every grant of a deleted customer and ends their subscriptions' workflows. */
@@ -181,9 +181,9 @@ function stateHandler(state: CustomerStateReader) {
   };
 }
 
-export function customersRoutes(deps: AppDeps, engine: CustomerDeletionEngine, state: CustomerStateReader): Router {
+export function customersRoutes(services: ApiServices): Router {
+  const { engine, customers: repo, customers: state } = services;
   const router = Router();
-  const repo = new CustomersRepository(deps.dataSource);
   const getOne = async (req: Request, res: Response): Promise<void> => {
     res.json(serializeCustomer(await findOr404(repo, organizationIdOf(res), lookupOf(req))));
   };
@@ -194,18 +194,18 @@ export function customersRoutes(deps: AppDeps, engine: CustomerDeletionEngine, s
   router.get('/customers/external/:external_id/state', stateHandler(state));
   router.get('/customers/external/:external_id', getOne);
   router.patch('/customers/external/:external_id', updateHandler(repo));
-  router.delete('/customers/external/:external_id', deleteHandler(deps.dataSource, repo, engine));
+  router.delete('/customers/external/:external_id', deleteHandler(services.dataSource, repo, engine));
   router.get('/customers/:id/state', stateHandler(state));
   router.get('/customers/:id', getOne);
   router.patch('/customers/:id', updateHandler(repo));
-  router.delete('/customers/:id', deleteHandler(deps.dataSource, repo, engine));
+  router.delete('/customers/:id', deleteHandler(services.dataSource, repo, engine));
   return router;
 }
 
 /** Mounted at /v1/customer-portal behind requireCustomerSession (not the organization token). */
-export function customerPortalCustomerRoutes(deps: AppDeps): Router {
+export function customerPortalCustomerRoutes(services: ApiServices): Router {
   const router = Router();
-  const repo = new CustomersRepository(deps.dataSource);
+  const repo = services.customers;
   router.get('/customers/me', async (_req, res) => {
     const customer = await findOr404(repo, organizationIdOf(res), { id: customerIdOf(res) });
     res.json(serializePortalCustomer(customer));

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { ApiServices } from '../composition';
 
 export interface ReadinessProbe {
   name: string;
@@ -10,7 +11,11 @@ export interface ReadinessProbe {
  * don't, in `down`). With Temporal down the API still serves reads, license validation and
  * purchases (engine work waits in the outbox), but is not ready: the engine is part of the service.
  */
-export function healthRoutes(probes: ReadinessProbe[]): Router {
+export function healthRoutes(services: ApiServices): Router {
+  const probes: ReadinessProbe[] = [
+    { name: 'postgres', check: async () => void (await services.dataSource.query('SELECT 1')) },
+    { name: 'temporal', check: async () => void (await services.temporal.workflowService.getSystemInfo({})) },
+  ];
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

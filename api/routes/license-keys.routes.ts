@@ -1,7 +1,7 @@
 // /v1/license-keys: Polar's organization API for license keys (list, get with activations, PATCH,
 // get activation, validate / activate / deactivate), plus our certificate extension.
 import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { NotFoundError } from '../errors';
 import { listResource, offsetOf } from '../pagination';
@@ -9,12 +9,11 @@ import {
   licenseCertificateBody, licenseKeyActivateBody, licenseKeyDeactivateBody, licenseKeyListQuery, licenseKeyUpdateBody,
   licenseKeyValidateBody,
 } from '../schemas/license-keys.schemas';
-import { serializeActivationRead, serializeLicenseKey, serializeLicenseKeyWithActivations } from '../serializers/license-key.serializer';
-import { type LicenseKeyEngine, LicenseKeysService } from '../services/license-keys.service';
+import { serializeActivationRead, serializeLicenseKey, serializeLicenseKeyWithActivations } from '../../wire/license-key.serializer';
 import { parseBody, parseQuery, pathId } from '../validation';
 
-export function licenseKeysRoutes(deps: AppDeps, engine: LicenseKeyEngine): Router {
-  const keys = new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, engine);
+export function licenseKeysRoutes(services: ApiServices): Router {
+  const keys = services.licenseKeys;
   const repo = keys.repo;
   const router = Router();
 

@@ -2,18 +2,18 @@
 // grant engine in motion. Refunds: refunds.routes.ts.
 import { Router } from 'express';
 import { OrdersRepository } from '../../db/repositories/orders.repository';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import { orderCreateBody, orderListQuery, orderSortColumns } from '../schemas/commerce.schemas';
-import type { CommerceService } from '../services/commerce.service';
-import { orderView } from '../views/commerce.views';
+import { orderView } from '../../wire/commerce.views';
 import { parseBody, parseQuery, pathId } from '../validation';
 
-export function ordersRoutes(deps: AppDeps, commerce: CommerceService): Router {
+export function ordersRoutes(services: ApiServices): Router {
+  const commerce = services.commerce;
   const router = Router();
-  const orders = new OrdersRepository(deps.dataSource);
+  const orders = new OrdersRepository(services.dataSource);
 
   router.post(['/orders/', '/orders'], async (req, res) => {
     const orgId = organizationIdOf(res);
@@ -31,12 +31,12 @@ export function ordersRoutes(deps: AppDeps, commerce: CommerceService): Router {
     const q = parseQuery(orderListQuery, req);
     const sort = orderBy(req.query.sorting, orderSortColumns, ['-created_at']);
     const { ids, total } = await orders.list(orgId, { productIds: q.product_id, customerIds: q.customer_id, subscriptionIds: q.subscription_id }, sort, q.limit, offsetOf(q));
-    const items = await Promise.all(ids.map((id) => orderView(deps.dataSource, orgId, id)));
+    const items = await Promise.all(ids.map((id) => orderView(services.dataSource, orgId, id)));
     res.json(listResource(items, total, q));
   });
 
   router.get('/orders/:id', async (req, res) => {
-    const view = await orderView(deps.dataSource, organizationIdOf(res), pathId(req, 'id', 'Order'));
+    const view = await orderView(services.dataSource, organizationIdOf(res), pathId(req, 'id', 'Order'));
     if (!view) throw new NotFoundError('Order not found');
     res.json(view);
   });

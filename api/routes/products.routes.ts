@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import { ProductsRepository, type ProductPatch, type ProductRow, type StoredPrice } from '../../db/repositories/products.repository';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
@@ -12,13 +12,14 @@ import {
   productBenefitsBody, productCreateBody, productListQuery, productSortColumns, productUpdateBody,
   type PriceCreate, type ProductCreateBody, type ProductsEngine, type ProductUpdateBody,
 } from '../schemas/products.schemas';
-import { serializeProduct } from '../serializers/product.serializer';
+import { serializeProduct } from '../../wire/product.serializer';
 import { metadataFilter, parseBody, parseQuery, pathId } from '../validation';
 
 export type { ProductsEngine } from '../schemas/products.schemas';
 
-export function productsRoutes(deps: AppDeps, engine: ProductsEngine): Router {
-  const h = new ProductHandlers(new ProductsRepository(deps.dataSource), engine);
+export function productsRoutes(services: ApiServices): Router {
+  const engine = services.engine;
+  const h = new ProductHandlers(new ProductsRepository(services.dataSource), engine);
   const router = Router();
   router.get(['/products/', '/products'], h.list);
   router.post(['/products/', '/products'], h.create);

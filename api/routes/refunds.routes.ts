@@ -1,19 +1,19 @@
 // /v1/refunds: the merchant's billing system reports refunds (stored, listed, recorded once).
 import { Router } from 'express';
 import { RefundsRepository } from '../../db/repositories/refunds.repository';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import { refundCreateBody } from '../schemas/commerce.schemas';
 import { refundListQuery, refundSortColumns } from '../schemas/refunds.schemas';
-import { serializeRefund } from '../serializers/refund.serializer';
-import type { CommerceService } from '../services/commerce.service';
+import { serializeRefund } from '../../wire/refund.serializer';
 import { parseBody, parseQuery } from '../validation';
 import { idempotencyKey } from './orders.routes';
 
-export function refundsRoutes(deps: AppDeps, commerce: CommerceService): Router {
+export function refundsRoutes(services: ApiServices): Router {
+  const commerce = services.commerce;
   const router = Router();
-  const refunds = new RefundsRepository(deps.dataSource);
+  const refunds = new RefundsRepository(services.dataSource);
 
   router.get(['/refunds/', '/refunds'], async (req, res) => {
     const orgId = organizationIdOf(res);

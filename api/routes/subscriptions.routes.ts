@@ -2,26 +2,26 @@
 // renews; the subscription's workflow keeps the benefits in step.
 import { Router } from 'express';
 import { SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import { subscriptionCreateBody, subscriptionListQuery, subscriptionSortColumns, subscriptionUpdateBody } from '../schemas/commerce.schemas';
-import type { CommerceService } from '../services/commerce.service';
-import { subscriptionView } from '../views/commerce.views';
+import { subscriptionView } from '../../wire/commerce.views';
 import { parseBody, parseQuery, pathId } from '../validation';
 import { idempotencyKey } from './orders.routes';
 
-export function subscriptionsRoutes(deps: AppDeps, commerce: CommerceService): Router {
+export function subscriptionsRoutes(services: ApiServices): Router {
+  const commerce = services.commerce;
   const router = Router();
-  const subscriptions = new SubscriptionsRepository(deps.dataSource);
+  const subscriptions = new SubscriptionsRepository(services.dataSource);
 
   router.post(['/subscriptions/', '/subscriptions'], async (req, res) => {
     const orgId = organizationIdOf(res);
     const body = parseBody(subscriptionCreateBody, req);
     let customerId = body.customer_id;
     if (!customerId) {
-      const [c] = await deps.dataSource.query(
+      const [c] = await services.dataSource.query(
         `SELECT id FROM customers WHERE organization_id = $1 AND external_id = $2 AND deleted_at IS NULL`,
         [orgId, body.external_customer_id],
       );
@@ -37,12 +37,12 @@ export function subscriptionsRoutes(deps: AppDeps, commerce: CommerceService): R
     const q = parseQuery(subscriptionListQuery, req);
     const sort = orderBy(req.query.sorting, subscriptionSortColumns, ['-started_at']);
     const { ids, total } = await subscriptions.list(orgId, { productIds: q.product_id, customerIds: q.customer_id, active: q.active }, sort, q.limit, offsetOf(q));
-    const items = await Promise.all(ids.map((id) => subscriptionView(deps.dataSource, orgId, id)));
+    const items = await Promise.all(ids.map((id) => subscriptionView(services.dataSource, orgId, id)));
     res.json(listResource(items, total, q));
   });
 
   router.get('/subscriptions/:id', async (req, res) => {
-    const view = await subscriptionView(deps.dataSource, organizationIdOf(res), pathId(req, 'id', 'Subscription'));
+    const view = await subscriptionView(services.dataSource, organizationIdOf(res), pathId(req, 'id', 'Subscription'));
     if (!view) throw new NotFoundError('Subscription not found');
     res.json(view);
   });

@@ -1,12 +1,8 @@
 import { Router } from 'express';
-import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
-import { CustomersRepository } from '../../db/repositories/customers.repository';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { NotFoundError } from '../errors';
-import type { CommerceService } from '../services/commerce.service';
-import type { EngineService } from '../services/engine.service';
-import { benefitGrantsReader, benefitGrantsRoutes } from './benefit-grants.routes';
+import { benefitGrantsRoutes } from './benefit-grants.routes';
 import { benefitsRoutes } from './benefits.routes';
 import { customerSessionsRoutes } from './customer-sessions.routes';
 import { customersRoutes } from './customers.routes';
@@ -17,26 +13,21 @@ import { refundsRoutes } from './refunds.routes';
 import { subscriptionsRoutes } from './subscriptions.routes';
 import { webhookEndpointsRoutes } from './webhook-endpoints.routes';
 
-export interface V1Services {
-  engine: EngineService;
-  commerce: CommerceService;
-}
-
 /** Every organization-scoped resource router hangs here (behind the organization token). */
-export function v1Routes(deps: AppDeps, services: V1Services): Router {
+export function v1Routes(services: ApiServices): Router {
   const router = Router();
-  const organizations = new OrganizationsRepository(deps.dataSource);
+  const organizations = services.organizations;
 
-  router.use(productsRoutes(deps, services.engine));
-  router.use(benefitsRoutes(deps, services.engine, benefitGrantsReader(deps.dataSource)));
-  router.use(benefitGrantsRoutes(deps));
-  router.use(customersRoutes(deps, services.engine, new CustomersRepository(deps.dataSource)));
-  router.use(customerSessionsRoutes(deps));
-  router.use(ordersRoutes(deps, services.commerce));
-  router.use(refundsRoutes(deps, services.commerce));
-  router.use(subscriptionsRoutes(deps, services.commerce));
-  router.use(webhookEndpointsRoutes(deps, services.engine));
-  router.use(licenseKeysRoutes(deps, services.engine));
+  router.use(productsRoutes(services));
+  router.use(benefitsRoutes(services));
+  router.use(benefitGrantsRoutes(services));
+  router.use(customersRoutes(services));
+  router.use(customerSessionsRoutes(services));
+  router.use(ordersRoutes(services));
+  router.use(refundsRoutes(services));
+  router.use(subscriptionsRoutes(services));
+  router.use(webhookEndpointsRoutes(services));
+  router.use(licenseKeysRoutes(services));
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoints.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import { secretBoxFor } from '../../lib/secret-box';
-import type { AppDeps } from '../app-deps';
+import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf } from '../pagination';
@@ -14,7 +14,7 @@ import {
   webhookEndpointListQuery,
   webhookEndpointUpdateSchema,
 } from '../schemas/webhooks.schemas';
-import { serializeWebhookDelivery, serializeWebhookEndpoint } from '../serializers/webhook.serializer';
+import { serializeWebhookDelivery, serializeWebhookEndpoint } from '../../wire/webhook.serializer';
 import { parseBody, parseQuery, pathId } from '../validation';
 
 /** Schedules a fresh delivery of a stored event (the lead's Temporal-backed delivery). */
@@ -92,10 +92,11 @@ function deliveriesHandler(repo: WebhookEndpointsRepository) {
   };
 }
 
-export function webhookEndpointsRoutes(deps: AppDeps, webhooks: WebhookRedelivery): Router {
+export function webhookEndpointsRoutes(services: ApiServices): Router {
+  const webhooks = services.engine;
   const router = Router();
-  const repo = new WebhookEndpointsRepository(deps.dataSource, secretBoxFor(deps.config.SECRET_ENCRYPTION_KEY));
-  const events = new WebhookEventsRepository(deps.dataSource);
+  const repo = new WebhookEndpointsRepository(services.dataSource, secretBoxFor(services.config.SECRET_ENCRYPTION_KEY));
+  const events = new WebhookEventsRepository(services.dataSource);
 
   router.get(['/webhooks/endpoints', '/webhooks/endpoints/'], async (req, res) => {
     const orgId = organizationIdOf(res);
@@ -107,7 +108,7 @@ export function webhookEndpointsRoutes(deps: AppDeps, webhooks: WebhookRedeliver
     const { rows, total } = await repo.list(orgId, q.limit, offsetOf(q));
     res.json(listResource(rows.map(serializeWebhookEndpoint), total, q));
   });
-  router.post(['/webhooks/endpoints', '/webhooks/endpoints/'], createHandler(repo, deps.config.WEBHOOK_MAX_ENDPOINTS_PER_ORGANIZATION));
+  router.post(['/webhooks/endpoints', '/webhooks/endpoints/'], createHandler(repo, services.config.WEBHOOK_MAX_ENDPOINTS_PER_ORGANIZATION));
   router.get('/webhooks/endpoints/:id', async (req, res) => {
     const row = await repo.find(organizationIdOf(res), pathId(req, 'id', 'Webhook endpoint'));
     if (!row) throw endpointNotFound();

@@ -14,9 +14,9 @@ import type { EngineClient } from '../../engine/engine-client';
 import { dispatchOrder } from '../../engine/grant-scope';
 import type { Logger } from '../../lib/logger';
 import { ApiError, BadRequestError, NotFoundError, RequestValidationError } from '../errors';
-import { serializeCustomerState } from '../serializers/customer.serializer';
-import { serializeRefund } from '../serializers/refund.serializer';
-import { orderView, subscriptionView } from '../views/commerce.views';
+import { serializeCustomerState } from '../../wire/customer.serializer';
+import { serializeRefund } from '../../wire/refund.serializer';
+import { orderView, subscriptionView } from '../../wire/commerce.views';
 import { type EngineService, settleWithin } from './engine.service';
 
 export interface OrderInput {

@@ -18,7 +18,7 @@ import { ApiError, BadRequestError, NotFoundError, NotPermittedError } from '../
 import type {
   LicenseCertificateBody, LicenseKeyActivateBody, LicenseKeyDeactivateBody, LicenseKeyUpdateBody, LicenseKeyValidateBody,
 } from '../schemas/license-keys.schemas';
-import { serializeActivationRead, serializeLicenseKey, serializeValidatedLicenseKey } from '../serializers/license-key.serializer';
+import { serializeActivationRead, serializeLicenseKey, serializeValidatedLicenseKey } from '../../wire/license-key.serializer';
 
 const VALIDATE_MESSAGES: Record<Exclude<ValidateFailure, 'usage'>, string> = {
   not_found: 'License key not found.',

@@ -3,6 +3,7 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import { errorHandler } from '../../api/errors';
+import { composeApi } from '../../api/composition';
 import { customerPortalLicenseKeysPublicRoutes } from '../../api/routes/customer-portal-license-keys.routes';
 import { parseConfig } from '../../config/config';
 import { createLogger } from '../../lib/logger';
@@ -106,7 +107,7 @@ describe('rate limits', () => {
     const config = parseConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: stack.taskQueue });
     const deps = { config, logger: createLogger('silent', 'test'), dataSource: stack.dataSource, temporal: stack.temporal };
     const limits = { perAddress: { capacity: 4, refillPerSecond: 0.1 }, perKey: { capacity: 2, refillPerSecond: 0.05 } };
-    app.use('/v1/customer-portal', customerPortalLicenseKeysPublicRoutes(deps, { limits }));
+    app.use('/v1/customer-portal', customerPortalLicenseKeysPublicRoutes(composeApi(deps), { limits }));
     app.use(errorHandler(deps.logger));
     server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

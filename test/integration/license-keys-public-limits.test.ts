@@ -5,6 +5,7 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
 import { errorHandler } from '../../api/errors';
+import { composeApi } from '../../api/composition';
 import { customerPortalLicenseKeysPublicRoutes, DEFAULT_PUBLIC_LIMITS } from '../../api/routes/customer-portal-license-keys.routes';
 import { ACTIVATION_LABEL_MAX_LENGTH } from '../../api/schemas/license-keys.schemas';
 import { parseConfig } from '../../config/config';
@@ -79,7 +80,7 @@ describe('bucket keys', () => {
     app.use(express.json());
     const config = parseConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: stack.taskQueue });
     const deps = { config, logger: createLogger('silent', 'test'), dataSource: stack.dataSource, temporal: stack.temporal };
-    app.use('/v1/customer-portal', customerPortalLicenseKeysPublicRoutes(deps, { limits }));
+    app.use('/v1/customer-portal', customerPortalLicenseKeysPublicRoutes(composeApi(deps), { limits }));
     app.use(errorHandler(deps.logger));
     base = await listen(app);
   });

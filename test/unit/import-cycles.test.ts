@@ -10,11 +10,8 @@ import ts from 'typescript';
 const ROOT = path.resolve(__dirname, '../..');
 const SOURCE_FOLDERS = ['api', 'activities', 'benefits', 'config', 'db', 'engine', 'integrations', 'lib', 'scripts', 'workers', 'workflows', 'wire'];
 
-/**
- * Polar's wire shapes: `api/serializers` until they move to `wire/` (then set this to 'wire' and
- * drop the api/serializers entries below).
- */
-const WIRE = ['wire', 'api/serializers', 'api/views'];
+/** Polar's wire shapes (API responses and webhook payloads alike). */
+const WIRE = ['wire'];
 
 /**
  * Where each folder's runtime imports may point (besides itself). The longest matching prefix of a
@@ -23,8 +20,6 @@ const WIRE = ['wire', 'api/serializers', 'api/views'];
 const ALLOWED: Record<string, string[] | undefined> = {
   api: ['api', 'engine', 'db', 'benefits', 'integrations', 'lib', 'config', ...WIRE],
   activities: ['activities', 'engine', 'benefits', 'db', 'integrations', 'lib', 'config', 'workflows/definitions', ...WIRE],
-  'api/serializers': ['api/serializers', 'api/views', 'wire', 'benefits', 'db', 'lib', 'config'],
-  'api/views': ['api/serializers', 'api/views', 'wire', 'benefits', 'db', 'lib', 'config'],
   wire: ['wire', 'benefits', 'db', 'lib', 'config'],
   engine: ['engine', 'workflows/definitions', 'benefits', 'db', 'lib', 'config'],
   workflows: ['workflows'],

@@ -1,4 +1,4 @@
-import type { GrantRow } from '../../db/repositories/grants.repository';
+import type { GrantRow } from '../db/repositories/grants.repository';
 import { serializeBenefit } from './benefit.serializer';
 import { serializeCustomer } from './customer.serializer';
 

@@ -1,8 +1,8 @@
 // Polar's `Benefit` (oneOf by type) from a benefits row; properties go through the type's strategy
 // so secrets a strategy keeps in its stored properties never reach the API.
-import { isSupportedBenefitType } from '../../benefits/benefit-types';
-import { defaultRegistry } from '../../benefits/registry';
-import type { BenefitRow, Json } from '../../db/repositories/benefits.repository';
+import { isSupportedBenefitType } from '../benefits/benefit-types';
+import { defaultRegistry } from '../benefits/registry';
+import type { BenefitRow, Json } from '../db/repositories/benefits.repository';
 
 const registry = defaultRegistry();
 

@@ -1,6 +1,6 @@
 // Polar's `Product` from a products row and its live benefits (in position order).
-import type { BenefitRow, Json } from '../../db/repositories/benefits.repository';
-import type { ProductRow, StoredPrice } from '../../db/repositories/products.repository';
+import type { BenefitRow, Json } from '../db/repositories/benefits.repository';
+import type { ProductRow, StoredPrice } from '../db/repositories/products.repository';
 import { iso, serializeBenefit, type BenefitBody } from './benefit.serializer';
 
 export interface ProductBody {

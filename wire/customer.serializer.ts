@@ -3,8 +3,8 @@
 import type {
   CustomerRow,
   CustomerStateRow,
-} from '../../db/repositories/customers.repository';
-import type { CustomerSessionRow } from '../../db/repositories/customer-sessions.repository';
+} from '../db/repositories/customers.repository';
+import type { CustomerSessionRow } from '../db/repositories/customer-sessions.repository';
 
 /** Rows come from pg (Date) or from json_agg/row_to_json (ISO-ish strings); both become ISO. */
 export function isoDate(value: Date | string | null | undefined): string | null {

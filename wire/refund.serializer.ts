@@ -1,4 +1,4 @@
-import type { RefundRow } from '../../db/repositories/refunds.repository';
+import type { RefundRow } from '../db/repositories/refunds.repository';
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 

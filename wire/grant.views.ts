@@ -1,9 +1,10 @@
 // Grants as the API shows them: organization view (BenefitGrant) and customer portal view
-// (CustomerBenefitGrant), loaded in three queries whatever the page size.
-import { customerColumns } from '../../db/repositories/customers.repository';
-import type { GrantRow, Queryable } from '../../db/repositories/grants.repository';
-import { serializePortalCustomer } from '../serializers/customer.serializer';
-import { serializeGrant } from '../serializers/grant.serializer';
+// (CustomerBenefitGrant<Type>), loaded in three queries whatever the page size.
+import { customerColumns } from '../db/repositories/customers.repository';
+import type { GrantRow, Queryable } from '../db/repositories/grants.repository';
+import { serializeSubscriberOrganization } from './benefit-subscriber.serializer';
+import { serializeGrant } from './grant.serializer';
+import { serializePortalGrant, type CustomerBenefitGrant } from './portal-grant.serializer';
 
 interface Loaded {
   grants: GrantRow[];
@@ -29,31 +30,13 @@ export async function grantViews(q: Queryable, ids: string[]): Promise<Record<st
   return l.grants.map((g) => serializeGrant(g, l.benefits.get(g.benefit_id), l.customers.get(g.customer_id)));
 }
 
-export async function portalGrantViews(q: Queryable, ids: string[]): Promise<Record<string, unknown>[]> {
+/** Customer portal grants: each embeds the benefit as its subscriber sees it, never the merchant's. */
+export async function portalGrantViews(q: Queryable, ids: string[]): Promise<CustomerBenefitGrant[]> {
   const l = await load(q, ids);
   if (l.grants.length === 0) return [];
   const orgs: any[] = await q.query(`SELECT * FROM organizations WHERE id = ANY($1::uuid[])`, [[...new Set(l.grants.map((g) => g.organization_id))]]);
-  const orgById = new Map(orgs.map((o) => [o.id, o]));
-  return l.grants.map((g) => {
-    const { member: _member, ...grant } = serializeGrant(g, l.benefits.get(g.benefit_id), l.customers.get(g.customer_id));
-    const org = orgById.get(g.organization_id);
-    return {
-      ...grant,
-      customer: serializePortalCustomer(l.customers.get(g.customer_id)),
-      benefit: {
-        ...(grant.benefit as object),
-        organization: {
-          created_at: new Date(org.created_at).toISOString(),
-          modified_at: org.modified_at ? new Date(org.modified_at).toISOString() : null,
-          id: org.id,
-          name: org.name,
-          slug: org.slug,
-          avatar_url: null,
-          proration_behavior: 'invoice',
-          allow_customer_updates: true,
-        },
-      },
-    };
-  });
+  const orgById = new Map(orgs.map((o) => [o.id, serializeSubscriberOrganization(o)]));
+  return l.grants.map((g) =>
+    serializePortalGrant(g, l.benefits.get(g.benefit_id), l.customers.get(g.customer_id), orgById.get(g.organization_id)!),
+  );
 }
-

@@ -1,7 +1,7 @@
 // License key rows -> Polar 2026-10 wire shapes: LicenseKeyRead, LicenseKeyWithActivations,
 // ValidatedLicenseKey, LicenseKeyActivationBase / LicenseKeyActivationRead.
-import { displayKey } from '../../benefits/license-keys/license-keys.strategy';
-import type { ActivationRow, KeyWithCustomer } from '../../db/repositories/license-keys.repository';
+import { displayKey } from '../benefits/license-keys/license-keys.strategy';
+import type { ActivationRow, KeyWithCustomer } from '../db/repositories/license-keys.repository';
 import { isoDate, serializeCustomer } from './customer.serializer';
 
 export function serializeLicenseKey(row: KeyWithCustomer): Record<string, unknown> {

@@ -1,13 +1,13 @@
 // Loads an order or subscription with what its wire shape embeds (customer, product with
 // benefits) and serializes it. Used by the API and by activities building webhook payloads.
-import type { BenefitRow } from '../../db/repositories/benefits.repository';
-import { customerColumns } from '../../db/repositories/customers.repository';
-import type { Queryable } from '../../db/repositories/grants.repository';
-import type { ProductRow } from '../../db/repositories/products.repository';
-import { serializeCustomer } from '../serializers/customer.serializer';
-import { serializeOrder } from '../serializers/order.serializer';
-import { serializeProduct } from '../serializers/product.serializer';
-import { serializeSubscription } from '../serializers/subscription.serializer';
+import type { BenefitRow } from '../db/repositories/benefits.repository';
+import { customerColumns } from '../db/repositories/customers.repository';
+import type { Queryable } from '../db/repositories/grants.repository';
+import type { ProductRow } from '../db/repositories/products.repository';
+import { serializeCustomer } from './customer.serializer';
+import { serializeOrder } from './order.serializer';
+import { serializeProduct } from './product.serializer';
+import { serializeSubscription } from './subscription.serializer';
 
 async function customerOf(q: Queryable, id: string) {
   const [row] = await q.query(`SELECT ${customerColumns()} FROM customers c WHERE c.id = $1`, [id]);

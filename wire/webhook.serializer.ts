@@ -2,7 +2,7 @@
 import type {
   WebhookDeliveryRow,
   WebhookEndpointRow,
-} from '../../db/repositories/webhook-endpoints.repository';
+} from '../db/repositories/webhook-endpoints.repository';
 import { isoDate } from './customer.serializer';
 
 export function serializeWebhookEndpoint(row: WebhookEndpointRow): Record<string, unknown> {

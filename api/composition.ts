@@ -1,0 +1,53 @@
+// The API's composition root, like the worker's (workers/main.ts): everything a route needs is
+// built here once from config, data source and Temporal client, then handed to the routes. A test
+// or a deployment replaces a strategy by passing its own registry, as it does for the worker.
+import type { Client } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import { defaultRegistry, type StrategyRegistry } from '../benefits/registry';
+import type { Env } from '../config/config';
+import { CustomersRepository } from '../db/repositories/customers.repository';
+import { OrganizationsRepository } from '../db/repositories/organizations.repository';
+import { EngineClient } from '../engine/engine-client';
+import type { Logger } from '../lib/logger';
+import { benefitGrantsReader } from './services/benefit-grants.service';
+import type { BenefitGrantsReader } from './schemas/benefits.schemas';
+import { CommerceService } from './services/commerce.service';
+import { EngineService } from './services/engine.service';
+import { LicenseKeysService } from './services/license-keys.service';
+
+export interface AppDeps {
+  config: Env;
+  logger: Logger;
+  dataSource: DataSource;
+  temporal: Client;
+  /** Replaces the default strategies (tests use stand-ins, as the worker's deps allow). */
+  registry?: StrategyRegistry;
+}
+
+/** What the routes are given: the process's dependencies plus the services built from them. */
+export interface ApiServices extends AppDeps {
+  registry: StrategyRegistry;
+  engineClient: EngineClient;
+  engine: EngineService;
+  commerce: CommerceService;
+  licenseKeys: LicenseKeysService;
+  grants: BenefitGrantsReader;
+  customers: CustomersRepository;
+  organizations: OrganizationsRepository;
+}
+
+export function composeApi(deps: AppDeps): ApiServices {
+  const engineClient = new EngineClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
+  const engine = new EngineService(engineClient, deps.dataSource, deps.logger);
+  return {
+    ...deps,
+    registry: deps.registry ?? defaultRegistry(),
+    engineClient,
+    engine,
+    commerce: new CommerceService(deps.dataSource, engineClient, engine, deps.logger),
+    licenseKeys: new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, engine),
+    grants: benefitGrantsReader(deps.dataSource),
+    customers: new CustomersRepository(deps.dataSource),
+    organizations: new OrganizationsRepository(deps.dataSource),
+  };
+}
