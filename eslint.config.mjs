@@ -3,8 +3,24 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
-  'fs', 'path', 'crypto', 'http', 'https', 'child_process', 'os', 'net', 'dns', 'tls', 'zlib',
-  'stream', 'worker_threads', 'cluster', 'process', 'timers', 'util', 'events',
+  'fs',
+  'path',
+  'crypto',
+  'http',
+  'https',
+  'child_process',
+  'os',
+  'net',
+  'dns',
+  'tls',
+  'zlib',
+  'stream',
+  'worker_threads',
+  'cluster',
+  'process',
+  'timers',
+  'util',
+  'events',
 ];
 
 export default tseslint.config(
@@ -28,16 +44,35 @@ export default tseslint.config(
     // Workflow code is replayed: it may import only the workflow SDK, types and pure modules.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [
-          ...nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
-          ...['pg', 'typeorm', 'express', 'octokit', 'discord.js', '@google-cloud/storage', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'pino']
-            .map((name) => ({ name, message: 'Workflow code may import only @temporalio/workflow, types and pure modules.' })),
-        ],
-        patterns: [
-          { group: ['**/activities/*', '**/db/*', '**/api/*', '**/integrations/*', '**/config/*', '**/benefits/*'], allowTypeImports: true, message: 'Workflows may import only types from these layers.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins
+              .flatMap((m) => [m, `node:${m}`])
+              .map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
+            ...[
+              'pg',
+              'typeorm',
+              'express',
+              'octokit',
+              'discord.js',
+              '@google-cloud/storage',
+              '@temporalio/client',
+              '@temporalio/worker',
+              '@temporalio/activity',
+              'pino',
+            ].map((name) => ({ name, message: 'Workflow code may import only @temporalio/workflow, types and pure modules.' })),
+          ],
+          patterns: [
+            {
+              group: ['**/activities/*', '**/db/*', '**/api/*', '**/integrations/*', '**/config/*', '**/benefits/*'],
+              allowTypeImports: true,
+              message: 'Workflows may import only types from these layers.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

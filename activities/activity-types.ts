@@ -83,7 +83,11 @@ export interface EngineActivities {
   transitionSubscription(input: SubscriptionTransitionInput): Promise<SubscriptionSnapshot>;
 
   listGrantIds(input: { filter: GrantFilter; afterId: string | null; limit: number; notRevokedOnly: boolean }): Promise<string[]>;
-  listProductScopes(input: { productId: string; after: string | null; limit: number }): Promise<{ scopes: GrantScope[]; next: string | null }>;
+  listProductScopes(input: {
+    productId: string;
+    after: string | null;
+    limit: number;
+  }): Promise<{ scopes: GrantScope[]; next: string | null }>;
 
   nextWebhookEvent(input: { endpointId: string }): Promise<PendingWebhookEvent | null>;
   deliverWebhook(input: { eventId: string; attempt: number }): Promise<WebhookAttemptResult>;

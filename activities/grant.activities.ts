@@ -52,11 +52,22 @@ export function grantActivities(deps: EngineDeps) {
 
   function context(l: Loaded, accountId?: string | null): GrantContext {
     return {
-      benefit: { id: l.benefit.id, organizationId: l.benefit.organization_id, type: l.benefit.type, description: l.benefit.description, properties: l.benefit.properties },
+      benefit: {
+        id: l.benefit.id,
+        organizationId: l.benefit.organization_id,
+        type: l.benefit.type,
+        description: l.benefit.description,
+        properties: l.benefit.properties,
+      },
       customer: { id: l.customer.id, email: l.customer.email, name: l.customer.name, externalId: l.customer.external_id },
       grant: {
-        id: l.grant.id, customerId: l.grant.customer_id, benefitId: l.grant.benefit_id, subscriptionId: l.grant.subscription_id,
-        orderId: l.grant.order_id, properties: l.grant.properties ?? {}, grantedAt: l.grant.granted_at,
+        id: l.grant.id,
+        customerId: l.grant.customer_id,
+        benefitId: l.grant.benefit_id,
+        subscriptionId: l.grant.subscription_id,
+        orderId: l.grant.order_id,
+        properties: l.grant.properties ?? {},
+        grantedAt: l.grant.granted_at,
       },
       now: new Date(),
       accountId: accountId ?? (l.grant.properties?.account_id as string | undefined) ?? null,
@@ -76,7 +87,11 @@ export function grantActivities(deps: EngineDeps) {
     const { grant, strategy } = l;
     // A repeated command re-arms only an expiry still ahead (one that passed was already marked).
     const storedExpiry = (grant.properties?.expires_at as string | undefined) ?? null;
-    const noop: Applied = { row: grant, changed: false, expiresAt: storedExpiry && Date.parse(storedExpiry) > Date.now() ? storedExpiry : null };
+    const noop: Applied = {
+      row: grant,
+      changed: false,
+      expiresAt: storedExpiry && Date.parse(storedExpiry) > Date.now() ? storedExpiry : null,
+    };
     const attempt = async (fn: () => Promise<GrantOutcome>): Promise<GrantOutcome | ParkedError> => {
       try {
         return await fn();

@@ -42,7 +42,10 @@ export function outboxActivities(deps: EngineDeps) {
       } catch (err) {
         failed++;
         const id = typeof row === 'string' ? row : row.id;
-        deps.logger.error({ what, id, err: err instanceof Error ? err.message : String(err) }, 'outbox relay: row failed, stepping past it');
+        deps.logger.error(
+          { what, id, err: err instanceof Error ? err.message : String(err) },
+          'outbox relay: row failed, stepping past it',
+        );
       }
     }
     return { done, failed };
@@ -54,7 +57,10 @@ export function outboxActivities(deps: EngineDeps) {
       const cmd = await each('engine command', await commands.due(older, BATCH), async (row) => {
         if (await dispatchRecorded(deps, row, { backoff: true })) return true;
         if (row.attempts + 1 >= STUCK_ATTEMPTS) {
-          deps.logger.error({ commandId: row.id, kind: row.kind, attempts: row.attempts + 1 }, 'outbox relay: engine command keeps failing');
+          deps.logger.error(
+            { commandId: row.id, kind: row.kind, attempts: row.attempts + 1 },
+            'outbox relay: engine command keeps failing',
+          );
         }
         return 'failed';
       });

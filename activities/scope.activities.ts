@@ -27,7 +27,9 @@ export function scopeActivities(deps: EngineDeps) {
     async scopeChanges(scope: GrantScope): Promise<ScopeChanges> {
       const wanted = new Set(await productBenefitIds(deps, scope.productId));
       const rows = await grants.forScope(scope);
-      const held = new Set(rows.filter((r) => r.granted_at !== null || (r.revoked_at === null && r.error === null)).map((r) => r.benefit_id));
+      const held = new Set(
+        rows.filter((r) => r.granted_at !== null || (r.revoked_at === null && r.error === null)).map((r) => r.benefit_id),
+      );
       return {
         toRevoke: rows.filter((r) => !wanted.has(r.benefit_id) && r.revoked_at === null).map((r) => r.id),
         toGrant: [...wanted].filter((id) => !held.has(id)),
@@ -50,7 +52,11 @@ export function scopeActivities(deps: EngineDeps) {
     },
 
     /** Live scopes of a product, keyset-paged: orders, then subscriptions (ScopesRepository). */
-    async listProductScopes(input: { productId: string; after: string | null; limit: number }): Promise<{ scopes: GrantScope[]; next: string | null }> {
+    async listProductScopes(input: {
+      productId: string;
+      after: string | null;
+      limit: number;
+    }): Promise<{ scopes: GrantScope[]; next: string | null }> {
       return scopes.productScopesPage(input.productId, input.after, input.limit);
     },
   };

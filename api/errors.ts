@@ -71,12 +71,33 @@ export class ServiceUnavailableError extends ApiError {
 // Connection failures (Node socket codes, PostgreSQL class 08, shutdown and overload codes) and
 // timeouts (statement_timeout's query_canceled, the pool's and the client's own).
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '57014',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '57014',
 ]);
 const UNAVAILABLE_MESSAGES = [
-  'timeout expired', 'timeout exceeded when trying to connect', 'Query read timeout', 'Connection terminated',
-  'Client has encountered a connection error', 'Connection is closed', 'terminating connection',
+  'timeout expired',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+  'Connection terminated',
+  'Client has encountered a connection error',
+  'Connection is closed',
+  'terminating connection',
 ];
 
 /** True for errors that mean the database could not answer, as opposed to a bug or bad input. */

@@ -32,6 +32,8 @@ function answers(stack: RouterLayer[], method: string, path: string): boolean {
 /** 404 (ResourceNotFound) for a request no route of `router` answers; everything else passes. */
 export function knownRoutesOnly(router: Router) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    next(hasRoute(router, req.method, req.path) ? undefined : new NotFoundError(`No route for ${req.method} ${req.originalUrl.split('?')[0]}`));
+    next(
+      hasRoute(router, req.method, req.path) ? undefined : new NotFoundError(`No route for ${req.method} ${req.originalUrl.split('?')[0]}`),
+    );
   };
 }

@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   });
   const { connection, client: temporal } = lazyTemporalClient(config);
   temporal.workflowService.getSystemInfo({}).catch((err: Error) => {
-    logger.warn({ address: config.TEMPORAL_ADDRESS, err: err.message }, 'Temporal unreachable: serving anyway; engine work waits in the outbox until it is back');
+    logger.warn(
+      { address: config.TEMPORAL_ADDRESS, err: err.message },
+      'Temporal unreachable: serving anyway; engine work waits in the outbox until it is back',
+    );
   });
   const app = createApp({ config, logger, dataSource, temporal });
 

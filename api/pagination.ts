@@ -38,7 +38,9 @@ export function orderBy(raw: unknown, columns: Record<string, string>, fallback:
     if (!column) {
       throw RequestValidationError.at(
         ['query', 'sorting', i],
-        `Input should be one of ${Object.keys(columns).flatMap((c) => [`'${c}'`, `'-${c}'`]).join(', ')}`,
+        `Input should be one of ${Object.keys(columns)
+          .flatMap((c) => [`'${c}'`, `'-${c}'`])
+          .join(', ')}`,
         'enum',
         value,
       );

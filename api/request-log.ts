@@ -8,10 +8,7 @@ export function requestLog(logger: Logger) {
     res.on('finish', () => {
       if (req.path === '/healthz') return;
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      logger.info(
-        { method: req.method, path: req.path, status: res.statusCode, duration_ms: Math.round(ms * 10) / 10 },
-        'request',
-      );
+      logger.info({ method: req.method, path: req.path, status: res.statusCode, duration_ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };

@@ -48,7 +48,10 @@ const NUL = String.fromCharCode(0);
  * 22021 / 22P05), so a NUL is the client's mistake and is named at the field, never a 500.
  */
 export function safeString(max: number) {
-  return z.string().max(max).refine((s) => !s.includes(NUL), 'String should not contain NUL characters');
+  return z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes(NUL), 'String should not contain NUL characters');
 }
 
 export const INT32_MIN = -2_147_483_648;
@@ -66,28 +69,24 @@ export function pathText(req: Request, name: string, what = 'Resource', max = 10
   return value;
 }
 
-export const uuid = z.string().regex(UUID_RE, 'Input should be a valid UUID').transform((s) => s.toLowerCase());
+export const uuid = z
+  .string()
+  .regex(UUID_RE, 'Input should be a valid UUID')
+  .transform((s) => s.toLowerCase());
 
 /** A query filter that may be given once or repeated (`?id=a&id=b`). */
 export function multi<T extends z.ZodType>(item: T) {
   return z
     .union([item, z.array(item)])
     .optional()
-    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v])) as unknown as z.ZodType<
-    z.infer<T>[] | undefined
-  >;
+    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v])) as unknown as z.ZodType<z.infer<T>[] | undefined>;
 }
 
-export const queryBool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+export const queryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Polar's metadata: <=50 keys of <=40 chars; string (1..500) | int | float | bool values. */
 export const metadataInput = z
-  .record(
-    safeString(40).min(1),
-    z.union([safeString(500).min(1), z.number(), z.boolean()]),
-  )
+  .record(safeString(40).min(1), z.union([safeString(500).min(1), z.number(), z.boolean()]))
   .refine((m) => Object.keys(m).length <= 50, 'At most 50 metadata keys');
 
 /** `metadata[key]=value` query filters (Polar's MetadataQuery). */

@@ -43,7 +43,7 @@ function parse(argv: string[]): Options {
     const [name, inline] = arg.slice(2).split('=', 2);
     const takesValue = ['purchases', 'benefits', 'rate', 'down', 'settle', 'kill', 'summary', 'bundle'].includes(name);
     if (!takesValue && !['quick', 'verbose'].includes(name)) usage(2, `unknown option --${name}`);
-    flags.set(name, takesValue ? inline ?? argv[++i] ?? '' : true);
+    flags.set(name, takesValue ? (inline ?? argv[++i] ?? '') : true);
   }
   const quick = flags.has('quick');
   const num = (name: string, dflt: number, min: number) => {
@@ -53,7 +53,9 @@ function parse(argv: string[]): Options {
     if (!Number.isFinite(n) || n < min) usage(2, `--${name} must be a number >= ${min}`);
     return n;
   };
-  const kills = String(flags.get('kill') ?? 'worker,temporal,postgres').split(',').filter(Boolean) as Part[];
+  const kills = String(flags.get('kill') ?? 'worker,temporal,postgres')
+    .split(',')
+    .filter(Boolean) as Part[];
   if (kills.some((k) => !['worker', 'temporal', 'postgres'].includes(k))) usage(2, '--kill takes worker, temporal and postgres');
   return {
     purchases: Math.round(num('purchases', quick ? 30 : 300, 1)),
@@ -85,10 +87,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'chaos-'));
   registerCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   const cli = await ensureTemporalCli(say);
-  if (cli.kind !== 'existing-path') throw new Error('the chaos run kills the Temporal dev server by pid: it needs a Temporal CLI on disk (npm run tools)');
+  if (cli.kind !== 'existing-path')
+    throw new Error('the chaos run kills the Temporal dev server by pid: it needs a Temporal CLI on disk (npm run tools)');
   if (!opts.bundlePath) say('bundling workflows');
   const bundlePath = opts.bundlePath ?? (await writeWorkflowBundle(path.join(dir, 'workflow-bundle.js')));
-  say(`chaos: ${opts.purchases} purchases in flight, then ${opts.rate}/s while ${opts.kills.join(', ')} are killed (-9) and restarted in turn`);
+  say(
+    `chaos: ${opts.purchases} purchases in flight, then ${opts.rate}/s while ${opts.kills.join(', ')} are killed (-9) and restarted in turn`,
+  );
   const figures = await runChaos({
     dir,
     cli,
@@ -110,7 +115,7 @@ async function main(): Promise<void> {
 main().then(
   () => exitAfterCleanUp(0),
   (err) => {
-    process.stderr.write(`chaos run failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`chaos run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return exitAfterCleanUp(1);
   },
 );

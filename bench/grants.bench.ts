@@ -4,12 +4,30 @@
 import { longestHistories, HistoryFigure } from './lib/history';
 import { ApiClient } from './lib/load';
 import { childSettings, parseOptions, BenchOptions } from './lib/options';
-import { latencyPhase, LatencyResult, PhaseContext, revocationPhase, RevocationResult, throughputPhase, ThroughputResult, warmUp } from './lib/phases';
+import {
+  latencyPhase,
+  LatencyResult,
+  PhaseContext,
+  revocationPhase,
+  RevocationResult,
+  throughputPhase,
+  ThroughputResult,
+  warmUp,
+} from './lib/phases';
 import { cpuPerUnit, cpuShares, loadAverage, machineInfo, Memory, memoryOf } from './lib/procfs';
 import { Catalog, createCatalog, insertCustomers } from './lib/setup';
 import { Breakdown, purchaseBreakdown } from './lib/timeline';
 import { OutboxFigures, outboxFigures, startWebhookReceiver, WEBHOOK_EVENTS, WebhookReceiver } from './lib/webhooks';
-import { BenchStack, connectExternalStack, exitAfterCleanUp, handleSignals, Log, prepareToolbox, startIsolatedStack, Toolbox } from './lib/stack';
+import {
+  BenchStack,
+  connectExternalStack,
+  exitAfterCleanUp,
+  handleSignals,
+  Log,
+  prepareToolbox,
+  startIsolatedStack,
+  Toolbox,
+} from './lib/stack';
 import { mb, ms, perSecond, Row, seconds, table, verdict } from './lib/stats';
 
 const TARGET_GRANTS_PER_SEC = 100;
@@ -45,7 +63,11 @@ async function runSize(stack: BenchStack, n: number, opts: BenchOptions): Promis
   const tag = `${n}-${Date.now().toString(36)}`;
   const loadStart = loadAverage();
   log(`N=${n}: setup: 3 products with 3 benefits each through the API; customers inserted through SQL`);
-  const [warm, productA, productB] = [await createCatalog(api, `${tag} warm-up`), await createCatalog(api, `${tag} A`), await createCatalog(api, `${tag} B`)];
+  const [warm, productA, productB] = [
+    await createCatalog(api, `${tag} warm-up`),
+    await createCatalog(api, `${tag} A`),
+    await createCatalog(api, `${tag} B`),
+  ];
   const inB = opts.rate * opts.durationSeconds;
   const customers = await insertCustomers(stack.db, stack.organizationId, opts.warmup + n + inB, tag);
   const receiver = opts.webhook ? await startWebhookReceiver(api) : null;
@@ -57,7 +79,12 @@ async function runSize(stack: BenchStack, n: number, opts: BenchOptions): Promis
   }
 }
 
-async function measure(ctx: PhaseContext, n: number, opts: BenchOptions, fx: { warm: Catalog; productA: Catalog; productB: Catalog; customers: string[] }) {
+async function measure(
+  ctx: PhaseContext,
+  n: number,
+  opts: BenchOptions,
+  fx: { warm: Catalog; productA: Catalog; productB: Catalog; customers: string[] },
+) {
   const { stack } = ctx;
   const { warm, productA, productB, customers } = fx;
   log(`N=${n}: warm-up: ${opts.warmup} purchases`);
@@ -85,8 +112,11 @@ async function measure(ctx: PhaseContext, n: number, opts: BenchOptions, fx: { w
   log(`N=${n}: reading workflow histories`);
   const histories = await longestHistories(stack, productA.benefitIds[0], [...productA.benefitIds, ...productB.benefitIds]);
   const memory = {
-    apiAfterA, workerAfterA,
-    api: memoryOf(stack.groups.api), worker: memoryOf(stack.groups.worker), temporal: memoryOf(stack.groups.temporal),
+    apiAfterA,
+    workerAfterA,
+    api: memoryOf(stack.groups.api),
+    worker: memoryOf(stack.groups.worker),
+    temporal: memoryOf(stack.groups.temporal),
   };
   return { a, b, c, breakdown, histories, memory };
 }
@@ -102,11 +132,25 @@ function reportRows(r: SizeReport, opts: BenchOptions): Row[] {
     ['load average (1/5/15 min) at start / end of this N', `${r.load.start} / ${r.load.end}`, 'machine otherwise idle'],
     [`A purchases/s accepted (${a.accepted}/${a.sent}, concurrency ${opts.concurrency})`, perSecond(a.purchasesPerSec)],
     ['A purchase call p50 / p99 / max', dist(a.call)],
-    [`A grants/s completed (${a.grantsDone}/${a.grantsExpected} in ${seconds(a.grantsElapsedMs)}${a.drained ? '' : ', gave up'})`, perSecond(a.grantsPerSec), `>= ${TARGET_GRANTS_PER_SEC}/s`, verdict(grantsOk)],
-    ['A grants/s steady (middle 80% of grants)', perSecond(a.steadyGrantsPerSec), `>= ${TARGET_GRANTS_PER_SEC}/s`, verdict(a.steadyGrantsPerSec >= TARGET_GRANTS_PER_SEC)],
+    [
+      `A grants/s completed (${a.grantsDone}/${a.grantsExpected} in ${seconds(a.grantsElapsedMs)}${a.drained ? '' : ', gave up'})`,
+      perSecond(a.grantsPerSec),
+      `>= ${TARGET_GRANTS_PER_SEC}/s`,
+      verdict(grantsOk),
+    ],
+    [
+      'A grants/s steady (middle 80% of grants)',
+      perSecond(a.steadyGrantsPerSec),
+      `>= ${TARGET_GRANTS_PER_SEC}/s`,
+      verdict(a.steadyGrantsPerSec >= TARGET_GRANTS_PER_SEC),
+    ],
     [`A purchase -> granted p50 / p99 / max (backlog${a.incomplete ? `, ${a.incomplete} incomplete` : ''})`, dist(a.toGranted)],
-    ...(r.b ? latencyRows(r.b) : [['B latency at a fixed rate', 'skipped (phase A did not drain)', `p99 < ${ms(TARGET_P99_MS)}`, 'n/a'] as Row]),
-    ...(r.c ? revocationRows(r.c) : [['C revocations after a benefit delete', 'skipped (an earlier phase did not drain)', '10,000 in < 2 min', 'n/a'] as Row]),
+    ...(r.b
+      ? latencyRows(r.b)
+      : [['B latency at a fixed rate', 'skipped (phase A did not drain)', `p99 < ${ms(TARGET_P99_MS)}`, 'n/a'] as Row]),
+    ...(r.c
+      ? revocationRows(r.c)
+      : [['C revocations after a benefit delete', 'skipped (an earlier phase did not drain)', '10,000 in < 2 min', 'n/a'] as Row]),
     ['worker RSS after A', memRow(r.memory.workerAfterA)],
     ['worker RSS at end', memRow(r.memory.worker)],
     ['API RSS after A', memRow(r.memory.apiAfterA)],
@@ -120,19 +164,30 @@ function reportRows(r: SizeReport, opts: BenchOptions): Row[] {
 
 function latencyRows(b: LatencyResult): Row[] {
   return [
-    [`B purchases accepted at ${b.rate}/s for ${b.durationSeconds} s`, `${b.accepted}/${b.sent} (scheduler lag max ${ms(b.schedulerMaxLagMs)})`],
+    [
+      `B purchases accepted at ${b.rate}/s for ${b.durationSeconds} s`,
+      `${b.accepted}/${b.sent} (scheduler lag max ${ms(b.schedulerMaxLagMs)})`,
+    ],
     ['B purchase call p50 / p99 / max', dist(b.call)],
-    [`B purchase -> granted p50 / p99 / max${b.incomplete ? ` (${b.incomplete} incomplete)` : ''}`, dist(b.toGranted), `p99 < ${ms(TARGET_P99_MS)}`,
-      verdict(b.incomplete === 0 && b.toGranted.p99 < TARGET_P99_MS)],
+    [
+      `B purchase -> granted p50 / p99 / max${b.incomplete ? ` (${b.incomplete} incomplete)` : ''}`,
+      dist(b.toGranted),
+      `p99 < ${ms(TARGET_P99_MS)}`,
+      verdict(b.incomplete === 0 && b.toGranted.p99 < TARGET_P99_MS),
+    ],
   ];
 }
 
 function revocationRows(c: RevocationResult): Row[] {
   const target = TARGET_REVOKES.grants / (TARGET_REVOKES.ms / 1000);
-  return [[
-    `C revoke ${c.revoked}/${c.grants} grants after a benefit delete`, `${seconds(c.revokeMs ?? NaN)} (${perSecond(c.revokesPerSec)}, DELETE ${ms(c.deleteMs)})`,
-    `10,000 in < 2 min (>= ${target.toFixed(1)}/s)`, verdict(c.revokeMs !== null && c.revokesPerSec >= target),
-  ]];
+  return [
+    [
+      `C revoke ${c.revoked}/${c.grants} grants after a benefit delete`,
+      `${seconds(c.revokeMs ?? NaN)} (${perSecond(c.revokesPerSec)}, DELETE ${ms(c.deleteMs)})`,
+      `10,000 in < 2 min (>= ${target.toFixed(1)}/s)`,
+      verdict(c.revokeMs !== null && c.revokesPerSec >= target),
+    ],
+  ];
 }
 
 function webhookRows(w: NonNullable<SizeReport['webhooks']>): Row[] {
@@ -148,9 +203,20 @@ function report(r: SizeReport, opts: BenchOptions): string {
     `CPU during A: ${cpuShares(r.a.cpu.used, r.a.cpu.wallSeconds)}`,
     `  per grant:  ${cpuPerUnit(r.a.cpu.used, r.a.grantsDone, 'grant')}${r.a.drained ? '' : ' (overstated: includes work for grants still in flight)'}`,
     ...(r.b ? [`CPU during B: ${cpuShares(r.b.cpu.used, r.b.cpu.wallSeconds)}`] : []),
-    ...(r.c ? [`CPU during C: ${cpuShares(r.c.cpu.used, r.c.cpu.wallSeconds)}`, `  per revoke: ${cpuPerUnit(r.c.cpu.used, r.c.revoked, 'revoke')}`] : []),
-    ...(r.breakdown ? [table(`Where a phase B purchase's time goes (sample, from workflow histories), N = ${r.n}`,
-      r.breakdown.map(([step, p50, p90]): Row => [step, `p50 ${ms(p50)}`, `p90 ${ms(p90)}`]))] : []),
+    ...(r.c
+      ? [
+          `CPU during C: ${cpuShares(r.c.cpu.used, r.c.cpu.wallSeconds)}`,
+          `  per revoke: ${cpuPerUnit(r.c.cpu.used, r.c.revoked, 'revoke')}`,
+        ]
+      : []),
+    ...(r.breakdown
+      ? [
+          table(
+            `Where a phase B purchase's time goes (sample, from workflow histories), N = ${r.n}`,
+            r.breakdown.map(([step, p50, p90]): Row => [step, `p50 ${ms(p50)}`, `p90 ${ms(p90)}`]),
+          ),
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -163,7 +229,9 @@ function header(opts: BenchOptions): string[] {
       ? `stack: external at ${opts.external.baseUrl} (worker/API settings are that stack's)`
       : `stack: isolated per N (embedded PostgreSQL${opts.pgFast ? ' without fsync' : ', durable like npm start'}, in-memory Temporal dev server` +
         `${opts.temporalFlags.length ? ` with ${opts.temporalFlags.join(' ')}` : ''}); ` +
-        Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' '),
+        Object.entries(settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
     `webhooks: ${opts.webhook ? `one endpoint subscribed to ${WEBHOOK_EVENTS.join(', ')}, receiver in the bench` : 'no endpoint (--webhook adds one)'}`,
     `sizes: N = ${opts.sizes.join(', ')}${opts.quick ? ' (--quick)' : ''}; phase B ${opts.rate}/s for ${opts.durationSeconds} s`,
     'setup: benefits and products through the HTTP API; customers bulk-inserted through SQL (setup speed, not measured)',
@@ -184,7 +252,12 @@ async function main(): Promise<void> {
     log(`N=${n}: ${opts.external ? 'connecting to the running stack' : 'starting an isolated stack'}`);
     const stack = opts.external
       ? await connectExternalStack(opts.external, `N=${n}`, opts.taskQueue)
-      : await startIsolatedStack(box!, `n${n}`, { pgFast: opts.pgFast, profileDir: opts.profileDir, childEnv: childSettings(process.env), taskQueue: opts.taskQueue }, log);
+      : await startIsolatedStack(
+          box!,
+          `n${n}`,
+          { pgFast: opts.pgFast, profileDir: opts.profileDir, childEnv: childSettings(process.env), taskQueue: opts.taskQueue },
+          log,
+        );
     try {
       const text = report(await runSize(stack, n, opts), opts);
       reports.push(text);
@@ -200,6 +273,6 @@ async function main(): Promise<void> {
 main()
   .then(() => exitAfterCleanUp(0))
   .catch(async (err) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     await exitAfterCleanUp(1);
   });

@@ -24,10 +24,12 @@ interface Measured extends LoadResult {
   dbCpuMs: number;
 }
 
-const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-  const [k, v] = a.replace(/^--/, '').split('=');
-  return [k, v ?? 'true'];
-}));
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k, v ?? 'true'];
+  }),
+);
 const DURATION = Number(args.duration ?? process.env.BENCH_DURATION ?? 30);
 const CONNECTIONS = Number(args.connections ?? 16);
 const KEYS = Number(args.keys ?? 10_000);
@@ -69,8 +71,12 @@ async function seed(url: string): Promise<{ token: string; organizationId: strin
     [org, benefit.id, KEYS],
   );
   await ds.query('ANALYZE');
-  const keys: string[] = (await ds.query(`SELECT key FROM license_keys WHERE organization_id = $1`, [org])).map((r: { key: string }) => r.key);
-  const [contended] = await ds.query(`SELECT key FROM license_keys WHERE organization_id = $1 AND limit_activations = 1000000000 LIMIT 1`, [org]);
+  const keys: string[] = (await ds.query(`SELECT key FROM license_keys WHERE organization_id = $1`, [org])).map(
+    (r: { key: string }) => r.key,
+  );
+  const [contended] = await ds.query(`SELECT key FROM license_keys WHERE organization_id = $1 AND limit_activations = 1000000000 LIMIT 1`, [
+    org,
+  ]);
   await ds.destroy();
   return { token: accessToken, organizationId: org, keys, contended: contended.key };
 }
@@ -120,12 +126,20 @@ function loadSpecs(port: number, token: string, organizationId: string, keys: st
     'POST /v1/license-keys/validate': { host, port, method: 'POST', path: '/v1/license-keys/validate', headers: auth, body: pick },
     // The public variant, as apps on many machines call it: one client address per key.
     'POST /v1/customer-portal/.../validate': {
-      host, port, method: 'POST', path: '/v1/customer-portal/license-keys/validate', body: pick,
+      host,
+      port,
+      method: 'POST',
+      path: '/v1/customer-portal/license-keys/validate',
+      body: pick,
       perRequestHeaders: (i) => ({ 'x-forwarded-for': `10.${keyIndex(i) >> 8}.${keyIndex(i) & 255}.1` }),
     },
   };
   const activate: LoadSpec = {
-    host, port, method: 'POST', path: '/v1/license-keys/activate', headers: auth,
+    host,
+    port,
+    method: 'POST',
+    path: '/v1/license-keys/activate',
+    headers: auth,
     body: (i) => JSON.stringify({ key: contended, organization_id: organizationId, label: `device ${i}` }),
   };
   return { specs, activate };
@@ -133,15 +147,24 @@ function loadSpecs(port: number, token: string, organizationId: string, keys: st
 
 function report(results: Record<string, Measured>, contention: Measured, keyCount: number): void {
   const [health, org, pub] = Object.values(results);
-  console.log(`\nlicense key validation: ${keyCount} keys, ${CONNECTIONS} connections, ${DURATION}s per endpoint, ${os.cpus().length} CPUs, durable db: ${args['fast-db'] !== 'true'}`);
-  console.log(`${'endpoint'.padEnd(34)} ${'requests'.padStart(9)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(7)} ${'api µs'.padStart(7)} ${'db µs'.padStart(7)}`);
+  console.log(
+    `\nlicense key validation: ${keyCount} keys, ${CONNECTIONS} connections, ${DURATION}s per endpoint, ${os.cpus().length} CPUs, durable db: ${args['fast-db'] !== 'true'}`,
+  );
+  console.log(
+    `${'endpoint'.padEnd(34)} ${'requests'.padStart(9)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(7)} ${'api µs'.padStart(7)} ${'db µs'.padStart(7)}`,
+  );
   for (const [name, r] of Object.entries(results)) console.log(line(name, r));
   console.log(line('POST .../activate (one key)', contention));
   const hs = summary(health);
-  for (const [label, r] of [['organization API', org], ['public (no token)', pub]] as const) {
+  for (const [label, r] of [
+    ['organization API', org],
+    ['public (no token)', pub],
+  ] as const) {
     const s = summary(r);
     console.log(`\nvalidate, ${label}: ${s.rps.toFixed(0)}/s (target >= 3000), p99 ${s.p99.toFixed(2)} ms (target < 20 ms)`);
-    console.log(`  cost vs /healthz: ${(hs.rps / s.rps).toFixed(2)}x by throughput, ${(cpuPerRequest(r) / cpuPerRequest(health)).toFixed(2)}x by server CPU per request (target <= 3x)`);
+    console.log(
+      `  cost vs /healthz: ${(hs.rps / s.rps).toFixed(2)}x by throughput, ${(cpuPerRequest(r) / cpuPerRequest(health)).toFixed(2)}x by server CPU per request (target <= 3x)`,
+    );
   }
   console.log(`\nactivate under contention on one key: p99 ${summary(contention).p99.toFixed(2)} ms, errors ${contention.errors}`);
 }
@@ -149,7 +172,11 @@ function report(results: Record<string, Measured>, contention: Measured, keyCoun
 async function main(): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'bench-license-'));
   await chmod(work, 0o755); // PostgreSQL runs as `postgres` when we are root
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(work, 'pg', 'data'), port: await freePort(), fast: args['fast-db'] === 'true' });
+  const pg = await startEmbeddedPostgres({
+    dataDir: path.join(work, 'pg', 'data'),
+    port: await freePort(),
+    fast: args['fast-db'] === 'true',
+  });
   let child: ChildProcess | undefined;
   try {
     process.stderr.write(`seeding ${KEYS} keys...\n`);

@@ -38,8 +38,16 @@ export async function runLoad(spec: LoadSpec, connections: number, seconds: numb
       const started = performance.now();
       const req = http.request(
         {
-          host: spec.host, port: spec.port, method: spec.method, path: spec.path, agent,
-          headers: { ...spec.headers, ...spec.perRequestHeaders?.(i), ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
+          host: spec.host,
+          port: spec.port,
+          method: spec.method,
+          path: spec.path,
+          agent,
+          headers: {
+            ...spec.headers,
+            ...spec.perRequestHeaders?.(i),
+            ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+          },
         },
         (res) => {
           res.on('data', () => undefined);

@@ -25,7 +25,9 @@ function cmdline(pid: number): string {
 
 /** The postmaster serving `dataDir` and its children (backends, WAL writer, ...). */
 export function postgresPids(dataDir: string): number[] {
-  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const pids = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const master = pids.find((pid) => cmdline(pid).includes(dataDir) && /postgres/.test(cmdline(pid)));
   if (!master) return [];
   return [master, ...pids.filter((pid) => stat(pid)?.ppid === master)];

@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   const worker = await Worker.create({
     connection,
     taskQueue: 'ceiling',
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'ceiling', 'ceiling.workflows.ts'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never }),
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: path.join(__dirname, 'ceiling', 'ceiling.workflows.ts'),
+      logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never,
+    }),
     activities: { noop: async () => void done++ },
     maxConcurrentWorkflowTaskExecutions: 100,
     maxCachedWorkflows: n + 100,
@@ -40,21 +43,29 @@ async function main(): Promise<void> {
       const before = cpuSnapshot(groups);
       const started = Date.now();
       let next = 0;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next < n) await call(next++);
-      }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < n) await call(next++);
+        }),
+      );
       while (done < n) await new Promise((r) => setTimeout(r, 20));
       const seconds = (Date.now() - started) / 1000;
       const used = cpuUsed(before, cpuSnapshot(groups));
       const per = (k: 'temporal' | 'worker') => ((used[k] ?? NaN) * 1000) / n;
-      log(`${label}: ${n} in ${seconds.toFixed(1)} s = ${(n / seconds).toFixed(1)}/s; CPU per workflow: dev server ${per('temporal').toFixed(1)} ms ` +
-        `(${Math.round(((used.temporal ?? 0) / seconds) * 100)}% of a core), worker+client ${per('worker').toFixed(1)} ms; ` +
-        `host steal ${Math.round(((used.steal ?? 0) / seconds) * 100)}% of a core`);
+      log(
+        `${label}: ${n} in ${seconds.toFixed(1)} s = ${(n / seconds).toFixed(1)}/s; CPU per workflow: dev server ${per('temporal').toFixed(1)} ms ` +
+          `(${Math.round(((used.temporal ?? 0) / seconds) * 100)}% of a core), worker+client ${per('worker').toFixed(1)} ms; ` +
+          `host steal ${Math.round(((used.steal ?? 0) / seconds) * 100)}% of a core`,
+      );
     };
-    await phase('grant (start with command, local activity, upsert)', (i) => client.workflow.start('ceilingGrantWorkflow', {
-      taskQueue: 'ceiling', workflowId: `ceiling-${i}`, requestEagerStart: true,
-      typedSearchAttributes: new TypedSearchAttributes([{ key: GrantStatus, value: 'pending' }]),
-    }));
+    await phase('grant (start with command, local activity, upsert)', (i) =>
+      client.workflow.start('ceilingGrantWorkflow', {
+        taskQueue: 'ceiling',
+        workflowId: `ceiling-${i}`,
+        requestEagerStart: true,
+        typedSearchAttributes: new TypedSearchAttributes([{ key: GrantStatus, value: 'pending' }]),
+      }),
+    );
     await phase('revoke (signal, local activity, upsert, close)', (i) => client.workflow.getHandle(`ceiling-${i}`).signal('revoke'));
     log(`${os.availableParallelism()} cores; concurrency ${concurrency}`);
   } finally {
@@ -65,7 +76,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stderr.write(`ceiling bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`ceiling bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -3,7 +3,10 @@
 
 /** Worth retrying: rate limits (with the provider's retry-after), 5xx, network errors. */
 export class RetriableError extends Error {
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = 'RetriableError';
   }

@@ -62,7 +62,10 @@ export interface ValidationContext {
 
 /** Thrown by validateProperties: the message and the path under `body.properties`. */
 export class PropertiesValidationError extends Error {
-  constructor(readonly path: (string | number)[], message: string) {
+  constructor(
+    readonly path: (string | number)[],
+    message: string,
+  ) {
     super(message);
   }
 }

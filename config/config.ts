@@ -2,9 +2,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -13,10 +11,14 @@ const trustProxy = z.string().transform((raw, ctx): boolean | number | string[] 
   const value = raw.trim();
   if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
   if (/^\d+$/.test(value)) return Number(value);
-  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   const subnet = (item: string) => /^[^/]+(\/\d{1,3})?$/.test(item) && isIP(item.split('/')[0]) !== 0;
   const bad = items.filter((item) => !['loopback', 'linklocal', 'uniquelocal'].includes(item) && !subnet(item));
-  if (bad.length || !items.length) ctx.addIssue({ code: 'custom', message: `not a proxy address, subnet or name: ${bad.join(', ') || raw}` });
+  if (bad.length || !items.length)
+    ctx.addIssue({ code: 'custom', message: `not a proxy address, subnet or name: ${bad.join(', ') || raw}` });
   return items;
 });
 

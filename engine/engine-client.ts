@@ -27,7 +27,9 @@ export interface FanOutInputs {
 export type FanOutWorkflowType = keyof FanOutInputs;
 
 /** A fan-out to start: its workflow, its id (deterministic, see workflowIds) and its input. */
-export type FanOutStart = { [K in FanOutWorkflowType]: { workflowType: K; workflowId: string; input: FanOutInputs[K] } }[FanOutWorkflowType];
+export type FanOutStart = {
+  [K in FanOutWorkflowType]: { workflowType: K; workflowId: string; input: FanOutInputs[K] };
+}[FanOutWorkflowType];
 
 const keys = {
   OrganizationId: defineSearchAttributeKey('OrganizationId', SearchAttributeType.KEYWORD),
@@ -106,12 +108,14 @@ export class EngineClient {
   }
 
   async startSubscription(subscriptionId: string): Promise<void> {
-    await this.client.workflow.start('subscriptionWorkflow', {
-      taskQueue: this.taskQueue,
-      workflowId: workflowIds.subscription(subscriptionId),
-      args: [{ subscriptionId }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    }).catch(ignoreAlreadyStarted);
+    await this.client.workflow
+      .start('subscriptionWorkflow', {
+        taskQueue: this.taskQueue,
+        workflowId: workflowIds.subscription(subscriptionId),
+        args: [{ subscriptionId }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      })
+      .catch(ignoreAlreadyStarted);
   }
 
   async signalSubscription(subscriptionId: string, event: SubscriptionEvent): Promise<void> {
@@ -125,12 +129,14 @@ export class EngineClient {
   }
 
   async startFanOut({ workflowType, workflowId, input }: FanOutStart): Promise<void> {
-    await this.client.workflow.start(workflowType, {
-      taskQueue: this.taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    }).catch(ignoreAlreadyStarted);
+    await this.client.workflow
+      .start(workflowType, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      })
+      .catch(ignoreAlreadyStarted);
   }
 
   /** The outbox relay: one run for the task queue; a worker starting after another joins it. */

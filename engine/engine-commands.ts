@@ -66,12 +66,18 @@ export async function dispatchRecorded(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const failed = await repo.markFailed(row.id, message, opts.backoff === true).catch(() => null);
-    deps.logger.warn({ commandId: row.id, kind: row.kind, attempts: failed?.attempts, err: message }, 'engine command not dispatched; the outbox relay retries it');
+    deps.logger.warn(
+      { commandId: row.id, kind: row.kind, attempts: failed?.attempts, err: message },
+      'engine command not dispatched; the outbox relay retries it',
+    );
     return false;
   }
   await repo.markDispatched(row.id).catch((err) => {
     // Dispatched but not marked: the relay dispatches it again, which is harmless.
-    deps.logger.warn({ commandId: row.id, err: err instanceof Error ? err.message : String(err) }, 'engine command dispatched but not marked');
+    deps.logger.warn(
+      { commandId: row.id, err: err instanceof Error ? err.message : String(err) },
+      'engine command dispatched but not marked',
+    );
   });
   return true;
 }

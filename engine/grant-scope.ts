@@ -49,7 +49,12 @@ export async function sendCommands(
  * unique per scope and benefit, workflow ids are the grants', and granting a granted grant changes
  * nothing (the grant activity also refuses a scope that no longer lives).
  */
-export async function grantScope(deps: ScopeDeps, scope: GrantScope, onlyBenefitIds?: string[], progress?: (done: number) => void): Promise<number> {
+export async function grantScope(
+  deps: ScopeDeps,
+  scope: GrantScope,
+  onlyBenefitIds?: string[],
+  progress?: (done: number) => void,
+): Promise<number> {
   const grants = new GrantsRepository(deps.dataSource);
   const all = await productBenefitIds(deps, scope.productId);
   const benefitIds = onlyBenefitIds ? all.filter((id) => onlyBenefitIds.includes(id)) : all;

@@ -2,8 +2,18 @@
 // signed with the organization's own key. A merchant's app verifies it with the published public
 // key and node:crypto alone (verifyLicenseCertificate), no network.
 import {
-  createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync,
-  KeyObject, randomBytes, sign, verify, type JsonWebKey,
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  KeyObject,
+  randomBytes,
+  sign,
+  verify,
+  type JsonWebKey,
 } from 'node:crypto';
 
 export const CERTIFICATE_TYPE = 'license+jwt';
@@ -35,8 +45,17 @@ export interface LicenseCertificateClaims {
 }
 
 export type VerificationFailure =
-  | 'malformed' | 'unsupported_algorithm' | 'unknown_signing_key' | 'bad_signature' | 'not_yet_valid' | 'certificate_expired'
-  | 'license_expired' | 'not_granted' | 'key_mismatch' | 'activation_required' | 'activation_mismatch';
+  | 'malformed'
+  | 'unsupported_algorithm'
+  | 'unknown_signing_key'
+  | 'bad_signature'
+  | 'not_yet_valid'
+  | 'certificate_expired'
+  | 'license_expired'
+  | 'not_granted'
+  | 'key_mismatch'
+  | 'activation_required'
+  | 'activation_mismatch';
 
 /** One published key as the signing-keys endpoints list it (extra fields are ignored). */
 export interface VerificationKey {
@@ -47,8 +66,7 @@ export interface VerificationKey {
 type PublicKeyInput = string | KeyObject | JsonWebKey;
 
 export type VerificationResult =
-  | { valid: true; claims: LicenseCertificateClaims }
-  | { valid: false; reason: VerificationFailure; claims?: LicenseCertificateClaims };
+  { valid: true; claims: LicenseCertificateClaims } | { valid: false; reason: VerificationFailure; claims?: LicenseCertificateClaims };
 
 const b64url = (buf: Buffer | string) => Buffer.from(buf).toString('base64url');
 const fromB64url = (s: string) => Buffer.from(s, 'base64url');
@@ -85,7 +103,8 @@ export function verifyLicenseCertificate(
   if (now < Date.parse(claims.valid_from)) return { valid: false, reason: 'not_yet_valid', claims };
   if (now >= Date.parse(claims.valid_until)) return { valid: false, reason: 'certificate_expired', claims };
   if (claims.license_key.status !== 'granted') return { valid: false, reason: 'not_granted', claims };
-  if (claims.license_key.expires_at && now >= Date.parse(claims.license_key.expires_at)) return { valid: false, reason: 'license_expired', claims };
+  if (claims.license_key.expires_at && now >= Date.parse(claims.license_key.expires_at))
+    return { valid: false, reason: 'license_expired', claims };
   if (options.key !== undefined && options.key !== claims.license_key.key) return { valid: false, reason: 'key_mismatch', claims };
   if (claims.license_key.limit_activations !== null && !claims.activation) return { valid: false, reason: 'activation_required', claims };
   if (options.activationId !== undefined && options.activationId !== claims.activation?.id) {
@@ -236,7 +255,11 @@ export class LicenseCertificateIssuer {
   async publishedKeys(organizationId: string): Promise<ListedKey[]> {
     await this.current(organizationId);
     return (await this.store.published(organizationId)).map((r) => ({
-      ...published(r), created_at: iso(r.created_at), current: !r.retired_at, retired_at: iso(r.retired_at), expires_at: iso(r.expires_at),
+      ...published(r),
+      created_at: iso(r.created_at),
+      current: !r.retired_at,
+      retired_at: iso(r.retired_at),
+      expires_at: iso(r.expires_at),
     }));
   }
 
@@ -245,7 +268,10 @@ export class LicenseCertificateIssuer {
     for (let attempt = 0; attempt < 5; attempt++) {
       const record = await this.current(organizationId);
       const covered = record.certificates_valid_until ? new Date(record.certificates_valid_until).getTime() : -Infinity;
-      if (covered < validUntil && !(await this.store.cover(organizationId, record.key_id, new Date(Math.ceil(validUntil / DAY_MS) * DAY_MS)))) {
+      if (
+        covered < validUntil &&
+        !(await this.store.cover(organizationId, record.key_id, new Date(Math.ceil(validUntil / DAY_MS) * DAY_MS)))
+      ) {
         continue; // rotated meanwhile: sign with the new key
       }
       return { certificate: signCertificate(claims, this.privateKey(record), record.key_id), keyId: record.key_id };

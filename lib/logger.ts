@@ -5,8 +5,20 @@ export type { Logger };
 // Secrets never reach a log line: any field with one of these names is replaced at any depth,
 // and errors lose the SQL text and parameters a failed query carries (they hold the values).
 const SECRET_FIELDS = new Set([
-  'authorization', 'access_token', 'token', 'key', 'license_key', 'secret', 'password', 'client_secret',
-  'webhook_secret', 'private_key', 'api_key', 'database_url', 'cookie', 'encrypted_private_key',
+  'authorization',
+  'access_token',
+  'token',
+  'key',
+  'license_key',
+  'secret',
+  'password',
+  'client_secret',
+  'webhook_secret',
+  'private_key',
+  'api_key',
+  'database_url',
+  'cookie',
+  'encrypted_private_key',
 ]);
 const CENSOR = '[redacted]';
 const MAX_DEPTH = 8;

@@ -33,14 +33,18 @@ export class OutboundTimeoutError extends Error {
 // Pools per policy: a connection opened while private networks were allowed is never reused
 // for a request that must not reach them.
 const agents = {
-  guarded: { http: new HttpAgent({ keepAlive: true, lookup: guardedLookup }), https: new HttpsAgent({ keepAlive: true, lookup: guardedLookup }) },
+  guarded: {
+    http: new HttpAgent({ keepAlive: true, lookup: guardedLookup }),
+    https: new HttpsAgent({ keepAlive: true, lookup: guardedLookup }),
+  },
   open: { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) },
 };
 
 /** Throws DestinationRefusedError for a scheme or literal address the policy refuses. */
 export function checkDestination(rawUrl: string, allowPrivateNetworks: boolean): URL {
   const url = new URL(rawUrl);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DestinationRefusedError(`scheme ${url.protocol} is not http or https`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new DestinationRefusedError(`scheme ${url.protocol} is not http or https`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // A literal address is connected to without a lookup, so it is checked here.
   if (!allowPrivateNetworks && isIP(host) && isBlockedAddress(host)) throw DestinationRefusedError.address(host, host);

@@ -31,7 +31,10 @@ export class SecretBox {
   /** The plain secret; throws when the value was sealed under another key or altered. */
   open(stored: string, purpose: SecretPurpose): string {
     if (!SecretBox.isSealed(stored)) return stored;
-    const [iv, tag, ct] = stored.slice(PREFIX.length).split('.').map((p) => Buffer.from(p, 'base64url'));
+    const [iv, tag, ct] = stored
+      .slice(PREFIX.length)
+      .split('.')
+      .map((p) => Buffer.from(p, 'base64url'));
     const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
     decipher.setAAD(Buffer.from(purpose));
     decipher.setAuthTag(tag);

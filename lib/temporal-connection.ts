@@ -7,11 +7,13 @@ import type { Env } from '../config/config';
 
 export interface TemporalConnectionSettings {
   address: string;
-  tls?: {
-    serverNameOverride?: string;
-    serverRootCACertificate?: Buffer;
-    clientCertPair?: { crt: Buffer; key: Buffer };
-  } | boolean;
+  tls?:
+    | {
+        serverNameOverride?: string;
+        serverRootCACertificate?: Buffer;
+        clientCertPair?: { crt: Buffer; key: Buffer };
+      }
+    | boolean;
   apiKey?: string;
 }
 

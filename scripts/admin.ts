@@ -153,7 +153,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const ds = await openDatabase({
-    url: databaseUrlOrStackSettings(config), ssl: config.DATABASE_SSL, poolSize: 2, applicationName: 'benefits-admin',
+    url: databaseUrlOrStackSettings(config),
+    ssl: config.DATABASE_SSL,
+    poolSize: 2,
+    applicationName: 'benefits-admin',
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ECONNREFUSED') throw new Error(`cannot reach PostgreSQL (${err.message}): is \`npm start\` running?`);
     throw err;

@@ -8,7 +8,14 @@ export const BUNDLE_PATH = path.resolve(__dirname, '..', '.build', 'workflow-bun
 export async function writeWorkflowBundle(outPath = BUNDLE_PATH): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
-    logger: { info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined, trace: () => undefined, log: () => undefined },
+    logger: {
+      info: () => undefined,
+      warn: console.warn,
+      error: console.error,
+      debug: () => undefined,
+      trace: () => undefined,
+      log: () => undefined,
+    },
   });
   await mkdir(path.dirname(outPath), { recursive: true });
   await writeFile(outPath, code);

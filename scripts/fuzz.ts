@@ -22,13 +22,17 @@ async function main(): Promise<number> {
     const summaries: RunSummary[] = [];
     for (const run of runs(opts, stack)) {
       log(`${run.label}: st run ${stack.baseUrl}/openapi.json (${run.filter.join(' ')})`);
-      summaries.push(await runSchemathesis(st, { ...run, schemaUrl: `${stack.baseUrl}/openapi.json`, reportDir: path.join(dir, run.label), opts }));
+      summaries.push(
+        await runSchemathesis(st, { ...run, schemaUrl: `${stack.baseUrl}/openapi.json`, reportDir: path.join(dir, run.label), opts }),
+      );
     }
     const serverErrors = summaries.reduce((n, s) => n + s.serverErrors, 0);
     const schemaViolations = summaries.reduce((n, s) => n + s.schemaViolations, 0);
     for (const s of summaries) {
-      process.stdout.write(`${s.label}: ${s.testCases} test cases over ${s.operations} operations, ${s.serverErrors} answered 5xx, ` +
-        `${s.schemaViolations} response schema violations, ${s.otherFailures} other failures, ${s.errors} errors\n`);
+      process.stdout.write(
+        `${s.label}: ${s.testCases} test cases over ${s.operations} operations, ${s.serverErrors} answered 5xx, ` +
+          `${s.schemaViolations} response schema violations, ${s.otherFailures} other failures, ${s.errors} errors\n`,
+      );
       for (const f of s.failures) process.stdout.write(`  ${f.type} x${f.count}: ${f.title} (${f.operations.join(', ')})\n`);
     }
     process.stdout.write(`FUZZ RESULT: ${serverErrors} test cases answered 5xx, ${schemaViolations} response schema violations\n`);
@@ -64,7 +68,7 @@ function readApiLog(dir: string): string {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`fuzz failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`fuzz failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(2);
   },
 );

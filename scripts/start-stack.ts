@@ -112,11 +112,16 @@ async function main(): Promise<void> {
     stopping = true;
     log('stopping: API, worker, Temporal, PostgreSQL');
     // API and worker drain first (the worker lets running activities finish), then the servers.
-    await Promise.all([api, worker].map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve();
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-    })));
+    await Promise.all(
+      [api, worker].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
     await temporal.stop().catch(() => undefined);
     await pg?.stop().catch(() => undefined);
     log('stopped');

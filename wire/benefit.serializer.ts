@@ -23,9 +23,7 @@ export interface BenefitBody {
 }
 
 export function serializeBenefit(row: BenefitRow): BenefitBody {
-  const properties = isSupportedBenefitType(row.type)
-    ? registry[row.type].publicProperties(row.properties as never)
-    : row.properties;
+  const properties = isSupportedBenefitType(row.type) ? registry[row.type].publicProperties(row.properties as never) : row.properties;
   return {
     id: row.id,
     created_at: iso(row.created_at),

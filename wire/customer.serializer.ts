@@ -1,9 +1,6 @@
 // Customer rows -> Polar 2026-10 wire shapes (CustomerIndividual, CustomerStateIndividual,
 // CustomerPortalCustomer, CustomerSession). Every field the spec marks required is present.
-import type {
-  CustomerRow,
-  CustomerStateRow,
-} from '../db/repositories/customers.repository';
+import type { CustomerRow, CustomerStateRow } from '../db/repositories/customers.repository';
 import type { CustomerSessionRow } from '../db/repositories/customer-sessions.repository';
 
 /** Rows come from pg (Date) or from json_agg/row_to_json (ISO-ish strings); both become ISO. */

@@ -1,8 +1,5 @@
 // Webhook rows -> Polar 2026-10 WebhookEndpoint / WebhookDelivery (with its WebhookEvent).
-import type {
-  WebhookDeliveryRow,
-  WebhookEndpointRow,
-} from '../db/repositories/webhook-endpoints.repository';
+import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/repositories/webhook-endpoints.repository';
 import { isoDate } from './customer.serializer';
 
 export function serializeWebhookEndpoint(row: WebhookEndpointRow): Record<string, unknown> {

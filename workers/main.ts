@@ -56,7 +56,13 @@ async function main(): Promise<void> {
     connection: workerConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ dataSource, engine, registry: defaultRegistry(), logger, webhookTimeoutMs: 10_000, stopping: stopping.signal,
+    activities: createActivities({
+      dataSource,
+      engine,
+      registry: defaultRegistry(),
+      logger,
+      webhookTimeoutMs: 10_000,
+      stopping: stopping.signal,
       webhookAllowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       secretBox,
     }),
@@ -66,7 +72,10 @@ async function main(): Promise<void> {
     shutdownGraceSeconds: config.WORKER_SHUTDOWN_GRACE_SECONDS,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
-  await engine.startOutboxRelay({ intervalSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS, olderThanSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS });
+  await engine.startOutboxRelay({
+    intervalSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS,
+    olderThanSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS,
+  });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
   // The SDK's runtime turns SIGINT/SIGTERM into a graceful worker shutdown; run() then resolves.
   await worker.run();
@@ -76,6 +85,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -12,14 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { localFirst } from './local-first';
 import type { EngineActivities, GrantCommandResult } from '../activities/activity-types';
-import {
-  GrantCommand,
-  grantCommandSignal,
-  grantCommandUpdate,
-  GrantState,
-  grantStateQuery,
-  GrantWorkflowInput,
-} from './definitions';
+import { GrantCommand, grantCommandSignal, grantCommandUpdate, GrantState, grantStateQuery, GrantWorkflowInput } from './definitions';
 
 const { applyGrantCommand, markGrantExpired } = proxyActivities<EngineActivities>({
   startToCloseTimeout: '2 minutes',
@@ -75,9 +68,10 @@ export async function benefitGrantWorkflow(input: GrantWorkflowInput, carry?: Gr
 
   for (;;) {
     const expiresIn = state.status === 'granted' && state.expiresAt ? Date.parse(state.expiresAt) - Date.now() : null;
-    const woke = expiresIn === null
-      ? await condition(() => queue.length > 0).then(() => true)
-      : await condition(() => queue.length > 0, Math.max(expiresIn, 1));
+    const woke =
+      expiresIn === null
+        ? await condition(() => queue.length > 0).then(() => true)
+        : await condition(() => queue.length > 0, Math.max(expiresIn, 1));
     if (!woke) {
       await markGrantExpired({ grantId: input.grantId });
       state.expiresAt = null;

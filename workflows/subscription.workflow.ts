@@ -2,14 +2,7 @@
 // period timer decides what happens when none came (cancel at period end, past due, grace, revoke).
 // The row is the truth: at the period timer the workflow re-reads it (a renewal whose signal was
 // lost moved the period on), and every status write is conditional on the status it expects.
-import {
-  condition,
-  continueAsNew,
-  patched,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { EngineActivities, GrantScope, SubscriptionSnapshot } from '../activities/activity-types';
 import { SubscriptionEvent, subscriptionEventSignal, SubscriptionState, subscriptionStateQuery } from './definitions';
 
@@ -45,7 +38,12 @@ type Step = 'ended' | 'continue';
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<SubscriptionState> {
   const events: SubscriptionEvent[] = [];
   const renewals: string[] = [...(input.renewals ?? [])];
-  const state: SubscriptionState = { subscriptionId: input.subscriptionId, status: 'unknown', currentPeriodEnd: null, phase: input.phase ?? 'active' };
+  const state: SubscriptionState = {
+    subscriptionId: input.subscriptionId,
+    status: 'unknown',
+    currentPeriodEnd: null,
+    phase: input.phase ?? 'active',
+  };
   setHandler(subscriptionEventSignal, (e) => void events.push(e));
   setHandler(subscriptionStateQuery, () => state);
 

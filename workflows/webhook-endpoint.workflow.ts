@@ -50,7 +50,7 @@ export async function webhookEndpointWorkflow(input: { endpointId: string }): Pr
   let kicked = false;
   let quiet = false;
   setHandler(webhookEndpointKickSignal, () => void (kicked = true));
-  for (let handled = 0; handled < EVENTS_PER_RUN && !workflowInfo().continueAsNewSuggested; ) {
+  for (let handled = 0; handled < EVENTS_PER_RUN && !workflowInfo().continueAsNewSuggested;) {
     kicked = false;
     const next = await acts.nextWebhookEvent({ endpointId: input.endpointId });
     if (!next) {

@@ -6,8 +6,11 @@ import { z } from 'zod';
 import { operations } from './operations';
 
 // From source (api/openapi) and from the build (dist/api/openapi) alike.
-const POLAR_SPEC = [path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), path.resolve(__dirname, '../../../docs/reference/polar-openapi-2026-10.json')]
-  .find((p) => existsSync(p)) ?? path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json');
+const POLAR_SPEC =
+  [
+    path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'),
+    path.resolve(__dirname, '../../../docs/reference/polar-openapi-2026-10.json'),
+  ].find((p) => existsSync(p)) ?? path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json');
 
 function refsIn(value: unknown, out: Set<string>): void {
   if (Array.isArray(value)) value.forEach((v) => refsIn(v, out));
@@ -56,7 +59,12 @@ export function buildOpenApiDocument(): unknown {
   const roots = ['HTTPValidationError', 'ResourceNotFound', 'Unauthorized'];
   for (const op of operations) {
     const status = String(op.status ?? 200);
-    const params = [...(op.path.match(/\{(\w+)\}/g) ?? [])].map((p) => ({ name: p.slice(1, -1), in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...(op.path.match(/\{(\w+)\}/g) ?? [])].map((p) => ({
+      name: p.slice(1, -1),
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     if (op.response) roots.push(op.response);
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
@@ -69,9 +77,18 @@ export function buildOpenApiDocument(): unknown {
         [status]: op.response
           ? { description: 'Success', content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.response}` } } } }
           : { description: 'Success, no content' },
-        '401': { description: 'Missing or invalid token', content: { 'application/json': { schema: { $ref: '#/components/schemas/Unauthorized' } } } },
-        '404': { description: 'Not found (or another organization\'s)', content: { 'application/json': { schema: { $ref: '#/components/schemas/ResourceNotFound' } } } },
-        '422': { description: 'Validation error', content: { 'application/json': { schema: { $ref: '#/components/schemas/HTTPValidationError' } } } },
+        '401': {
+          description: 'Missing or invalid token',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Unauthorized' } } },
+        },
+        '404': {
+          description: "Not found (or another organization's)",
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ResourceNotFound' } } },
+        },
+        '422': {
+          description: 'Validation error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/HTTPValidationError' } } },
+        },
       },
     };
   }
@@ -80,7 +97,8 @@ export function buildOpenApiDocument(): unknown {
     info: {
       title: 'Benefits fulfilment API',
       version: '2026-10',
-      description: "Polar-compatible benefits API on Temporal. Paths, fields and errors follow Polar's 2026-10 contract; extensions are marked.",
+      description:
+        "Polar-compatible benefits API on Temporal. Paths, fields and errors follow Polar's 2026-10 contract; extensions are marked.",
     },
     paths,
     components: {

@@ -13,8 +13,14 @@ import { organizationIdOf } from '../auth';
 import { fromZodError, NotFoundError, NotPermittedError, RequestValidationError, type ValidationIssue } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import {
-  benefitCreateBody, benefitGrantsQuery, benefitListQuery, benefitSortColumns, benefitUpdateBody,
-  CONTRACT_BENEFIT_TYPES, type BenefitGrantsReader, type BenefitsEngine,
+  benefitCreateBody,
+  benefitGrantsQuery,
+  benefitListQuery,
+  benefitSortColumns,
+  benefitUpdateBody,
+  CONTRACT_BENEFIT_TYPES,
+  type BenefitGrantsReader,
+  type BenefitsEngine,
 } from '../schemas/benefits.schemas';
 import { serializeBenefit } from '../../wire/benefit.serializer';
 import { metadataFilter, parseQuery, pathId } from '../validation';
@@ -26,9 +32,11 @@ type AnyStrategy = BenefitStrategy<any>;
 export function benefitsRoutes(services: ApiServices): Router {
   const outbox = new WebhookEventsRepository(services.dataSource);
   // The event is written in the benefit's own transaction; delivery is kicked after the commit.
-  const webhook = (type: 'benefit.created' | 'benefit.updated'): AfterWrite => async (em, row) => {
-    await outbox.enqueue(em, row.organization_id, type, serializeBenefit(row));
-  };
+  const webhook =
+    (type: 'benefit.created' | 'benefit.updated'): AfterWrite =>
+    async (em, row) => {
+      await outbox.enqueue(em, row.organization_id, type, serializeBenefit(row));
+    };
   const h = new BenefitHandlers(new BenefitsRepository(services.dataSource), services.registry, services.engine, services.grants, webhook);
   const router = Router();
   router.get(['/benefits/', '/benefits'], h.list);
@@ -54,8 +62,12 @@ class BenefitHandlers {
     const q = parseQuery(benefitListQuery, req);
     const order = orderBy(req.query.sorting, benefitSortColumns, ['-created_at']);
     const filters = {
-      organizationIds: q.organization_id, types: q.type, ids: q.id, excludeIds: q.exclude_id,
-      query: q.query, metadata: metadataFilter(req.query as Record<string, unknown>),
+      organizationIds: q.organization_id,
+      types: q.type,
+      ids: q.id,
+      excludeIds: q.exclude_id,
+      query: q.query,
+      metadata: metadataFilter(req.query as Record<string, unknown>),
     };
     const { rows, total } = await this.repo.list(orgId, filters, { limit: q.limit, offset: offsetOf(q) }, order);
     res.json(listResource(rows.map(serializeBenefit), total, q));

@@ -24,7 +24,10 @@ const ACCOUNT_LINKED_TYPES = ['github_repository', 'discord'];
 
 const updateBody = z.object({
   benefit_type: safeString(TEXT_LIMITS.short),
-  properties: z.object({ account_id: safeString(TEXT_LIMITS.short).min(1).nullable().optional() }).passthrough().optional(),
+  properties: z
+    .object({ account_id: safeString(TEXT_LIMITS.short).min(1).nullable().optional() })
+    .passthrough()
+    .optional(),
 });
 
 export function customerPortalGrantsRoutes(services: ApiServices): Router {
@@ -45,9 +48,20 @@ export function customerPortalGrantsRoutes(services: ApiServices): Router {
   router.get(['/benefit-grants/', '/benefit-grants'], async (req, res) => {
     const q = parseQuery(listQuery, req);
     const orgId = res.locals.organizationId as string;
-    const { ids, total } = await listGrantIds(ds, orgId, {
-      customerIds: [customerIdOf(res)], types: q.type, benefitIds: q.benefit_id, orderIds: q.order_id, subscriptionIds: q.subscription_id,
-    }, 'g.granted_at DESC NULLS LAST', q.limit, offsetOf(q));
+    const { ids, total } = await listGrantIds(
+      ds,
+      orgId,
+      {
+        customerIds: [customerIdOf(res)],
+        types: q.type,
+        benefitIds: q.benefit_id,
+        orderIds: q.order_id,
+        subscriptionIds: q.subscription_id,
+      },
+      'g.granted_at DESC NULLS LAST',
+      q.limit,
+      offsetOf(q),
+    );
     res.json(listResource(await portalGrantViews(ds, ids), total, q));
   });
 
@@ -62,14 +76,24 @@ export function customerPortalGrantsRoutes(services: ApiServices): Router {
     if (body.benefit_type !== g.benefit_type) throw RequestValidationError.at(['body', 'benefit_type'], `Must be '${g.benefit_type}'`);
     const accountId = body.properties?.account_id;
     if (accountId !== undefined && !ACCOUNT_LINKED_TYPES.includes(g.benefit_type)) {
-      throw RequestValidationError.at(['body', 'properties', 'account_id'], `Not accepted for a ${g.benefit_type} benefit grant`, 'extra_forbidden');
+      throw RequestValidationError.at(
+        ['body', 'properties', 'account_id'],
+        `Not accepted for a ${g.benefit_type} benefit grant`,
+        'extra_forbidden',
+      );
     }
     // A revoked grant is the merchant's or the scope's decision: the customer cannot undo it.
     if (g.revoked_at) throw new NotPermittedError('Cannot update a revoked benefit grant.');
     if (accountId !== undefined && !g.granted_at) {
       // Resumes a grant parked on the customer (e.g. GitHub or Discord account not linked).
       await engine.commandGrantAndWait(
-        { grantId: g.id, organizationId: g.organization_id, customerId: g.customer_id, benefitId: g.benefit_id, benefitType: g.benefit_type },
+        {
+          grantId: g.id,
+          organizationId: g.organization_id,
+          customerId: g.customer_id,
+          benefitId: g.benefit_id,
+          benefitType: g.benefit_type,
+        },
         { action: 'accountLinked', accountId },
       );
     }

@@ -11,8 +11,12 @@ import { customerIdOf } from '../customer-auth';
 import { NotFoundError, NotPermittedError, TooManyRequestsError } from '../errors';
 import { listResource, offsetOf } from '../pagination';
 import {
-  licenseKeyActivateBody, licenseKeyDeactivateBody, licenseKeyValidateBody, portalLicenseKeyListQuery,
-  publicLicenseCertificateBody, signingKeyQuery,
+  licenseKeyActivateBody,
+  licenseKeyDeactivateBody,
+  licenseKeyValidateBody,
+  portalLicenseKeyListQuery,
+  publicLicenseCertificateBody,
+  signingKeyQuery,
 } from '../schemas/license-keys.schemas';
 import { serializeLicenseKey, serializeLicenseKeyWithActivations } from '../../wire/license-key.serializer';
 import { parseBody, parseQuery, pathId } from '../validation';

@@ -27,11 +27,7 @@ export function customerSessionsRoutes(services: ApiServices): Router {
       : await customers.find(orgId, { externalId: body.external_customer_id as string });
     // Polar reports an unknown customer as a validation error on the field that named it.
     if (!customer) {
-      throw RequestValidationError.at(
-        ['body', byId ? 'customer_id' : 'external_customer_id'],
-        'Customer does not exist.',
-        'value_error',
-      );
+      throw RequestValidationError.at(['body', byId ? 'customer_id' : 'external_customer_id'], 'Customer does not exist.', 'value_error');
     }
     const { session, token } = await sessions.create(orgId, customer.id, body.return_url ?? null);
     const slug = (await sessions.organizationSlug(orgId)) ?? orgId;

@@ -6,7 +6,11 @@ import { organizationIdOf } from '../auth';
 import { NotFoundError } from '../errors';
 import { listResource, offsetOf } from '../pagination';
 import {
-  licenseCertificateBody, licenseKeyActivateBody, licenseKeyDeactivateBody, licenseKeyListQuery, licenseKeyUpdateBody,
+  licenseCertificateBody,
+  licenseKeyActivateBody,
+  licenseKeyDeactivateBody,
+  licenseKeyListQuery,
+  licenseKeyUpdateBody,
   licenseKeyValidateBody,
 } from '../schemas/license-keys.schemas';
 import { serializeActivationRead, serializeLicenseKey, serializeLicenseKeyWithActivations } from '../../wire/license-key.serializer';
@@ -31,7 +35,10 @@ export function licenseKeysRoutes(services: ApiServices): Router {
   router.get(['/license-keys/', '/license-keys'], async (req, res) => {
     const q = parseQuery(licenseKeyListQuery, req);
     const { rows, total } = await repo.list(
-      organizationIdOf(res), { organizationIds: q.organization_id, benefitIds: q.benefit_id, statuses: q.status }, q.limit, offsetOf(q),
+      organizationIdOf(res),
+      { organizationIds: q.organization_id, benefitIds: q.benefit_id, statuses: q.status },
+      q.limit,
+      offsetOf(q),
     );
     res.json(listResource(rows.map(serializeLicenseKey), total, q));
   });

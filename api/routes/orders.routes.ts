@@ -30,7 +30,13 @@ export function ordersRoutes(services: ApiServices): Router {
     const orgId = organizationIdOf(res);
     const q = parseQuery(orderListQuery, req);
     const sort = orderBy(req.query.sorting, orderSortColumns, ['-created_at']);
-    const { ids, total } = await orders.list(orgId, { productIds: q.product_id, customerIds: q.customer_id, subscriptionIds: q.subscription_id }, sort, q.limit, offsetOf(q));
+    const { ids, total } = await orders.list(
+      orgId,
+      { productIds: q.product_id, customerIds: q.customer_id, subscriptionIds: q.subscription_id },
+      sort,
+      q.limit,
+      offsetOf(q),
+    );
     const items = await Promise.all(ids.map((id) => orderView(services.dataSource, orgId, id)));
     res.json(listResource(items, total, q));
   });

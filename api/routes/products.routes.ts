@@ -9,8 +9,15 @@ import { organizationIdOf } from '../auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import {
-  productBenefitsBody, productCreateBody, productListQuery, productSortColumns, productUpdateBody,
-  type PriceCreate, type ProductCreateBody, type ProductsEngine, type ProductUpdateBody,
+  productBenefitsBody,
+  productCreateBody,
+  productListQuery,
+  productSortColumns,
+  productUpdateBody,
+  type PriceCreate,
+  type ProductCreateBody,
+  type ProductsEngine,
+  type ProductUpdateBody,
 } from '../schemas/products.schemas';
 import { serializeProduct } from '../../wire/product.serializer';
 import { metadataFilter, parseBody, parseQuery, pathId } from '../validation';
@@ -40,8 +47,13 @@ class ProductHandlers {
     const q = parseQuery(productListQuery, req);
     const order = orderBy(req.query.sorting, productSortColumns, ['-created_at']);
     const filters = {
-      organizationIds: q.organization_id, ids: q.id, query: q.query, isArchived: q.is_archived,
-      isRecurring: q.is_recurring, benefitIds: q.benefit_id, visibility: q.visibility,
+      organizationIds: q.organization_id,
+      ids: q.id,
+      query: q.query,
+      isArchived: q.is_archived,
+      isRecurring: q.is_recurring,
+      benefitIds: q.benefit_id,
+      visibility: q.visibility,
       metadata: metadataFilter(req.query as Record<string, unknown>),
     };
     const { rows, total } = await this.repo.list(orgId, filters, { limit: q.limit, offset: offsetOf(q) }, order);
@@ -101,7 +113,10 @@ class ProductHandlers {
   }
 
   private async serialize(orgId: string, rows: ProductRow[]) {
-    const benefits = await this.repo.benefitsByProduct(orgId, rows.map((r) => r.id));
+    const benefits = await this.repo.benefitsByProduct(
+      orgId,
+      rows.map((r) => r.id),
+    );
     return rows.map((r) => serializeProduct(r, benefits.get(r.id) ?? []));
   }
 }
@@ -109,7 +124,12 @@ class ProductHandlers {
 function benefitsError(result: { missing: number[]; notSelectable: string[] }, benefits: string[]): Error {
   if (result.missing.length) {
     return new RequestValidationError(
-      result.missing.map((i) => ({ loc: ['body', 'benefits', i], msg: 'Benefit does not exist.', type: 'value_error', input: benefits[i] })),
+      result.missing.map((i) => ({
+        loc: ['body', 'benefits', i],
+        msg: 'Benefit does not exist.',
+        type: 'value_error',
+        input: benefits[i],
+      })),
     );
   }
   return new NotPermittedError(`Benefit ${result.notSelectable[0]} is not selectable and cannot be added or removed`);
@@ -125,7 +145,7 @@ function invalid(loc: (string | number)[], msg: string, input?: unknown): Reques
 }
 
 type UnsupportedField =
-  | 'trial_interval' | 'trial_interval_count' | 'meter_interval' | 'meter_interval_count' | 'medias' | 'attached_custom_fields';
+  'trial_interval' | 'trial_interval_count' | 'meter_interval' | 'meter_interval_count' | 'medias' | 'attached_custom_fields';
 
 /** Fields of the contract this service does not model: refused rather than silently dropped. */
 function checkUnsupported(body: { [K in UnsupportedField]?: unknown }): void {
@@ -133,7 +153,8 @@ function checkUnsupported(body: { [K in UnsupportedField]?: unknown }): void {
     if (body[field] !== undefined && body[field] !== null) throw invalid([field], `${field} is not supported by this service`, body[field]);
   }
   for (const field of ['medias', 'attached_custom_fields'] as const) {
-    if (Array.isArray(body[field]) && (body[field] as unknown[]).length) throw invalid([field], `${field} is not supported by this service`);
+    if (Array.isArray(body[field]) && (body[field] as unknown[]).length)
+      throw invalid([field], `${field} is not supported by this service`);
   }
 }
 
@@ -172,10 +193,7 @@ function checkPrices(prices: (PriceCreate | StoredPrice)[]): void {
     const count = (t: string) => types.filter((x) => x === t).length;
     const ok = count('custom') ? types.length === 1 : count('fixed') <= 1 && count('seat_based') <= 1;
     if (!ok) {
-      throw invalid(
-        ['prices'],
-        `Invalid prices for ${currency}: at most one fixed and one seat-based price, or a single custom price`,
-      );
+      throw invalid(['prices'], `Invalid prices for ${currency}: at most one fixed and one seat-based price, or a single custom price`);
     }
   }
 }
@@ -225,8 +243,6 @@ function updatedPrices(current: StoredPrice[], items: (PriceCreate | { id: strin
   const next = [...current.filter((p) => kept.has(p.id)), ...added];
   if (next.length === 0) throw invalid(['prices'], 'At least one price is required');
   checkPrices(next);
-  const archived = current
-    .filter((p) => !kept.has(p.id))
-    .map((p) => (p.is_archived ? p : { ...p, is_archived: true, modified_at: now }));
+  const archived = current.filter((p) => !kept.has(p.id)).map((p) => (p.is_archived ? p : { ...p, is_archived: true, modified_at: now }));
   return [...archived, ...next];
 }

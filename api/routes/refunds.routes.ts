@@ -24,10 +24,20 @@ export function refundsRoutes(services: ApiServices): Router {
       res.json(listResource([], 0, q));
       return;
     }
-    const { rows, total } = await refunds.list(orgId, {
-      ids: q.id, orderIds: q.order_id, subscriptionIds: q.subscription_id, customerIds: q.customer_id,
-      externalCustomerIds: q.external_customer_id, succeeded: q.succeeded,
-    }, sort, q.limit, offsetOf(q));
+    const { rows, total } = await refunds.list(
+      orgId,
+      {
+        ids: q.id,
+        orderIds: q.order_id,
+        subscriptionIds: q.subscription_id,
+        customerIds: q.customer_id,
+        externalCustomerIds: q.external_customer_id,
+        succeeded: q.succeeded,
+      },
+      sort,
+      q.limit,
+      offsetOf(q),
+    );
     res.json(listResource(rows.map(serializeRefund), total, q));
   });
 

@@ -6,7 +6,12 @@ import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, RequestValidationError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
-import { subscriptionCreateBody, subscriptionListQuery, subscriptionSortColumns, subscriptionUpdateBody } from '../schemas/commerce.schemas';
+import {
+  subscriptionCreateBody,
+  subscriptionListQuery,
+  subscriptionSortColumns,
+  subscriptionUpdateBody,
+} from '../schemas/commerce.schemas';
 import { subscriptionView } from '../../wire/commerce.views';
 import { parseBody, parseQuery, pathId } from '../validation';
 import { idempotencyKey } from './orders.routes';
@@ -28,7 +33,11 @@ export function subscriptionsRoutes(services: ApiServices): Router {
       if (!c) throw RequestValidationError.at(['body', 'external_customer_id'], 'Customer not found');
       customerId = c.id as string;
     }
-    const { subscription, created } = await commerce.createSubscription(orgId, { ...body, customer_id: customerId }, idempotencyKey(req.headers['idempotency-key']));
+    const { subscription, created } = await commerce.createSubscription(
+      orgId,
+      { ...body, customer_id: customerId },
+      idempotencyKey(req.headers['idempotency-key']),
+    );
     res.status(created ? 201 : 200).json(subscription);
   });
 
@@ -36,7 +45,13 @@ export function subscriptionsRoutes(services: ApiServices): Router {
     const orgId = organizationIdOf(res);
     const q = parseQuery(subscriptionListQuery, req);
     const sort = orderBy(req.query.sorting, subscriptionSortColumns, ['-started_at']);
-    const { ids, total } = await subscriptions.list(orgId, { productIds: q.product_id, customerIds: q.customer_id, active: q.active }, sort, q.limit, offsetOf(q));
+    const { ids, total } = await subscriptions.list(
+      orgId,
+      { productIds: q.product_id, customerIds: q.customer_id, active: q.active },
+      sort,
+      q.limit,
+      offsetOf(q),
+    );
     const items = await Promise.all(ids.map((id) => subscriptionView(services.dataSource, orgId, id)));
     res.json(listResource(items, total, q));
   });
@@ -54,9 +69,12 @@ export function subscriptionsRoutes(services: ApiServices): Router {
     if ('revoke' in body) {
       res.json(await commerce.revokeSubscription(orgId, id));
     } else if ('cancel_at_period_end' in body) {
-      res.json(await commerce.cancelAtPeriodEnd(orgId, id, body.cancel_at_period_end, {
-        reason: body.customer_cancellation_reason, comment: body.customer_cancellation_comment,
-      }));
+      res.json(
+        await commerce.cancelAtPeriodEnd(orgId, id, body.cancel_at_period_end, {
+          reason: body.customer_cancellation_reason,
+          comment: body.customer_cancellation_comment,
+        }),
+      );
     } else {
       res.json(await commerce.renewPeriod(orgId, id, new Date(body.current_period_end)));
     }

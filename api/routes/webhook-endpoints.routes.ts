@@ -42,13 +42,17 @@ function createHandler(repo: WebhookEndpointsRepository, maxEndpoints: number) {
         'organization_token',
       );
     }
-    const row = await repo.create(orgId, {
-      url: body.url,
-      name: body.name ?? null,
-      format: body.format,
-      events: body.events,
-      secret: body.secret ?? newWebhookSecret(),
-    }, maxEndpoints);
+    const row = await repo.create(
+      orgId,
+      {
+        url: body.url,
+        name: body.name ?? null,
+        format: body.format,
+        events: body.events,
+        secret: body.secret ?? newWebhookSecret(),
+      },
+      maxEndpoints,
+    );
     if (!row) throw new NotPermittedError(`An organization can have at most ${maxEndpoints} webhook endpoints`);
     res.status(201).json(serializeWebhookEndpoint(row));
   };

@@ -60,7 +60,12 @@ export const benefitGrantsQuery = z.object({
 /** What the grant engine must do when benefits change (api/services/engine.service.ts). */
 export interface BenefitsEngine {
   /** Records, in the change's transaction: properties changed in a way that matters to existing grants. */
-  benefitUpdated(q: Queryable, organizationId: string, benefitId: string, previousProperties: Record<string, unknown>): Promise<RecordedCommand>;
+  benefitUpdated(
+    q: Queryable,
+    organizationId: string,
+    benefitId: string,
+    previousProperties: Record<string, unknown>,
+  ): Promise<RecordedCommand>;
   /** Records, in the deletion's transaction: revoke every grant of the benefit. */
   benefitDeleted(q: Queryable, organizationId: string, benefitId: string): Promise<RecordedCommand>;
   /** After the commit, best effort: what fails is dispatched by the outbox relay. */

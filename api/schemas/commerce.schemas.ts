@@ -18,7 +18,10 @@ export const orderCreateBody = z.object({
   amount: amount.optional(),
   tax_amount: amount.optional(),
   discount_amount: amount.optional(),
-  currency: z.string().regex(/^[a-z]{3}$/, 'Three-letter lowercase ISO currency').optional(),
+  currency: z
+    .string()
+    .regex(/^[a-z]{3}$/, 'Three-letter lowercase ISO currency')
+    .optional(),
   metadata: metadataInput.optional(),
   custom_field_data: z.record(safeString(TEXT_LIMITS.short), z.unknown()).optional(),
 });
@@ -42,16 +45,33 @@ export const orderSortColumns: Record<string, string> = {
   subscription: 'o.subscription_id',
 };
 
-export const subscriptionCreateBody = z.object({
-  product_id: uuid,
-  customer_id: uuid.optional(),
-  external_customer_id: safeString(1024).min(1).optional(),
-  metadata: metadataInput.optional(),
-  amount: amount.optional(),
-  currency: z.string().regex(/^[a-z]{3}$/).optional(),
-}).refine((b) => b.customer_id || b.external_customer_id, { message: 'customer_id or external_customer_id is required', path: ['customer_id'] });
+export const subscriptionCreateBody = z
+  .object({
+    product_id: uuid,
+    customer_id: uuid.optional(),
+    external_customer_id: safeString(1024).min(1).optional(),
+    metadata: metadataInput.optional(),
+    amount: amount.optional(),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/)
+      .optional(),
+  })
+  .refine((b) => b.customer_id || b.external_customer_id, {
+    message: 'customer_id or external_customer_id is required',
+    path: ['customer_id'],
+  });
 
-const cancellationReason = z.enum(['customer_service', 'low_quality', 'missing_features', 'switched_service', 'too_complex', 'too_expensive', 'unused', 'other']);
+const cancellationReason = z.enum([
+  'customer_service',
+  'low_quality',
+  'missing_features',
+  'switched_service',
+  'too_complex',
+  'too_expensive',
+  'unused',
+  'other',
+]);
 
 export const subscriptionUpdateBody = z.union([
   z.object({

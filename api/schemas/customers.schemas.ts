@@ -35,10 +35,12 @@ const addressInput = z.object({
 export type AddressInput = z.infer<typeof addressInput>;
 
 function emailField() {
-  return z.email({
-    error: (issue) =>
-      issue.input === undefined ? 'Field required' : 'value is not a valid email address: An email address must have an @-sign.',
-  }).max(320);
+  return z
+    .email({
+      error: (issue) =>
+        issue.input === undefined ? 'Field required' : 'value is not a valid email address: An email address must have an @-sign.',
+    })
+    .max(320);
 }
 
 const name = safeString(256).nullable().optional();

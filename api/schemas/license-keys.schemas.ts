@@ -26,7 +26,10 @@ export const portalLicenseKeyListQuery = z.object({
 /** A date-time with or without offset; one without is read as UTC, as Polar does. */
 const dateTime = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(s) && !Number.isNaN(Date.parse(s)), 'Input should be a valid datetime')
+  .refine(
+    (s) => /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(s) && !Number.isNaN(Date.parse(s)),
+    'Input should be a valid datetime',
+  )
   .transform((s) => new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(s) ? s : `${s}Z`));
 
 export const licenseKeyUpdateBody = z.object({

@@ -17,7 +17,11 @@ const CURRENCIES = (
 
 export const recurringInterval = z.enum(['day', 'week', 'month', 'year']);
 export const productVisibility = z.enum(['draft', 'private', 'public']);
-const taxBehavior = z.enum(['location', 'inclusive', 'exclusive']).nullable().optional().transform((v) => v ?? null);
+const taxBehavior = z
+  .enum(['location', 'inclusive', 'exclusive'])
+  .nullable()
+  .optional()
+  .transform((v) => v ?? null);
 
 const priceBase = {
   price_currency: z.enum(CURRENCIES).default('usd'),
@@ -35,15 +39,31 @@ const customPrice = z
     amount_type: z.literal('custom'),
     ...priceBase,
     minimum_amount: int32().min(0).default(50),
-    maximum_amount: int32().min(1).nullable().optional().transform((v) => v ?? null),
-    preset_amount: int32().min(0).nullable().optional().transform((v) => v ?? null),
+    maximum_amount: int32()
+      .min(1)
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+    preset_amount: int32()
+      .min(0)
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
   })
   .superRefine((p, ctx) => {
     if (p.maximum_amount !== null && p.maximum_amount < p.minimum_amount) {
-      ctx.addIssue({ code: 'custom', path: ['maximum_amount'], message: 'Maximum amount must be greater than or equal to the minimum amount' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maximum_amount'],
+        message: 'Maximum amount must be greater than or equal to the minimum amount',
+      });
     }
     if (p.preset_amount !== null && p.preset_amount !== 0 && p.preset_amount < p.minimum_amount) {
-      ctx.addIssue({ code: 'custom', path: ['preset_amount'], message: 'Preset amount must be greater than or equal to the minimum amount' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['preset_amount'],
+        message: 'Preset amount must be greater than or equal to the minimum amount',
+      });
     }
     if (p.preset_amount !== null && p.maximum_amount !== null && p.preset_amount > p.maximum_amount) {
       ctx.addIssue({ code: 'custom', path: ['preset_amount'], message: 'Preset amount must be less than or equal to the maximum amount' });
@@ -52,7 +72,11 @@ const customPrice = z
 
 const seatTier = z.object({
   min_seats: int32().min(1),
-  max_seats: int32().min(1).nullable().optional().transform((v) => v ?? null),
+  max_seats: int32()
+    .min(1)
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
   price_per_seat: int32().min(0),
 });
 
@@ -92,7 +116,10 @@ const unsupportedList = z.array(z.unknown()).nullable().optional();
 
 const productCreateCommon = {
   name,
-  description: description.nullable().optional().transform((v) => v ?? null),
+  description: description
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
   visibility: productVisibility.default('public'),
   metadata: metadataInput.optional(),
   prices: z.array(priceCreate).min(1),
@@ -107,8 +134,18 @@ const productCreateCommon = {
 
 export const productCreateBody = z.object({
   ...productCreateCommon,
-  recurring_interval: recurringInterval.nullable().optional().transform((v) => v ?? null),
-  recurring_interval_count: z.number().int().min(1).max(999).nullable().optional().transform((v) => v ?? null),
+  recurring_interval: recurringInterval
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  recurring_interval_count: z
+    .number()
+    .int()
+    .min(1)
+    .max(999)
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
 });
 export type ProductCreateBody = z.infer<typeof productCreateBody>;
 

@@ -62,9 +62,13 @@ export class CommerceService {
     const product = await this.product(orgId, input.product_id, ['body', 'product_id']);
     await this.customer(orgId, input.customer_id);
     const renewal = input.billing_reason === 'subscription_cycle' || !!input.subscription_id;
-    if (renewal && !input.subscription_id) throw RequestValidationError.at(['body', 'subscription_id'], 'Field required for a subscription_cycle order', 'missing');
+    if (renewal && !input.subscription_id)
+      throw RequestValidationError.at(['body', 'subscription_id'], 'Field required for a subscription_cycle order', 'missing');
     if (!renewal && product.recurring_interval) {
-      throw RequestValidationError.at(['body', 'product_id'], 'Recurring products are sold through POST /v1/subscriptions/; renewals need subscription_id');
+      throw RequestValidationError.at(
+        ['body', 'product_id'],
+        'Recurring products are sold through POST /v1/subscriptions/; renewals need subscription_id',
+      );
     }
     const { row, created } = await this.ds.transaction(async (em) => {
       let sub: SubscriptionRow | null = null;
@@ -100,9 +104,14 @@ export class CommerceService {
     return { order: await orderView(this.ds, orgId, row.id), created };
   }
 
-  async createSubscription(orgId: string, input: { product_id: string; customer_id: string; metadata?: Record<string, unknown>; amount?: number; currency?: string }, idempotencyKey: string | null) {
+  async createSubscription(
+    orgId: string,
+    input: { product_id: string; customer_id: string; metadata?: Record<string, unknown>; amount?: number; currency?: string },
+    idempotencyKey: string | null,
+  ) {
     const product = await this.product(orgId, input.product_id, ['body', 'product_id']);
-    if (!product.recurring_interval) throw RequestValidationError.at(['body', 'product_id'], 'Product is not recurring; record a one-time purchase with POST /v1/orders/');
+    if (!product.recurring_interval)
+      throw RequestValidationError.at(['body', 'product_id'], 'Product is not recurring; record a one-time purchase with POST /v1/orders/');
     await this.customer(orgId, input.customer_id);
     const start = new Date();
     const count = product.recurring_interval_count ?? 1;
@@ -184,7 +193,9 @@ export class CommerceService {
         throw RequestValidationError.at(['body', 'current_period_end'], 'Must be after the current period end');
       }
       await this.subscriptions.update(em, id, { current_period_start: sub.current_period_end, current_period_end: periodEnd });
-      return [await this.engineService.signalSubscription(em, orgId, id, { kind: 'renewed', orderId: `period-end:${periodEnd.toISOString()}` })];
+      return [
+        await this.engineService.signalSubscription(em, orgId, id, { kind: 'renewed', orderId: `period-end:${periodEnd.toISOString()}` }),
+      ];
     });
     await this.engineService.dispatch(recorded);
     return subscriptionView(this.ds, orgId, id);
@@ -202,7 +213,14 @@ export class CommerceService {
     // changes nothing, and a revoke the first attempt never got to send is sent now.
     const revokes = async (em: EntityManager, order: OrderRow, row: RefundRow) =>
       row.revoke_benefits
-        ? [await this.engineService.revokeScope(em, { organizationId: orgId, customerId: order.customer_id, productId: order.product_id, orderId: order.id })]
+        ? [
+            await this.engineService.revokeScope(em, {
+              organizationId: orgId,
+              customerId: order.customer_id,
+              productId: order.product_id,
+              orderId: order.id,
+            }),
+          ]
         : [];
     const { refund, created, recorded } = await this.ds.transaction(async (em) => {
       const order = await this.orders.findById(orgId, input.order_id, em, true);
@@ -210,15 +228,28 @@ export class CommerceService {
       const existing = await this.refunds.findByIdempotencyKey(em, orgId, key);
       if (existing) return { refund: sameRequest(existing, requestHash), created: false, recorded: await revokes(em, order, existing) };
       if (input.revoke_benefits && order.subscription_id) {
-        throw RequestValidationError.at(['body', 'revoke_benefits'], 'Only one-time orders revoke benefits on refund; revoke the subscription instead');
+        throw RequestValidationError.at(
+          ['body', 'revoke_benefits'],
+          'Only one-time orders revoke benefits on refund; revoke the subscription instead',
+        );
       }
       const refundable = order.subtotal_amount - order.discount_amount - order.refunded_amount;
       if (refundable <= 0) throw new ApiError(403, 'RefundedAlready', 'Order is already fully refunded');
-      if (input.amount > refundable) throw RequestValidationError.at(['body', 'amount'], `At most ${refundable} can be refunded`, 'less_than_equal', input.amount);
+      if (input.amount > refundable)
+        throw RequestValidationError.at(['body', 'amount'], `At most ${refundable} can be refunded`, 'less_than_equal', input.amount);
       const inserted = await this.refunds.insert(em, {
-        organizationId: orgId, orderId: order.id, subscriptionId: order.subscription_id, customerId: order.customer_id,
-        reason: input.reason, amount: input.amount, currency: order.currency, comment: input.comment ?? null,
-        revokeBenefits: input.revoke_benefits ?? false, metadata: input.metadata ?? {}, idempotencyKey: key, requestHash,
+        organizationId: orgId,
+        orderId: order.id,
+        subscriptionId: order.subscription_id,
+        customerId: order.customer_id,
+        reason: input.reason,
+        amount: input.amount,
+        currency: order.currency,
+        comment: input.comment ?? null,
+        revokeBenefits: input.revoke_benefits ?? false,
+        metadata: input.metadata ?? {},
+        idempotencyKey: key,
+        requestHash,
       });
       // The same key was taken meanwhile by a refund of another order (whose row we did not lock).
       if (!inserted) {
@@ -282,12 +313,21 @@ export class CommerceService {
 
 /** What makes two refund requests the same request (the order is part of it). */
 function refundRequestHash(input: RefundInput): string {
-  const canonical = [input.order_id, input.amount, input.reason, input.comment ?? null, input.revoke_benefits ?? false, sortKeys(input.metadata ?? {})];
+  const canonical = [
+    input.order_id,
+    input.amount,
+    input.reason,
+    input.comment ?? null,
+    input.revoke_benefits ?? false,
+    sortKeys(input.metadata ?? {}),
+  ];
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
 function sortKeys(o: Record<string, unknown>): [string, unknown][] {
-  return Object.keys(o).sort().map((k) => [k, o[k]]);
+  return Object.keys(o)
+    .sort()
+    .map((k) => [k, o[k]]);
 }
 
 /** A key already used for a different refund is the caller's mistake, not a retry. */

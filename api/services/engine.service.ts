@@ -7,7 +7,14 @@ import type { DataSource } from 'typeorm';
 import { EngineCommandsRepository, type RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import type { Queryable } from '../../db/repositories/grants.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
-import type { EngineClient, FanOutStart, GrantCommand, GrantScope, GrantWorkflowInput, SubscriptionEvent } from '../../engine/engine-client';
+import type {
+  EngineClient,
+  FanOutStart,
+  GrantCommand,
+  GrantScope,
+  GrantWorkflowInput,
+  SubscriptionEvent,
+} from '../../engine/engine-client';
 import { dispatchRecorded, kickOrganizationWebhooks, type DispatchOptions, type EngineCommand } from '../../engine/engine-commands';
 import { fanOuts } from '../../engine/fan-outs';
 import type { Logger } from '../../lib/logger';
@@ -54,7 +61,12 @@ export class EngineService {
     return this.recordFanOut(q, organizationId, (id) => fanOuts.productBenefitsChanged(productId, id));
   }
 
-  benefitUpdated(q: Queryable, organizationId: string, benefitId: string, previousProperties: Record<string, unknown>): Promise<RecordedCommand> {
+  benefitUpdated(
+    q: Queryable,
+    organizationId: string,
+    benefitId: string,
+    previousProperties: Record<string, unknown>,
+  ): Promise<RecordedCommand> {
     return this.recordFanOut(q, organizationId, (id) => fanOuts.benefitUpdated(benefitId, id, previousProperties));
   }
 
@@ -63,9 +75,15 @@ export class EngineService {
   }
 
   /** Revokes every grant of the customer; their subscriptions' workflows end (revokeNow). */
-  async customerDeleted(q: Queryable, organizationId: string, customerId: string, endedSubscriptionIds: string[]): Promise<RecordedCommand[]> {
+  async customerDeleted(
+    q: Queryable,
+    organizationId: string,
+    customerId: string,
+    endedSubscriptionIds: string[],
+  ): Promise<RecordedCommand[]> {
     const out: RecordedCommand[] = [];
-    for (const subscriptionId of endedSubscriptionIds) out.push(await this.signalSubscription(q, organizationId, subscriptionId, { kind: 'revokeNow' }));
+    for (const subscriptionId of endedSubscriptionIds)
+      out.push(await this.signalSubscription(q, organizationId, subscriptionId, { kind: 'revokeNow' }));
     out.push(await this.recordFanOut(q, organizationId, () => fanOuts.customerDeleted(customerId)));
     return out;
   }
@@ -101,7 +119,10 @@ export class EngineService {
   /** Signals each endpoint with undelivered events; the relay kicks any this misses. */
   async kickWebhooks(organizationId: string): Promise<void> {
     const work = kickOrganizationWebhooks({ dataSource: this.ds, engine: this.engine }, organizationId).catch((err) => {
-      this.logger.warn({ organizationId, err: err instanceof Error ? err.message : String(err) }, 'webhook delivery not kicked; the outbox relay will');
+      this.logger.warn(
+        { organizationId, err: err instanceof Error ? err.message : String(err) },
+        'webhook delivery not kicked; the outbox relay will',
+      );
     });
     await settleWithin(work);
   }
@@ -111,7 +132,10 @@ export class EngineService {
     const endpointId = await this.events.requeue(organizationId, eventId);
     if (!endpointId) return;
     const work = this.engine.kickWebhookEndpoint(endpointId).catch((err) => {
-      this.logger.warn({ endpointId, err: err instanceof Error ? err.message : String(err) }, 'webhook delivery not kicked; the outbox relay will');
+      this.logger.warn(
+        { endpointId, err: err instanceof Error ? err.message : String(err) },
+        'webhook delivery not kicked; the outbox relay will',
+      );
     });
     await settleWithin(work);
   }

@@ -3,7 +3,10 @@
 // grant engine, and signed certificates.
 import type { DataSource } from 'typeorm';
 import {
-  LicenseKeysRepository, type ActivateFailure, type KeyWithCustomer, type ValidateFailure,
+  LicenseKeysRepository,
+  type ActivateFailure,
+  type KeyWithCustomer,
+  type ValidateFailure,
 } from '../../db/repositories/license-keys.repository';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { SigningKeysRepository } from '../../db/repositories/signing-keys.repository';
@@ -11,12 +14,20 @@ import type { RecordedCommand } from '../../db/repositories/engine-commands.repo
 import type { Queryable } from '../../db/repositories/grants.repository';
 import type { GrantCommand, GrantWorkflowInput } from '../../engine/engine-client';
 import {
-  CertificatesUnavailableError, LicenseCertificateIssuer, MAX_CERTIFICATE_DAYS, type LicenseCertificateClaims, type ListedKey,
+  CertificatesUnavailableError,
+  LicenseCertificateIssuer,
+  MAX_CERTIFICATE_DAYS,
+  type LicenseCertificateClaims,
+  type ListedKey,
   type PublishedKey,
 } from '../../lib/license-certificates';
 import { ApiError, BadRequestError, NotFoundError, NotPermittedError } from '../errors';
 import type {
-  LicenseCertificateBody, LicenseKeyActivateBody, LicenseKeyDeactivateBody, LicenseKeyUpdateBody, LicenseKeyValidateBody,
+  LicenseCertificateBody,
+  LicenseKeyActivateBody,
+  LicenseKeyDeactivateBody,
+  LicenseKeyUpdateBody,
+  LicenseKeyValidateBody,
 } from '../schemas/license-keys.schemas';
 import { serializeActivationRead, serializeLicenseKey, serializeValidatedLicenseKey } from '../../wire/license-key.serializer';
 
@@ -51,7 +62,11 @@ export class LicenseKeysService {
   private readonly issuer: LicenseCertificateIssuer;
   private readonly organizations: OrganizationsRepository;
 
-  constructor(private readonly ds: DataSource, secret: string | undefined, private readonly engine?: LicenseKeyEngine) {
+  constructor(
+    private readonly ds: DataSource,
+    secret: string | undefined,
+    private readonly engine?: LicenseKeyEngine,
+  ) {
     this.repo = new LicenseKeysRepository(ds);
     this.issuer = new LicenseCertificateIssuer(new SigningKeysRepository(ds), secret);
     this.organizations = new OrganizationsRepository(ds);
@@ -59,8 +74,12 @@ export class LicenseKeysService {
 
   async validate(body: LicenseKeyValidateBody): Promise<Record<string, unknown>> {
     const result = await this.repo.validate({
-      organizationId: body.organization_id, key: body.key, activationId: body.activation_id ?? null,
-      conditions: body.conditions ?? {}, benefitId: body.benefit_id ?? null, customerId: body.customer_id ?? null,
+      organizationId: body.organization_id,
+      key: body.key,
+      activationId: body.activation_id ?? null,
+      conditions: body.conditions ?? {},
+      benefitId: body.benefit_id ?? null,
+      customerId: body.customer_id ?? null,
       increment: body.increment_usage ?? 0,
     });
     if (result.ok) return serializeValidatedLicenseKey(result.key, result.activation);
@@ -70,7 +89,9 @@ export class LicenseKeysService {
 
   async activate(body: LicenseKeyActivateBody): Promise<Record<string, unknown>> {
     const result = await this.repo.activate(body.organization_id, body.key, {
-      label: body.label, conditions: body.conditions ?? {}, meta: body.meta ?? {},
+      label: body.label,
+      conditions: body.conditions ?? {},
+      meta: body.meta ?? {},
     });
     if (result.ok) return serializeActivationRead(result.activation, result.key);
     if (result.failure === 'not_found') throw new NotFoundError('License key not found.');
@@ -116,7 +137,13 @@ export class LicenseKeysService {
   private async changeStatus(q: Queryable, organizationId: string, key: KeyWithCustomer, status: 'granted' | 'revoked' | 'disabled') {
     const grant = await this.repo.grantOf(organizationId, key.id, q);
     if (!grant || !this.engine || status === 'disabled') return { direct: { status }, commands: [] };
-    const input = { grantId: grant.id, organizationId, customerId: grant.customer_id, benefitId: grant.benefit_id, benefitType: grant.benefit_type };
+    const input = {
+      grantId: grant.id,
+      organizationId,
+      customerId: grant.customer_id,
+      benefitId: grant.benefit_id,
+      benefitType: grant.benefit_type,
+    };
     if (status === 'revoked') {
       // Written directly too: a grant that never got granted has nothing for the strategy to revoke.
       // Sent to a revoked grant too: the reason it records keeps a later product change from re-granting.
@@ -150,7 +177,9 @@ export class LicenseKeysService {
     const expiresAt = key.expires_at ? new Date(key.expires_at) : null;
     if (expiresAt && expiresAt <= now) throw new NotPermittedError('License key has expired: no certificate can be issued.');
     if (key.limit_activations !== null && !body.activation_id) {
-      throw new NotPermittedError('License key limits activations: a certificate is issued only for one of its activations (activation_id).');
+      throw new NotPermittedError(
+        'License key limits activations: a certificate is issued only for one of its activations (activation_id).',
+      );
     }
     const activation = body.activation_id ? await this.repo.activation(key.id, body.activation_id) : null;
     if (body.activation_id && !activation) throw new NotFoundError('License key activation not found.');
@@ -164,7 +193,12 @@ export class LicenseKeysService {
   }
 }
 
-function certificateClaims(key: KeyWithCustomer, activation: { id: string; label: string; conditions: any; meta: any } | null, now: Date, validUntil: Date): LicenseCertificateClaims {
+function certificateClaims(
+  key: KeyWithCustomer,
+  activation: { id: string; label: string; conditions: any; meta: any } | null,
+  now: Date,
+  validUntil: Date,
+): LicenseCertificateClaims {
   const wire = serializeLicenseKey(key);
   return {
     iss: key.organization_id,
@@ -176,13 +210,27 @@ function certificateClaims(key: KeyWithCustomer, activation: { id: string; label
     valid_from: now.toISOString(),
     valid_until: validUntil.toISOString(),
     license_key: {
-      id: key.id, key: key.key, display_key: wire.display_key as string, status: key.status, benefit_id: key.benefit_id,
-      customer_id: key.customer_id, limit_activations: key.limit_activations, limit_usage: key.limit_usage,
-      usage: Number(key.usage), expires_at: wire.expires_at as string | null,
+      id: key.id,
+      key: key.key,
+      display_key: wire.display_key as string,
+      status: key.status,
+      benefit_id: key.benefit_id,
+      customer_id: key.customer_id,
+      limit_activations: key.limit_activations,
+      limit_usage: key.limit_usage,
+      usage: Number(key.usage),
+      expires_at: wire.expires_at as string | null,
     },
-    customer: { id: key.customer.id, email: key.customer.email ?? null, name: key.customer.name ?? null, external_id: key.customer.external_id ?? null },
+    customer: {
+      id: key.customer.id,
+      email: key.customer.email ?? null,
+      name: key.customer.name ?? null,
+      external_id: key.customer.external_id ?? null,
+    },
     benefit_id: key.benefit_id,
-    activation: activation ? { id: activation.id, label: activation.label, conditions: activation.conditions ?? {}, meta: activation.meta ?? {} } : null,
+    activation: activation
+      ? { id: activation.id, label: activation.label, conditions: activation.conditions ?? {}, meta: activation.meta ?? {} }
+      : null,
   };
 }
 

@@ -22,8 +22,10 @@ export async function describeBacklog(client: Client, taskQueue: string): Promis
       if (!stats) return `${name} tasks: no stats`;
       const ageMs = stats.approximateBacklogAge ? tsToMs(stats.approximateBacklogAge) : 0;
       const age = ageMs >= 60_000 ? `${(ageMs / 60_000).toFixed(1)} min` : `${(ageMs / 1000).toFixed(1)} s`;
-      return `${name} tasks: backlog ${Number(stats.approximateBacklogCount ?? 0)} (oldest ${age}), ` +
-        `in ${(stats.tasksAddRate ?? 0).toFixed(1)}/s, out ${(stats.tasksDispatchRate ?? 0).toFixed(1)}/s`;
+      return (
+        `${name} tasks: backlog ${Number(stats.approximateBacklogCount ?? 0)} (oldest ${age}), ` +
+        `in ${(stats.tasksAddRate ?? 0).toFixed(1)}/s, out ${(stats.tasksDispatchRate ?? 0).toFixed(1)}/s`
+      );
     }),
   );
   return parts.join('; ');

@@ -27,7 +27,11 @@ export interface GrantEffects {
 export interface EffectCounter {
   /** Grants with at least one delivered creation event. */
   createdGrants(): number;
-  effects(grants: { id: string; order_id: string | null; benefit_id: string; granted: boolean }[], orderIds: string[], benefitIds: string[]): GrantEffects;
+  effects(
+    grants: { id: string; order_id: string | null; benefit_id: string; granted: boolean }[],
+    orderIds: string[],
+    benefitIds: string[],
+  ): GrantEffects;
   close(): Promise<void>;
 }
 
@@ -56,7 +60,11 @@ export async function startEffectCounter(api: ApiClient): Promise<EffectCounter>
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  await api.expect(201, 'POST', '/v1/webhooks/endpoints', { url: `http://127.0.0.1:${port}/hooks`, format: 'raw', events: ['benefit_grant.created'] });
+  await api.expect(201, 'POST', '/v1/webhooks/endpoints', {
+    url: `http://127.0.0.1:${port}/hooks`,
+    format: 'raw',
+    events: ['benefit_grant.created'],
+  });
 
   return {
     createdGrants: () => eventsByGrant.size,
@@ -92,9 +100,10 @@ export async function startEffectCounter(api: ApiClient): Promise<EffectCounter>
         strayEvents,
       };
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -3,11 +3,20 @@ import { REQUEST_TIMEOUT_MS, type ChaosFigures } from './chaos-run';
 
 export function chaosReport(f: ChaosFigures): string[] {
   const e = f.effects;
-  const other = Object.entries(f.other5xx).map(([s, n]) => `${s} x${n}`).join(', ') || 'none';
-  const histogram = Object.entries(e.eventsPerGrant).sort(([a], [b]) => Number(a) - Number(b)).map(([k, n]) => `${k}x: ${n}`).join(', ');
+  const other =
+    Object.entries(f.other5xx)
+      .map(([s, n]) => `${s} x${n}`)
+      .join(', ') || 'none';
+  const histogram = Object.entries(e.eventsPerGrant)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([k, n]) => `${k}x: ${n}`)
+    .join(', ');
   return [
     'phases: answers to the POST /v1/orders/ sent in each, by status, and the slowest answer:',
-    ...f.phases.map((p) => `  ${p.phase.padEnd(24)} ${(p.ms / 1000).toFixed(1).padStart(6)} s  ${JSON.stringify(p.statuses)}, slowest ${(p.maxLatencyMs / 1000).toFixed(1)} s`),
+    ...f.phases.map(
+      (p) =>
+        `  ${p.phase.padEnd(24)} ${(p.ms / 1000).toFixed(1).padStart(6)} s  ${JSON.stringify(p.statuses)}, slowest ${(p.maxLatencyMs / 1000).toFixed(1)} s`,
+    ),
     `purchases sent                 ${f.sent}`,
     `purchases accepted (2xx)       ${f.accepted}`,
     `answered 503                   ${f.unavailable503}`,

@@ -67,7 +67,13 @@ const TIMED_OUT = -1;
 export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
   const { log } = opts;
   log('starting PostgreSQL, the Temporal dev server, the worker and the API');
-  const stack = await startChaosStack({ dir: opts.dir, cli: opts.cli, bundlePath: opts.bundlePath, relayIntervalSeconds: opts.relayIntervalSeconds, log });
+  const stack = await startChaosStack({
+    dir: opts.dir,
+    cli: opts.cli,
+    bundlePath: opts.bundlePath,
+    relayIntervalSeconds: opts.relayIntervalSeconds,
+    log,
+  });
   // The run's own view of PostgreSQL; a pool drops connections broken by a kill and opens new ones.
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 2, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => undefined);
@@ -157,7 +163,9 @@ class Purchases {
     return entries.map(([phase, p], i) => ({
       phase,
       ms: (entries[i + 1]?.[1].startedAt ?? Date.now()) - p.startedAt,
-      statuses: Object.fromEntries([...p.statuses].map(([s, c]) => [s === NO_ANSWER ? 'no answer' : s === TIMED_OUT ? 'timeout' : String(s), c])),
+      statuses: Object.fromEntries(
+        [...p.statuses].map(([s, c]) => [s === NO_ANSWER ? 'no answer' : s === TIMED_OUT ? 'timeout' : String(s), c]),
+      ),
       maxLatencyMs: p.maxLatencyMs,
     }));
   }
@@ -170,7 +178,12 @@ class Purchases {
     const t0 = Date.now();
     let status = NO_ANSWER;
     try {
-      const res = await this.api.request('POST', '/v1/orders/', { customer_id: customerId, product_id: this.productId }, REQUEST_TIMEOUT_MS);
+      const res = await this.api.request(
+        'POST',
+        '/v1/orders/',
+        { customer_id: customerId, product_id: this.productId },
+        REQUEST_TIMEOUT_MS,
+      );
       status = res.status;
       if (status >= 200 && status < 300 && typeof res.body?.id === 'string') this.accepted.add(res.body.id);
     } catch (err) {
@@ -229,34 +242,53 @@ async function grantRows(pool: Pool, benefitIds: string[]): Promise<GrantRow[]> 
  * Waits until every committed order's grants are granted, no webhook event is pending and the
  * receiver saw a creation event for every grant; false when the time ran out first.
  */
-async function settle(pool: Pool, stack: ChaosStack, benefitIds: string[], counter: { createdGrants(): number }, timeoutMs: number, log: Log): Promise<boolean> {
+async function settle(
+  pool: Pool,
+  stack: ChaosStack,
+  benefitIds: string[],
+  counter: { createdGrants(): number },
+  timeoutMs: number,
+  log: Log,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let lastLog = 0;
   for (;;) {
     stack.assertAlive();
-    const state = await pool.query(
-      `SELECT (SELECT count(*) FROM orders WHERE organization_id = $1)::int * $3::int AS expected,
+    const state = await pool
+      .query(
+        `SELECT (SELECT count(*) FROM orders WHERE organization_id = $1)::int * $3::int AS expected,
               (SELECT count(*) FROM benefit_grants WHERE benefit_id = ANY($2::uuid[]) AND granted_at IS NOT NULL)::int AS granted,
               (SELECT count(*) FROM webhook_events WHERE organization_id = $1 AND succeeded IS NULL AND NOT skipped)::int AS pending`,
-      [stack.organizationId, benefitIds, benefitIds.length],
-    ).then((r) => r.rows[0] as { expected: number; granted: number; pending: number }, () => null);
+        [stack.organizationId, benefitIds, benefitIds.length],
+      )
+      .then(
+        (r) => r.rows[0] as { expected: number; granted: number; pending: number },
+        () => null,
+      );
     const delivered = counter.createdGrants();
     if (state && state.granted >= state.expected && state.pending === 0 && delivered >= state.expected) return true;
     if (Date.now() > deadline) {
       log(`gave up: ${JSON.stringify(state)}, grants with a delivered creation event ${delivered}`);
       // What the missing ones look like, so a failed run says where to look.
-      const stuck = await pool.query(
-        `SELECT o.id AS order_id, o.workflow_started_at, g.id AS grant_id, g.granted_at, g.revoked_at, g.revoke_reason, g.error
+      const stuck = await pool
+        .query(
+          `SELECT o.id AS order_id, o.workflow_started_at, g.id AS grant_id, g.granted_at, g.revoked_at, g.revoke_reason, g.error
            FROM orders o LEFT JOIN benefit_grants g ON g.order_id = o.id
           WHERE o.organization_id = $1 AND (g.id IS NULL OR g.granted_at IS NULL) LIMIT 10`,
-        [stack.organizationId],
-      ).then((r) => r.rows, (err: Error) => [{ error: err.message }]);
+          [stack.organizationId],
+        )
+        .then(
+          (r) => r.rows,
+          (err: Error) => [{ error: err.message }],
+        );
       for (const row of stuck) log(`  not granted: ${JSON.stringify(row)}`);
       return false;
     }
     if (Date.now() - lastLog > 5_000) {
       lastLog = Date.now();
-      log(`  granted ${state?.granted ?? '?'}/${state?.expected ?? '?'}, webhook events pending ${state?.pending ?? '?'}, delivered for ${delivered} grants`);
+      log(
+        `  granted ${state?.granted ?? '?'}/${state?.expected ?? '?'}, webhook events pending ${state?.pending ?? '?'}, delivered for ${delivered} grants`,
+      );
     }
     await sleep(500);
   }

@@ -85,7 +85,18 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
   const client = new Client({ connection });
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   await waitFor('the API', async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true, assertAlive);
-  await waitFor('the worker', () => client.workflow.getHandle(workflowIds.outboxRelay()).describe().then(() => true, () => false), assertAlive);
+  await waitFor(
+    'the worker',
+    () =>
+      client.workflow
+        .getHandle(workflowIds.outboxRelay())
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        ),
+    assertAlive,
+  );
   await waitFor('the worker to poll', () => polling(client, worker.pid), assertAlive);
 
   let closed = false;
@@ -116,24 +127,43 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
       if (part === 'worker') {
         const old = worker;
         kill(old.pid, 'the worker');
-        await waitFor('the killed worker to exit', async () => !isRunning(old.pid), () => undefined, 10_000);
+        await waitFor(
+          'the killed worker to exit',
+          async () => !isRunning(old.pid),
+          () => undefined,
+          10_000,
+        );
         await sleep(downMs);
         worker = startChild('worker', 'workers/main.ts', env, log, []);
         await waitFor('the restarted worker to poll', () => polling(client, worker.pid), assertAlive);
       } else if (part === 'temporal') {
         const pid = temporal.pid;
         kill(pid, 'the Temporal dev server');
-        await waitFor('the killed Temporal dev server to exit', async () => !isRunning(pid!), () => undefined, 10_000);
+        await waitFor(
+          'the killed Temporal dev server to exit',
+          async () => !isRunning(pid!),
+          () => undefined,
+          10_000,
+        );
         await sleep(downMs);
         temporal = await startTemporal();
         await waitFor('the worker to poll the restarted Temporal', () => polling(client, worker.pid), assertAlive);
       } else {
         const pid = postmasterPid(pgDir);
         kill(pid, 'PostgreSQL');
-        await waitFor('the killed PostgreSQL to exit', async () => !isRunning(pid!), () => undefined, 10_000);
+        await waitFor(
+          'the killed PostgreSQL to exit',
+          async () => !isRunning(pid!),
+          () => undefined,
+          10_000,
+        );
         await sleep(downMs);
         pg = await restartPostgres(startPg, log);
-        await waitFor('the API to be ready again', async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true, assertAlive);
+        await waitFor(
+          'the API to be ready again',
+          async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true,
+          assertAlive,
+        );
       }
     },
   };

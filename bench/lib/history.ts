@@ -14,10 +14,17 @@ export interface HistoryFigure {
 
 const SAMPLE = 20;
 
-async function describeLongest(client: Client, kind: string, runs: { workflowId: string; runId?: string }[]): Promise<HistoryFigure | null> {
+async function describeLongest(
+  client: Client,
+  kind: string,
+  runs: { workflowId: string; runId?: string }[],
+): Promise<HistoryFigure | null> {
   let best: HistoryFigure | null = null;
   for (const run of runs) {
-    const d = await client.workflow.getHandle(run.workflowId, run.runId).describe().catch(() => null);
+    const d = await client.workflow
+      .getHandle(run.workflowId, run.runId)
+      .describe()
+      .catch(() => null);
     if (d && (!best || d.historyLength > best.historyLength)) {
       best = { kind, workflowId: run.workflowId, described: runs.length, historyLength: d.historyLength };
     }
@@ -42,11 +49,21 @@ export async function longestHistories(stack: BenchStack, deletedBenefitId: stri
   );
   const deletedId = workflowIds.benefitDeleted(deletedBenefitId);
   const figures = await Promise.all([
-    listRuns(client, `WorkflowId = '${deletedId}'`, 1000).then((runs) => describeLongest(client, 'benefit-deleted fan-out, all runs', runs)),
-    listRuns(client, `WorkflowType = 'productBenefitsChangedWorkflow'`, SAMPLE).then((runs) => describeLongest(client, 'product-benefits fan-outs', runs)),
-    listRuns(client, `WorkflowType = 'webhookEndpointWorkflow'`, 1000).then((runs) => describeLongest(client, 'webhook endpoint, all runs', runs)),
+    listRuns(client, `WorkflowId = '${deletedId}'`, 1000).then((runs) =>
+      describeLongest(client, 'benefit-deleted fan-out, all runs', runs),
+    ),
+    listRuns(client, `WorkflowType = 'productBenefitsChangedWorkflow'`, SAMPLE).then((runs) =>
+      describeLongest(client, 'product-benefits fan-outs', runs),
+    ),
+    listRuns(client, `WorkflowType = 'webhookEndpointWorkflow'`, 1000).then((runs) =>
+      describeLongest(client, 'webhook endpoint, all runs', runs),
+    ),
     describeLongest(client, 'outbox relay', [{ workflowId: workflowIds.outboxRelay() }]),
-    describeLongest(client, 'grants, random sample', grants.map((g) => ({ workflowId: workflowIds.grant(g.id) }))),
+    describeLongest(
+      client,
+      'grants, random sample',
+      grants.map((g) => ({ workflowId: workflowIds.grant(g.id) })),
+    ),
   ]);
   return figures.filter((f): f is HistoryFigure => f !== null);
 }

@@ -56,7 +56,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     if (!arg.startsWith('--')) exitWithUsage(2, `unexpected argument ${arg}`);
     const [name, inline] = arg.slice(2).split('=', 2);
     const takesValue = ['n', 'concurrency', 'rate', 'duration', 'max-wait', 'temporal-flags', 'profile'].includes(name);
-    flags.set(name, takesValue ? inline ?? argv[++i] ?? '' : true);
+    flags.set(name, takesValue ? (inline ?? argv[++i] ?? '') : true);
   }
   const quick = flags.get('quick') === true;
   const sizes = String(flags.get('n') ?? (quick ? '200' : '1000,10000'))
@@ -74,7 +74,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     pgFast: flags.get('pg-fast') === true,
     webhook: flags.get('webhook') === true,
     profileDir: flags.has('profile') ? path.resolve(String(flags.get('profile'))) : null,
-    temporalFlags: String(flags.get('temporal-flags') ?? '').split(/\s+/).filter(Boolean),
+    temporalFlags: String(flags.get('temporal-flags') ?? '')
+      .split(/\s+/)
+      .filter(Boolean),
     external: externalStack(env),
   };
 }

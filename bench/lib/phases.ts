@@ -63,17 +63,30 @@ async function purchaseFigures(ctx: PhaseContext, records: PurchaseRecord[], cpu
 }
 
 /** Phase A: N purchases at fixed concurrency, and how fast their 3N grants complete. */
-export async function throughputPhase(ctx: PhaseContext, catalog: Catalog, customers: string[], concurrency: number): Promise<ThroughputResult> {
+export async function throughputPhase(
+  ctx: PhaseContext,
+  catalog: Catalog,
+  customers: string[],
+  concurrency: number,
+): Promise<ThroughputResult> {
   const { stack, api, log } = ctx;
   const records: PurchaseRecord[] = [];
   let firing = true;
   const expected = () => BENEFITS_PER_PRODUCT * (firing ? customers.length : accepted(records).length);
   const cpuBefore = cpuSnapshot(stack.groups);
   const start = nowMs();
-  const waiting = waitForMarked(stack, {
-    benefitIds: catalog.benefitIds, mark: 'granted_at', expected, what: 'granted', maxWaitMs: ctx.maxWaitMs,
-    note: () => (firing ? `, purchases accepted ${accepted(records).length}/${customers.length}` : ''),
-  }, log);
+  const waiting = waitForMarked(
+    stack,
+    {
+      benefitIds: catalog.benefitIds,
+      mark: 'granted_at',
+      expected,
+      what: 'granted',
+      maxWaitMs: ctx.maxWaitMs,
+      note: () => (firing ? `, purchases accepted ${accepted(records).length}/${customers.length}` : ''),
+    },
+    log,
+  );
   // Awaited below; a failure (a child died) must not count as unhandled while purchases still run.
   waiting.catch(() => undefined);
   await closedLoop(customers.length, concurrency, async (i) => {
@@ -108,17 +121,31 @@ export interface LatencyResult extends PurchaseFigures {
 }
 
 /** Phase B: purchases arrive at a fixed rate (open loop); latency from each one's due time. */
-export async function latencyPhase(ctx: PhaseContext, catalog: Catalog, customers: string[], rate: number, durationSeconds: number): Promise<LatencyResult> {
+export async function latencyPhase(
+  ctx: PhaseContext,
+  catalog: Catalog,
+  customers: string[],
+  rate: number,
+  durationSeconds: number,
+): Promise<LatencyResult> {
   const { stack, api, log } = ctx;
   const records: PurchaseRecord[] = [];
   const cpuBefore = cpuSnapshot(stack.groups);
   const start = nowMs();
   let firing = true;
   const expected = () => BENEFITS_PER_PRODUCT * (firing ? customers.length : accepted(records).length);
-  const waiting = waitForMarked(stack, {
-    benefitIds: catalog.benefitIds, mark: 'granted_at', expected, what: 'granted', maxWaitMs: ctx.maxWaitMs,
-    note: () => (firing ? `, purchases sent ${records.length}/${customers.length}` : ''),
-  }, log);
+  const waiting = waitForMarked(
+    stack,
+    {
+      benefitIds: catalog.benefitIds,
+      mark: 'granted_at',
+      expected,
+      what: 'granted',
+      maxWaitMs: ctx.maxWaitMs,
+      note: () => (firing ? `, purchases sent ${records.length}/${customers.length}` : ''),
+    },
+    log,
+  );
   waiting.catch(() => undefined);
   const sent = await openLoop(rate, durationSeconds, async (i, scheduledAt) => {
     records.push(await purchase(api, catalog.productId, customers[i], scheduledAt));
@@ -126,7 +153,14 @@ export async function latencyPhase(ctx: PhaseContext, catalog: Catalog, customer
   firing = false;
   const wait = await waiting;
   const cpu = cpuSince(cpuBefore, start, stack.groups);
-  return { ...(await purchaseFigures(ctx, records, cpu)), rate, durationSeconds, schedulerMaxLagMs: sent.maxLagMs, records, drained: wait.doneAtMs !== null };
+  return {
+    ...(await purchaseFigures(ctx, records, cpu)),
+    rate,
+    durationSeconds,
+    schedulerMaxLagMs: sent.maxLagMs,
+    records,
+    drained: wait.doneAtMs !== null,
+  };
 }
 
 export interface RevocationResult {
@@ -148,7 +182,11 @@ export async function revocationPhase(ctx: PhaseContext, benefitId: string): Pro
   const start = nowMs();
   await api.expect(204, 'DELETE', `/v1/benefits/${benefitId}`);
   const deleteMs = nowMs() - start;
-  const wait = await waitForMarked(stack, { benefitIds: [benefitId], mark: 'revoked_at', expected: () => grants, what: 'revoked', maxWaitMs: ctx.maxWaitMs }, log);
+  const wait = await waitForMarked(
+    stack,
+    { benefitIds: [benefitId], mark: 'revoked_at', expected: () => grants, what: 'revoked', maxWaitMs: ctx.maxWaitMs },
+    log,
+  );
   const cpu = cpuSince(cpuBefore, start, stack.groups);
   const revokeMs = wait.doneAtMs === null ? null : wait.doneAtMs - start;
   return {
@@ -168,6 +206,10 @@ export async function warmUp(ctx: PhaseContext, catalog: Catalog, customers: str
     if (!r.orderId) throw new Error(`warm-up purchase failed with HTTP ${r.status}`);
   });
   const expected = () => customers.length * BENEFITS_PER_PRODUCT;
-  const wait = await waitForMarked(ctx.stack, { benefitIds: catalog.benefitIds, mark: 'granted_at', expected, what: 'warm-up granted', maxWaitMs: ctx.maxWaitMs }, ctx.log);
+  const wait = await waitForMarked(
+    ctx.stack,
+    { benefitIds: catalog.benefitIds, mark: 'granted_at', expected, what: 'warm-up granted', maxWaitMs: ctx.maxWaitMs },
+    ctx.log,
+  );
   if (wait.doneAtMs === null) throw new Error('warm-up grants never completed: is the worker polling the task queue?');
 }

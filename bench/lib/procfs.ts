@@ -36,7 +36,9 @@ export type CpuSnapshot = Record<keyof ProcessGroups | 'bench' | 'steal', number
 
 /** Steal time of all cores so far, from /proc/stat's `cpu` line (8th value), in seconds. */
 function stealSeconds(): number | null {
-  const line = read('/proc/stat')?.split('\n').find((l) => l.startsWith('cpu '));
+  const line = read('/proc/stat')
+    ?.split('\n')
+    .find((l) => l.startsWith('cpu '));
   const steal = line ? Number(line.trim().split(/\s+/)[8]) : NaN;
   return Number.isFinite(steal) ? steal / TICKS_PER_SECOND : null;
 }
@@ -98,11 +100,13 @@ export function cpuSnapshot(groups: ProcessGroups): CpuSnapshot {
 /** CPU seconds each group used between two snapshots (null where a process was not measured). */
 export function cpuUsed(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
   const keys = Object.keys(after) as (keyof CpuSnapshot)[];
-  return Object.fromEntries(keys.map((k) => {
-    const a = after[k];
-    const b = before[k];
-    return [k, a === null || b === null ? null : a - b];
-  })) as CpuSnapshot;
+  return Object.fromEntries(
+    keys.map((k) => {
+      const a = after[k];
+      const b = before[k];
+      return [k, a === null || b === null ? null : a - b];
+    }),
+  ) as CpuSnapshot;
 }
 
 /** "worker 40%, temporal 70%, ...": each group's share of one core over `wallSeconds`. */
@@ -120,8 +124,10 @@ export function cpuPerUnit(used: CpuSnapshot, units: number, unit: string): stri
   const perUnit = measured.map(([k, v]) => [k, (v * 1000) / units] as const);
   const total = perUnit.reduce((sum, [, ms]) => sum + ms, 0);
   const ceiling = total > 0 ? (os.availableParallelism() * 1000) / total : NaN;
-  return `${perUnit.map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ')} = ${total.toFixed(1)} ms CPU per ${unit}` +
-    ` -> at most ~${Math.round(ceiling)} ${unit}s/s if these processes had all ${os.availableParallelism()} cores`;
+  return (
+    `${perUnit.map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ')} = ${total.toFixed(1)} ms CPU per ${unit}` +
+    ` -> at most ~${Math.round(ceiling)} ${unit}s/s if these processes had all ${os.availableParallelism()} cores`
+  );
 }
 
 export function loadAverage(): string {

@@ -61,10 +61,9 @@ export async function purchase(api: ApiClient, productId: string, customerId: st
 export type GrantMark = 'granted_at' | 'revoked_at';
 
 export async function countMarked(db: DataSource, benefitIds: string[], mark: GrantMark): Promise<number> {
-  const [row] = await db.query(
-    `SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = ANY($1::uuid[]) AND ${mark} IS NOT NULL`,
-    [benefitIds],
-  );
+  const [row] = await db.query(`SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = ANY($1::uuid[]) AND ${mark} IS NOT NULL`, [
+    benefitIds,
+  ]);
   return row.n;
 }
 
@@ -109,7 +108,12 @@ export async function waitForMarked(stack: BenchStack, spec: WaitSpec, log: Log)
       log(`  ${spec.what}: ${marked}/${spec.expected()} after ${((now - started) / 1000).toFixed(0)} s${spec.note?.() ?? ''}`);
       if (++lines % BACKLOG_EVERY === 0) log(`    ${await stack.backlog().catch((err) => `backlog unknown: ${String(err)}`)}`);
     }
-    const reason = now - lastMove > STALL_MS ? `no progress for ${STALL_MS / 1000} s` : now - started > spec.maxWaitMs ? `waited ${spec.maxWaitMs / 60_000} min` : null;
+    const reason =
+      now - lastMove > STALL_MS
+        ? `no progress for ${STALL_MS / 1000} s`
+        : now - started > spec.maxWaitMs
+          ? `waited ${spec.maxWaitMs / 60_000} min`
+          : null;
     if (reason) {
       log(`  ${spec.what}: ${reason}, giving up at ${marked}/${spec.expected()}`);
       log(`    ${await stack.backlog().catch((err) => `backlog unknown: ${String(err)}`)}`);
@@ -124,7 +128,11 @@ export async function waitForMarked(stack: BenchStack, spec: WaitSpec, log: Log)
  * now() of the transaction that marks the grant, i.e. its start; the row becomes readable at that
  * transaction's commit a few ms later, so these figures are low by one transaction's duration.
  */
-export async function purchaseToGranted(db: DataSource, records: PurchaseRecord[], perOrder: number): Promise<{ latencies: number[]; incomplete: number }> {
+export async function purchaseToGranted(
+  db: DataSource,
+  records: PurchaseRecord[],
+  perOrder: number,
+): Promise<{ latencies: number[]; incomplete: number }> {
   const byOrder = new Map(records.filter((r) => r.orderId).map((r) => [r.orderId!, r]));
   const rows: { order_id: string; at: Date; n: number }[] = await db.query(
     `SELECT order_id, max(granted_at) AS at, count(*)::int AS n FROM benefit_grants

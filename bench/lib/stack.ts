@@ -79,7 +79,7 @@ export function handleSignals(log: Log): void {
   // such errors must not end the process before the children are stopped and temp dirs removed.
   const onError = (err: unknown) => {
     if (cleaning) return;
-    log(`unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    log(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     void exitAfterCleanUp(1);
   };
   process.on('uncaughtException', onError);
@@ -168,7 +168,18 @@ export async function startIsolatedStack(box: Toolbox, label: string, opts: Isol
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor('the API', async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true, assertAlive);
   // The worker starts the outbox relay right before it polls: its existence means the worker is up.
-  await waitFor('the worker', () => client.workflow.getHandle(workflowIds.outboxRelay()).describe().then(() => true, () => false), assertAlive);
+  await waitFor(
+    'the worker',
+    () =>
+      client.workflow
+        .getHandle(workflowIds.outboxRelay())
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        ),
+    assertAlive,
+  );
 
   return {
     baseUrl,
@@ -176,7 +187,12 @@ export async function startIsolatedStack(box: Toolbox, label: string, opts: Isol
     organizationId: organization.id,
     db,
     temporal: client,
-    groups: { api: api.pid, worker: worker.pid, temporal: childNamed(process.pid, 'temporal'), postgres: childNamed(process.pid, 'postgres') },
+    groups: {
+      api: api.pid,
+      worker: worker.pid,
+      temporal: childNamed(process.pid, 'temporal'),
+      postgres: childNamed(process.pid, 'postgres'),
+    },
     backlog: () => describeBacklog(client, opts.taskQueue),
     assertAlive,
     close: async () => {
@@ -228,7 +244,11 @@ export interface Child {
 }
 
 export function startChild(name: string, script: string, env: NodeJS.ProcessEnv, log: Log, nodeArgs: string[]): Child {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const tail: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
     readline.createInterface({ input: stream }).on('line', (line) => {

@@ -52,7 +52,11 @@ export function table(title: string, rows: Row[]): string {
   const header: Row = ['figure', 'value', 'target', ''];
   const all = [header, ...rows].map((r) => [r[0], r[1], r[2] ?? '', r[3] ?? '']);
   const widths = [0, 1, 2, 3].map((i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   return [title, rule, line(all[0]), rule, ...all.slice(1).map(line), rule].join('\n');
 }

@@ -66,7 +66,9 @@ export async function purchaseBreakdown(client: Client, db: DataSource, records:
   const fetch = async (id: string) => momentsOf(await client.workflow.getHandle(id).fetchHistory());
   for (const record of picked) {
     const grantRows: { id: string }[] = await db.query(`SELECT id FROM benefit_grants WHERE order_id = $1`, [record.orderId]);
-    const grants = (await Promise.all(grantRows.map((g) => fetch(workflowIds.grant(g.id)).catch(() => null)))).filter((g): g is Moments => g !== null);
+    const grants = (await Promise.all(grantRows.map((g) => fetch(workflowIds.grant(g.id)).catch(() => null)))).filter(
+      (g): g is Moments => g !== null,
+    );
     if (grants.length === 0) continue;
     const starts = grants.map((g) => g.started);
     add(STEPS[0], Math.min(...starts) - record.startMs);

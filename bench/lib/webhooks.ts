@@ -28,10 +28,11 @@ export async function startWebhookReceiver(api: ApiClient): Promise<WebhookRecei
   await api.expect(201, 'POST', '/v1/webhooks/endpoints', { url: `http://127.0.0.1:${port}/hooks`, format: 'raw', events: WEBHOOK_EVENTS });
   return {
     received: () => received,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -49,7 +50,11 @@ export async function outboxFigures(db: DataSource, organizationId: string): Pro
     [organizationId],
   );
   // Same text as WebhookEventsRepository.endpointsWithPending.
-  const [{ 'QUERY PLAN': [plan] }] = await db.query(
+  const [
+    {
+      'QUERY PLAN': [plan],
+    },
+  ] = await db.query(
     `EXPLAIN (ANALYZE, FORMAT JSON) SELECT DISTINCT endpoint_id FROM webhook_events WHERE organization_id = $1 AND succeeded IS NULL`,
     [organizationId],
   );

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import type { BenefitStrategy } from '../strategy';
 
-const schema = z.object({ note: z.string().nullable().optional().transform((v) => v ?? null) }).strict();
+const schema = z
+  .object({
+    note: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+  })
+  .strict();
 type CustomProperties = z.infer<typeof schema>;
 
 /** No side effects: the merchant fulfils it from the benefit_grant.* webhooks. */

@@ -3,7 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
-  findKeyForGrant, insertKeyForGrant, rewriteKeyForGrant, setKeyStatusForGrant, type KeyLimits, type Queryable,
+  findKeyForGrant,
+  insertKeyForGrant,
+  rewriteKeyForGrant,
+  setKeyStatusForGrant,
+  type KeyLimits,
+  type Queryable,
 } from '../../db/repositories/license-keys.repository';
 import type { BenefitStrategy, GrantContext, GrantOutcome, Json } from '../strategy';
 
@@ -102,8 +107,12 @@ export const licenseKeysStrategy: BenefitStrategy<LicenseKeysProperties> = {
       return outcome(key ?? existing, expiresAt);
     }
     const key = await insertKeyForGrant(tx, {
-      organizationId: ctx.benefit.organizationId, customerId: ctx.customer.id, benefitId: ctx.benefit.id,
-      grantId: ctx.grant.id, key: generateLicenseKey(props.prefix), ...limits,
+      organizationId: ctx.benefit.organizationId,
+      customerId: ctx.customer.id,
+      benefitId: ctx.benefit.id,
+      grantId: ctx.grant.id,
+      key: generateLicenseKey(props.prefix),
+      ...limits,
     });
     return outcome(key, expiresAt);
   },

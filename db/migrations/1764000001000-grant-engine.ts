@@ -202,8 +202,18 @@ export class GrantEngine1764000001000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const t of [
-      'webhook_deliveries', 'webhook_events', 'webhook_endpoints', 'customer_sessions', 'benefit_grant_events',
-      'benefit_grants', 'orders', 'subscriptions', 'customers', 'product_benefits', 'benefits', 'products',
+      'webhook_deliveries',
+      'webhook_events',
+      'webhook_endpoints',
+      'customer_sessions',
+      'benefit_grant_events',
+      'benefit_grants',
+      'orders',
+      'subscriptions',
+      'customers',
+      'product_benefits',
+      'benefits',
+      'products',
     ]) {
       await q.query(`DROP TABLE ${t}`);
     }

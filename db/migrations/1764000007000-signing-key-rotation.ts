@@ -30,7 +30,9 @@ export class SigningKeyRotation1764000007000 implements MigrationInterface {
     await q.query(`DELETE FROM organization_signing_keys WHERE retired_at IS NOT NULL`);
     await q.query(`DROP INDEX organization_signing_keys_current_uq`);
     await q.query(`ALTER TABLE organization_signing_keys DROP CONSTRAINT organization_signing_keys_pkey`);
-    await q.query(`ALTER TABLE organization_signing_keys DROP COLUMN retired_at, DROP COLUMN expires_at, DROP COLUMN certificates_valid_until`);
+    await q.query(
+      `ALTER TABLE organization_signing_keys DROP COLUMN retired_at, DROP COLUMN expires_at, DROP COLUMN certificates_valid_until`,
+    );
     await q.query(`ALTER TABLE organization_signing_keys ADD PRIMARY KEY (organization_id)`);
   }
 }

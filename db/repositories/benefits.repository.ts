@@ -69,10 +69,7 @@ export class BenefitsRepository {
     if (filters.query) where.add(`b.description ILIKE ? ESCAPE '\\'`, `%${escapeLike(filters.query)}%`);
     where.metadata('b.metadata', filters.metadata);
 
-    const count: { total: string }[] = await this.ds.query(
-      `SELECT count(*) AS total FROM benefits b ${where.toSql()}`,
-      where.params,
-    );
+    const count: { total: string }[] = await this.ds.query(`SELECT count(*) AS total FROM benefits b ${where.toSql()}`, where.params);
     const n = where.params.length;
     const rows: BenefitRow[] = await this.ds.query(
       `SELECT ${COLUMNS} FROM benefits b ${where.toSql()}

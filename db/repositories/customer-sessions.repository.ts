@@ -23,11 +23,7 @@ export class CustomerSessionsRepository {
   constructor(private readonly ds: DataSource) {}
 
   /** The plain token is returned only here; the table keeps its SHA-256. */
-  async create(
-    orgId: string,
-    customerId: string,
-    returnUrl: string | null,
-  ): Promise<{ session: CustomerSessionRow; token: string }> {
+  async create(orgId: string, customerId: string, returnUrl: string | null): Promise<{ session: CustomerSessionRow; token: string }> {
     const { token, hash } = newToken(CUSTOMER_SESSION_TOKEN_PREFIX);
     const rows: CustomerSessionRow[] = await this.ds.query(
       `INSERT INTO customer_sessions (organization_id, customer_id, token_hash, return_url, expires_at)

@@ -58,9 +58,22 @@ export interface CustomerWrite {
 /** Columns of `customers` as CustomerRow expects them; `alias.` prefixed for joins. */
 export function customerColumns(alias = 'c'): string {
   return [
-    'id', 'created_at', 'modified_at', 'deleted_at', 'organization_id', 'external_id', 'email', 'email_verified',
-    'name', 'billing_address', 'tax_id', 'locale', 'metadata',
-  ].map((c) => `${alias}.${c}`).join(', ');
+    'id',
+    'created_at',
+    'modified_at',
+    'deleted_at',
+    'organization_id',
+    'external_id',
+    'email',
+    'email_verified',
+    'name',
+    'billing_address',
+    'tax_id',
+    'locale',
+    'metadata',
+  ]
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
 }
 
 /** Timestamps rendered like Date#toISOString inside json_build_object. */
@@ -187,8 +200,15 @@ export class CustomersRepository implements CustomerStateReader {
         `INSERT INTO customers (organization_id, email, name, external_id, metadata, billing_address, locale)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          RETURNING ${customerColumns('customers')}`,
-        [orgId, w.email, w.name ?? null, w.external_id ?? null, JSON.stringify(w.metadata ?? {}),
-          w.billing_address ? JSON.stringify(w.billing_address) : null, w.locale ?? null],
+        [
+          orgId,
+          w.email,
+          w.name ?? null,
+          w.external_id ?? null,
+          JSON.stringify(w.metadata ?? {}),
+          w.billing_address ? JSON.stringify(w.billing_address) : null,
+          w.locale ?? null,
+        ],
       );
       return rows[0];
     } catch (err) {
@@ -207,12 +227,14 @@ export class CustomersRepository implements CustomerStateReader {
       sets.push(`${column} = $${params.length}`);
     }
     try {
-      const rows = returnedRows<CustomerRow>(await this.ds.query(
-        `UPDATE customers SET ${sets.join(', ')}
+      const rows = returnedRows<CustomerRow>(
+        await this.ds.query(
+          `UPDATE customers SET ${sets.join(', ')}
           WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL
           RETURNING ${customerColumns('customers')}`,
-        params,
-      ));
+          params,
+        ),
+      );
       return rows[0] ?? null;
     } catch (err) {
       throw conflictOf(err) ?? err;
@@ -230,11 +252,13 @@ export class CustomersRepository implements CustomerStateReader {
            name = CASE WHEN name IS NULL THEN NULL ELSE encode(sha256(convert_to(gen_random_uuid()::text || name, 'UTF8')), 'hex') END,
            billing_address = NULL, tax_id = NULL`
       : '';
-    const rows = returnedRows<{ id: string }>(await q.query(
-      `UPDATE customers SET deleted_at = now(), modified_at = now() ${scrub}
+    const rows = returnedRows<{ id: string }>(
+      await q.query(
+        `UPDATE customers SET deleted_at = now(), modified_at = now() ${scrub}
         WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id`,
-      [orgId, id],
-    ));
+        [orgId, id],
+      ),
+    );
     return rows.length > 0;
   }
 

@@ -62,13 +62,15 @@ export class EngineCommandsRepository {
    * backoff: the relay only takes commands a little older anyway.
    */
   async markFailed(id: string, error: string, backoff: boolean): Promise<EngineCommandRow | null> {
-    const rows = unwrapRows<EngineCommandRow>(await this.ds.query(
-      `UPDATE engine_commands
+    const rows = unwrapRows<EngineCommandRow>(
+      await this.ds.query(
+        `UPDATE engine_commands
           SET attempts = attempts + 1, last_error = left($2, 2000),
               next_attempt_at = CASE WHEN $4 THEN now() + make_interval(secs => least(power(2, attempts + 1), $3)) ELSE next_attempt_at END
         WHERE id = $1 AND dispatched_at IS NULL RETURNING *`,
-      [id, error, MAX_BACKOFF_SECONDS, backoff],
-    ));
+        [id, error, MAX_BACKOFF_SECONDS, backoff],
+      ),
+    );
     return rows[0] ?? null;
   }
 
@@ -79,13 +81,15 @@ export class EngineCommandsRepository {
 
   /** Deletes up to `limit` commands dispatched more than `days` ago; returns how many. */
   async prune(days: number, limit: number): Promise<number> {
-    const rows = unwrapRows<{ id: string }>(await this.ds.query(
-      `DELETE FROM engine_commands WHERE id IN (
+    const rows = unwrapRows<{ id: string }>(
+      await this.ds.query(
+        `DELETE FROM engine_commands WHERE id IN (
          SELECT id FROM engine_commands WHERE dispatched_at IS NOT NULL AND dispatched_at < now() - make_interval(days => $1)
           ORDER BY dispatched_at LIMIT $2)
        RETURNING id`,
-      [days, limit],
-    ));
+        [days, limit],
+      ),
+    );
     return rows.length;
   }
 }

@@ -128,10 +128,10 @@ export class GrantsRepository {
   }
 
   async updateProperties(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
-    const rows = await em.query(
-      `UPDATE benefit_grants SET properties = $2, modified_at = now() WHERE id = $1 RETURNING *`,
-      [id, JSON.stringify(properties)],
-    );
+    const rows = await em.query(`UPDATE benefit_grants SET properties = $2, modified_at = now() WHERE id = $1 RETURNING *`, [
+      id,
+      JSON.stringify(properties),
+    ]);
     return unwrapRows<GrantRow>(rows)[0];
   }
 
@@ -143,7 +143,13 @@ export class GrantsRepository {
          FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id WHERE g.id = ANY($1::uuid[])`,
       [grantIds],
     );
-    return rows.map((r) => ({ grantId: r.id, organizationId: r.organization_id, customerId: r.customer_id, benefitId: r.benefit_id, benefitType: r.type }));
+    return rows.map((r) => ({
+      grantId: r.id,
+      organizationId: r.organization_id,
+      customerId: r.customer_id,
+      benefitId: r.benefit_id,
+      benefitType: r.type,
+    }));
   }
 
   /** Serialises commands on one customer's access to one benefit until the transaction ends. */
@@ -162,10 +168,12 @@ export class GrantsRepository {
   }
 
   async recordEvent(q: Queryable, grant: GrantRow, kind: string, data: Record<string, unknown> = {}): Promise<void> {
-    await q.query(
-      `INSERT INTO benefit_grant_events (organization_id, grant_id, kind, data) VALUES ($1, $2, $3, $4)`,
-      [grant.organization_id, grant.id, kind, JSON.stringify(data)],
-    );
+    await q.query(`INSERT INTO benefit_grant_events (organization_id, grant_id, kind, data) VALUES ($1, $2, $3, $4)`, [
+      grant.organization_id,
+      grant.id,
+      kind,
+      JSON.stringify(data),
+    ]);
   }
 
   /** Keyset page of grant ids for fan-outs (stable under concurrent inserts). */

@@ -62,7 +62,6 @@ export interface ValidateInput {
 }
 
 export type ValidateResult =
-  | { ok: true; key: KeyWithCustomer; activation: ActivationRow | null }
-  | { ok: false; failure: ValidateFailure; remaining?: number };
+  { ok: true; key: KeyWithCustomer; activation: ActivationRow | null } | { ok: false; failure: ValidateFailure; remaining?: number };
 
 export type ActivateResult = { ok: true; key: KeyWithCustomer; activation: ActivationRow } | { ok: false; failure: ActivateFailure };

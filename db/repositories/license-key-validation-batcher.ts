@@ -71,16 +71,18 @@ export class ValidationBatcher {
       return;
     }
     const byPosition = new Map(rows.map((r) => [Number(r.n), r]));
-    await Promise.all(batch.map((p, i) => {
-      const row = byPosition.get(i + 1);
-      if (!row) return p.resolve({ ok: false, failure: 'not_found' });
-      if (row.failure) return p.resolve({ ok: false, failure: row.failure });
-      // Passed the checks on the snapshot but the key changed before the write: decide alone.
-      if (!row.key) return this.alone(p);
-      // Requests for one key in one batch each see their own count, as if they came one by one.
-      const key = { ...row.key, validations: row.key.validations - (row.cnt - row.rank), customer: row.customer };
-      return p.resolve({ ok: true, key, activation: row.activation ?? null });
-    }));
+    await Promise.all(
+      batch.map((p, i) => {
+        const row = byPosition.get(i + 1);
+        if (!row) return p.resolve({ ok: false, failure: 'not_found' });
+        if (row.failure) return p.resolve({ ok: false, failure: row.failure });
+        // Passed the checks on the snapshot but the key changed before the write: decide alone.
+        if (!row.key) return this.alone(p);
+        // Requests for one key in one batch each see their own count, as if they came one by one.
+        const key = { ...row.key, validations: row.key.validations - (row.cnt - row.rank), customer: row.customer };
+        return p.resolve({ ok: true, key, activation: row.activation ?? null });
+      }),
+    );
   }
 
   private async alone(p: Pending): Promise<void> {
@@ -95,7 +97,11 @@ export class ValidationBatcher {
 function columns(batch: Pending[]): unknown[] {
   const pick = <T>(f: (v: ValidateInput) => T) => batch.map((p) => f(p.input));
   return [
-    pick((v) => v.organizationId), pick((v) => v.key), pick((v) => v.activationId), pick((v) => JSON.stringify(v.conditions)),
-    pick((v) => v.benefitId), pick((v) => v.customerId),
+    pick((v) => v.organizationId),
+    pick((v) => v.key),
+    pick((v) => v.activationId),
+    pick((v) => JSON.stringify(v.conditions)),
+    pick((v) => v.benefitId),
+    pick((v) => v.customerId),
   ];
 }

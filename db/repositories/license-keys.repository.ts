@@ -1,7 +1,16 @@
 // License keys and their activations. Grant-time writes take the grant's transaction; the API's
 // reads are scoped by organization (or customer); validate/activate/deactivate are one statement.
 import type { DataSource } from 'typeorm';
-import type { ActivateResult, ActivationRow, KeyLimits, KeyWithCustomer, LicenseKeyStatus, Queryable, ValidateInput, ValidateResult } from './license-key-rows';
+import type {
+  ActivateResult,
+  ActivationRow,
+  KeyLimits,
+  KeyWithCustomer,
+  LicenseKeyStatus,
+  Queryable,
+  ValidateInput,
+  ValidateResult,
+} from './license-key-rows';
 import { ACTIVATE_SQL, DEACTIVATE_SQL, VALIDATE_SQL } from './license-key-checks.sql';
 import { ValidationBatcher } from './license-key-validation-batcher';
 
@@ -14,7 +23,9 @@ function rowsOf<T>(result: any): T[] {
 // ---- Grant-time writes (inside the grant activity's transaction) ----
 
 export async function findKeyForGrant(q: Queryable, grantId: string): Promise<{ id: string; key: string } | null> {
-  const rows = rowsOf<{ id: string; key: string }>(await q.query(`SELECT id, key FROM license_keys WHERE grant_id = $1 FOR UPDATE`, [grantId]));
+  const rows = rowsOf<{ id: string; key: string }>(
+    await q.query(`SELECT id, key FROM license_keys WHERE grant_id = $1 FOR UPDATE`, [grantId]),
+  );
   return rows[0] ?? null;
 }
 
@@ -22,33 +33,44 @@ export async function insertKeyForGrant(
   q: Queryable,
   k: KeyLimits & { organizationId: string; customerId: string; benefitId: string; grantId: string; key: string },
 ): Promise<{ id: string; key: string }> {
-  const rows = rowsOf<{ id: string; key: string }>(await q.query(
-    `INSERT INTO license_keys (organization_id, customer_id, benefit_id, grant_id, key, limit_activations, limit_usage, expires_at)
+  const rows = rowsOf<{ id: string; key: string }>(
+    await q.query(
+      `INSERT INTO license_keys (organization_id, customer_id, benefit_id, grant_id, key, limit_activations, limit_usage, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, key`,
-    [k.organizationId, k.customerId, k.benefitId, k.grantId, k.key, k.limitActivations, k.limitUsage, k.expiresAt],
-  ));
+      [k.organizationId, k.customerId, k.benefitId, k.grantId, k.key, k.limitActivations, k.limitUsage, k.expiresAt],
+    ),
+  );
   return rows[0];
 }
 
-export async function rewriteKeyForGrant(q: Queryable, grantId: string, l: KeyLimits, status?: LicenseKeyStatus): Promise<{ id: string; key: string } | null> {
-  const rows = rowsOf<{ id: string; key: string }>(await q.query(
-    `UPDATE license_keys SET limit_activations = $2, limit_usage = $3, expires_at = $4, status = COALESCE($5, status), modified_at = now()
+export async function rewriteKeyForGrant(
+  q: Queryable,
+  grantId: string,
+  l: KeyLimits,
+  status?: LicenseKeyStatus,
+): Promise<{ id: string; key: string } | null> {
+  const rows = rowsOf<{ id: string; key: string }>(
+    await q.query(
+      `UPDATE license_keys SET limit_activations = $2, limit_usage = $3, expires_at = $4, status = COALESCE($5, status), modified_at = now()
       WHERE grant_id = $1 RETURNING id, key`,
-    [grantId, l.limitActivations, l.limitUsage, l.expiresAt, status ?? null],
-  ));
+      [grantId, l.limitActivations, l.limitUsage, l.expiresAt, status ?? null],
+    ),
+  );
   return rows[0] ?? null;
 }
 
-export async function setKeyStatusForGrant(q: Queryable, grantId: string, status: LicenseKeyStatus): Promise<{ id: string; key: string } | null> {
-  const rows = rowsOf<{ id: string; key: string }>(await q.query(
-    `UPDATE license_keys SET status = $2, modified_at = now() WHERE grant_id = $1 RETURNING id, key`,
-    [grantId, status],
-  ));
+export async function setKeyStatusForGrant(
+  q: Queryable,
+  grantId: string,
+  status: LicenseKeyStatus,
+): Promise<{ id: string; key: string } | null> {
+  const rows = rowsOf<{ id: string; key: string }>(
+    await q.query(`UPDATE license_keys SET status = $2, modified_at = now() WHERE grant_id = $1 RETURNING id, key`, [grantId, status]),
+  );
   return rows[0] ?? null;
 }
 
 // ---- API ----
-
 
 export interface KeyListFilters {
   organizationIds?: string[];
@@ -78,7 +100,12 @@ export class LicenseKeysRepository {
     this.batcher = new ValidationBatcher(this.pool, (v) => this.validateOne(v));
   }
 
-  async list(organizationId: string, f: KeyListFilters, limit: number, offset: number): Promise<{ rows: KeyWithCustomer[]; total: number }> {
+  async list(
+    organizationId: string,
+    f: KeyListFilters,
+    limit: number,
+    offset: number,
+  ): Promise<{ rows: KeyWithCustomer[]; total: number }> {
     const rows: any[] = await this.ds.query(
       `${SELECT_KEY.replace('SELECT lk.*', 'SELECT count(*) OVER () AS total, lk.*')}
         WHERE lk.organization_id = $1 AND ($2::uuid[] IS NULL OR lk.organization_id = ANY($2))
@@ -115,17 +142,16 @@ export class LicenseKeysRepository {
   }
 
   async activations(keyId: string): Promise<ActivationRow[]> {
-    return this.ds.query(
-      `SELECT * FROM license_key_activations WHERE license_key_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
-      [keyId],
-    );
+    return this.ds.query(`SELECT * FROM license_key_activations WHERE license_key_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`, [
+      keyId,
+    ]);
   }
 
   async activation(keyId: string, activationId: string): Promise<ActivationRow | null> {
-    const rows = await this.ds.query(
-      `SELECT * FROM license_key_activations WHERE id = $1 AND license_key_id = $2 AND deleted_at IS NULL`,
-      [activationId, keyId],
-    );
+    const rows = await this.ds.query(`SELECT * FROM license_key_activations WHERE id = $1 AND license_key_id = $2 AND deleted_at IS NULL`, [
+      activationId,
+      keyId,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -134,10 +160,13 @@ export class LicenseKeysRepository {
     const columns = (['status', 'usage', 'limit_activations', 'limit_usage', 'expires_at'] as const).filter((c) => patch[c] !== undefined);
     if (columns.length === 0) return true;
     const sets = columns.map((c, i) => `${c} = $${i + 3}`).join(', ');
-    const rows = rowsOf(await q.query(
-      `UPDATE license_keys SET ${sets}, modified_at = now() WHERE id = $1 AND organization_id = $2 RETURNING id`,
-      [id, organizationId, ...columns.map((c) => patch[c])],
-    ));
+    const rows = rowsOf(
+      await q.query(`UPDATE license_keys SET ${sets}, modified_at = now() WHERE id = $1 AND organization_id = $2 RETURNING id`, [
+        id,
+        organizationId,
+        ...columns.map((c) => patch[c]),
+      ]),
+    );
     return rows.length > 0;
   }
 
@@ -184,7 +213,11 @@ export class LicenseKeysRepository {
   }
 
   async deactivate(organizationId: string, key: string, activationId: string): Promise<'ok' | 'key_not_found' | 'activation_not_found'> {
-    const { rows } = await this.pool.query({ name: 'license_key_deactivate', text: DEACTIVATE_SQL, values: [organizationId, key, activationId] });
+    const { rows } = await this.pool.query({
+      name: 'license_key_deactivate',
+      text: DEACTIVATE_SQL,
+      values: [organizationId, key, activationId],
+    });
     if (rows[0].keys === 0) return 'key_not_found';
     return rows[0].deactivated > 0 ? 'ok' : 'activation_not_found';
   }

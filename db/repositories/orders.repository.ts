@@ -55,11 +55,25 @@ export class OrdersRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
-      [o.organizationId, o.customerId, o.productId, o.subscriptionId, o.billingReason, o.subtotalAmount,
-        o.discountAmount, o.taxAmount, o.currency, JSON.stringify(o.metadata), o.idempotencyKey],
+      [
+        o.organizationId,
+        o.customerId,
+        o.productId,
+        o.subscriptionId,
+        o.billingReason,
+        o.subtotalAmount,
+        o.discountAmount,
+        o.taxAmount,
+        o.currency,
+        JSON.stringify(o.metadata),
+        o.idempotencyKey,
+      ],
     );
     if (rows[0]) return { row: rows[0], created: true };
-    const [existing] = await q.query(`SELECT * FROM orders WHERE organization_id = $1 AND idempotency_key = $2`, [o.organizationId, o.idempotencyKey]);
+    const [existing] = await q.query(`SELECT * FROM orders WHERE organization_id = $1 AND idempotency_key = $2`, [
+      o.organizationId,
+      o.idempotencyKey,
+    ]);
     return { row: existing, created: false };
   }
 
@@ -79,10 +93,12 @@ export class OrdersRepository {
   }
 
   async refund(q: Queryable, id: string, amount: number, full: boolean): Promise<OrderRow> {
-    const rows = unwrapRows<OrderRow>(await q.query(
-      `UPDATE orders SET refunded_amount = refunded_amount + $2, status = $3, modified_at = now() WHERE id = $1 RETURNING *`,
-      [id, amount, full ? 'refunded' : 'partially_refunded'],
-    ));
+    const rows = unwrapRows<OrderRow>(
+      await q.query(
+        `UPDATE orders SET refunded_amount = refunded_amount + $2, status = $3, modified_at = now() WHERE id = $1 RETURNING *`,
+        [id, amount, full ? 'refunded' : 'partially_refunded'],
+      ),
+    );
     return rows[0];
   }
 

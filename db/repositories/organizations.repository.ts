@@ -26,7 +26,11 @@ export interface AccessTokenListing {
 export const LAST_USED_WRITE_INTERVAL_SECONDS = 60;
 
 function slugify(name: string): string {
-  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'org';
+  const base =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'org';
   return base.slice(0, 40);
 }
 
@@ -40,9 +44,7 @@ export class OrganizationsRepository {
       const slug = taken ? `${slugify(name)}-${newToken('').token.slice(0, 6).toLowerCase()}` : slugify(name);
       const organization = await em.save(em.create(OrganizationEntity, { name, slug, gracePeriodDays }));
       const { token, hash } = newToken(ORGANIZATION_TOKEN_PREFIX);
-      await em.save(
-        em.create(OrganizationAccessTokenEntity, { organizationId: organization.id, comment: tokenComment, tokenHash: hash }),
-      );
+      await em.save(em.create(OrganizationAccessTokenEntity, { organizationId: organization.id, comment: tokenComment, tokenHash: hash }));
       return { organization, accessToken: token };
     });
   }
@@ -60,9 +62,7 @@ export class OrganizationsRepository {
   /** Issues another token; the plain token is returned only here, the row keeps its hash. */
   async createToken(organizationId: string, comment: string, expiresAt: Date | null = null): Promise<{ id: string; token: string }> {
     const { token, hash } = newToken(ORGANIZATION_TOKEN_PREFIX);
-    const saved = await this.ds
-      .getRepository(OrganizationAccessTokenEntity)
-      .save({ organizationId, comment, tokenHash: hash, expiresAt });
+    const saved = await this.ds.getRepository(OrganizationAccessTokenEntity).save({ organizationId, comment, tokenHash: hash, expiresAt });
     return { id: saved.id, token };
   }
 
@@ -89,10 +89,9 @@ export class OrganizationsRepository {
 
   /** The longest an offline license certificate of the organization may stay valid, in days. */
   async certificateMaxDays(organizationId: string): Promise<number | null> {
-    const rows: { days: number }[] = await this.ds.query(
-      `SELECT license_certificate_max_days AS days FROM organizations WHERE id = $1`,
-      [organizationId],
-    );
+    const rows: { days: number }[] = await this.ds.query(`SELECT license_certificate_max_days AS days FROM organizations WHERE id = $1`, [
+      organizationId,
+    ]);
     return rows[0]?.days ?? null;
   }
 

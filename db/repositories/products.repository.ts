@@ -64,7 +64,13 @@ const COLUMNS = `p.id, p.created_at, p.modified_at, p.organization_id, p.name, p
   p.recurring_interval, p.recurring_interval_count, p.is_archived, p.metadata, p.prices`;
 
 const PATCHABLE = [
-  'name', 'description', 'visibility', 'recurring_interval', 'recurring_interval_count', 'is_archived', 'metadata',
+  'name',
+  'description',
+  'visibility',
+  'recurring_interval',
+  'recurring_interval_count',
+  'is_archived',
+  'metadata',
   'prices',
 ] as const;
 
@@ -92,10 +98,7 @@ export class ProductsRepository {
     }
     where.metadata('p.metadata', filters.metadata);
 
-    const count: { total: string }[] = await this.ds.query(
-      `SELECT count(*) AS total FROM products p ${where.toSql()}`,
-      where.params,
-    );
+    const count: { total: string }[] = await this.ds.query(`SELECT count(*) AS total FROM products p ${where.toSql()}`, where.params);
     const n = where.params.length;
     const rows: ProductRow[] = await this.ds.query(
       `SELECT ${COLUMNS} FROM products p ${where.toSql()}
@@ -106,10 +109,10 @@ export class ProductsRepository {
   }
 
   async findById(orgId: string, id: string): Promise<ProductRow | null> {
-    const rows: ProductRow[] = await this.ds.query(
-      `SELECT ${COLUMNS} FROM products p WHERE p.organization_id = $1 AND p.id = $2`,
-      [orgId, id],
-    );
+    const rows: ProductRow[] = await this.ds.query(`SELECT ${COLUMNS} FROM products p WHERE p.organization_id = $1 AND p.id = $2`, [
+      orgId,
+      id,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -120,8 +123,15 @@ export class ProductsRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
        RETURNING ${COLUMNS}`,
       [
-        input.id, orgId, input.name, input.description, input.visibility, input.recurring_interval,
-        input.recurring_interval_count, JSON.stringify(input.metadata), JSON.stringify(input.prices),
+        input.id,
+        orgId,
+        input.name,
+        input.description,
+        input.visibility,
+        input.recurring_interval,
+        input.recurring_interval_count,
+        JSON.stringify(input.metadata),
+        JSON.stringify(input.prices),
       ],
     );
     return rows[0];
@@ -173,10 +183,7 @@ export class ProductsRepository {
     afterWrite?: (em: EntityManager, change: { previous: string[]; next: string[] }) => Promise<void>,
   ): Promise<ReplaceBenefitsResult> {
     return this.ds.transaction(async (em: EntityManager): Promise<ReplaceBenefitsResult> => {
-      const product = await em.query(
-        `SELECT id FROM products WHERE organization_id = $1 AND id = $2 FOR UPDATE`,
-        [orgId, productId],
-      );
+      const product = await em.query(`SELECT id FROM products WHERE organization_id = $1 AND id = $2 FOR UPDATE`, [orgId, productId]);
       if (product.length === 0) return { status: 'product_not_found' };
       const previous: string[] = (
         await em.query(`SELECT benefit_id FROM product_benefits WHERE product_id = $1 ORDER BY position`, [productId])
@@ -206,11 +213,7 @@ export class ProductsRepository {
 }
 
 /** Unknown or deleted benefits are invalid; non-selectable ones may be kept but not added or removed. */
-function checkBenefits(
-  next: string[],
-  previous: string[],
-  found: { id: string; selectable: boolean }[],
-): ReplaceBenefitsResult | null {
+function checkBenefits(next: string[], previous: string[], found: { id: string; selectable: boolean }[]): ReplaceBenefitsResult | null {
   const byId = new Map(found.map((b) => [b.id, b]));
   const missing = next.flatMap((id, i) => (byId.has(id) ? [] : [i]));
   const prevSet = new Set(previous);

@@ -59,8 +59,20 @@ export class RefundsRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (organization_id, idempotency_key) DO NOTHING
        RETURNING *`,
-      [r.organizationId, r.orderId, r.subscriptionId, r.customerId, r.reason, r.amount, r.currency, r.comment,
-        r.revokeBenefits, JSON.stringify(r.metadata), r.idempotencyKey, r.requestHash],
+      [
+        r.organizationId,
+        r.orderId,
+        r.subscriptionId,
+        r.customerId,
+        r.reason,
+        r.amount,
+        r.currency,
+        r.comment,
+        r.revokeBenefits,
+        JSON.stringify(r.metadata),
+        r.idempotencyKey,
+        r.requestHash,
+      ],
     );
     return rows[0] ?? null;
   }
@@ -70,14 +82,23 @@ export class RefundsRepository {
     return rows[0] ?? null;
   }
 
-  async list(orgId: string, f: RefundFilters, orderSql: string, limit: number, offset: number): Promise<{ rows: RefundRow[]; total: number }> {
+  async list(
+    orgId: string,
+    f: RefundFilters,
+    orderSql: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ rows: RefundRow[]; total: number }> {
     const where = new SqlWhere().add('r.organization_id = ?', orgId);
     if (f.ids) where.add('r.id = ANY(?::uuid[])', f.ids);
     if (f.orderIds) where.add('r.order_id = ANY(?::uuid[])', f.orderIds);
     if (f.subscriptionIds) where.add('r.subscription_id = ANY(?::uuid[])', f.subscriptionIds);
     if (f.customerIds) where.add('r.customer_id = ANY(?::uuid[])', f.customerIds);
     if (f.externalCustomerIds) {
-      where.add('r.customer_id IN (SELECT c.id FROM customers c WHERE c.organization_id = r.organization_id AND c.external_id = ANY(?::text[]))', f.externalCustomerIds);
+      where.add(
+        'r.customer_id IN (SELECT c.id FROM customers c WHERE c.organization_id = r.organization_id AND c.external_id = ANY(?::text[]))',
+        f.externalCustomerIds,
+      );
     }
     if (f.succeeded !== undefined) where.add(f.succeeded ? `r.status = 'succeeded'` : `r.status <> 'succeeded'`);
     const [{ total }] = await this.ds.query(`SELECT count(*)::int AS total FROM refunds r ${where.toSql()}`, where.params);

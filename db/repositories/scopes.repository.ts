@@ -58,7 +58,11 @@ export class ScopesRepository {
       customerDeleted: r.customer_deleted,
       benefitDeleted: r.benefit_deleted,
       subscription: r.subscription_id
-        ? { status: r.subscription_status, ended: r.subscription_ended, inGrace: r.subscription_status === 'past_due' && r.subscription_live }
+        ? {
+            status: r.subscription_status,
+            ended: r.subscription_ended,
+            inGrace: r.subscription_status === 'past_due' && r.subscription_live,
+          }
         : null,
       order: r.order_id ? { refunded: r.order_refunded, refundRevoked: r.refund_revoked } : null,
       inProduct: r.in_product,
@@ -69,7 +73,11 @@ export class ScopesRepository {
    * One keyset page of a product's live scopes: one-time orders not refunded with revoke, then
    * subscriptions that are live; customers deleted take no part. `after` is `o:<id>` or `s:<id>`.
    */
-  async productScopesPage(productId: string, after: string | null, limit: number): Promise<{ scopes: ProductScope[]; next: string | null }> {
+  async productScopesPage(
+    productId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ scopes: ProductScope[]; next: string | null }> {
     const [kind, afterId] = after ? after.split(':') : ['o', null];
     const scopes: ProductScope[] = [];
     if (kind === 'o') {

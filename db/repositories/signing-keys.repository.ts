@@ -26,10 +26,9 @@ export class SigningKeysRepository {
 
   /** The key that signs new certificates, or null before the organization's first certificate. */
   async current(organizationId: string): Promise<SigningKeyRow | null> {
-    const rows = await this.ds.query(
-      `SELECT * FROM organization_signing_keys WHERE organization_id = $1 AND retired_at IS NULL`,
-      [organizationId],
-    );
+    const rows = await this.ds.query(`SELECT * FROM organization_signing_keys WHERE organization_id = $1 AND retired_at IS NULL`, [
+      organizationId,
+    ]);
     return rows[0] ?? null;
   }
 

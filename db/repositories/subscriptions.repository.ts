@@ -74,19 +74,33 @@ export class SubscriptionsRepository {
        VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8, $9, $8, $10, $11)
        ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
-      [s.organizationId, s.customerId, s.productId, s.amount, s.currency, s.recurringInterval, s.recurringIntervalCount,
-        s.currentPeriodStart, s.currentPeriodEnd, JSON.stringify(s.metadata), s.idempotencyKey],
+      [
+        s.organizationId,
+        s.customerId,
+        s.productId,
+        s.amount,
+        s.currency,
+        s.recurringInterval,
+        s.recurringIntervalCount,
+        s.currentPeriodStart,
+        s.currentPeriodEnd,
+        JSON.stringify(s.metadata),
+        s.idempotencyKey,
+      ],
     );
     if (rows[0]) return { row: rows[0], created: true };
-    const [existing] = await q.query(`SELECT * FROM subscriptions WHERE organization_id = $1 AND idempotency_key = $2`, [s.organizationId, s.idempotencyKey]);
+    const [existing] = await q.query(`SELECT * FROM subscriptions WHERE organization_id = $1 AND idempotency_key = $2`, [
+      s.organizationId,
+      s.idempotencyKey,
+    ]);
     return { row: existing, created: false };
   }
 
   async findById(orgId: string, id: string, q: Queryable = this.ds, lock = false): Promise<SubscriptionRow | null> {
-    const rows = await q.query(
-      `SELECT * FROM subscriptions WHERE organization_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
-      [orgId, id],
-    );
+    const rows = await q.query(`SELECT * FROM subscriptions WHERE organization_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [
+      orgId,
+      id,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -103,12 +117,14 @@ export class SubscriptionsRepository {
    * that expected `active` never turns a subscription canceled meanwhile into `past_due`.
    */
   async transition(q: Queryable, id: string, to: SubscriptionTransitionTo, when: TransitionCondition): Promise<boolean> {
-    const rows = unwrapRows<{ id: string }>(await q.query(
-      `UPDATE subscriptions SET ${TRANSITION_SQL[to]}, modified_at = now()
+    const rows = unwrapRows<{ id: string }>(
+      await q.query(
+        `UPDATE subscriptions SET ${TRANSITION_SQL[to]}, modified_at = now()
        WHERE id = $1 AND status = ANY($2::text[]) AND ($3::timestamptz IS NULL OR current_period_end <= $3)
        RETURNING id`,
-      [id, when.expected, when.periodEndAtMost ?? null],
-    ));
+        [id, when.expected, when.periodEndAtMost ?? null],
+      ),
+    );
     return rows.length > 0;
   }
 
@@ -118,13 +134,15 @@ export class SubscriptionsRepository {
 
   /** Ends every live subscription of the customer now (customer deleted); returns their ids. */
   async endForCustomer(q: Queryable, orgId: string, customerId: string): Promise<string[]> {
-    const rows = unwrapRows<{ id: string }>(await q.query(
-      `UPDATE subscriptions
+    const rows = unwrapRows<{ id: string }>(
+      await q.query(
+        `UPDATE subscriptions
           SET status = 'canceled', canceled_at = coalesce(canceled_at, now()), ends_at = now(), ended_at = now(), modified_at = now()
         WHERE organization_id = $1 AND customer_id = $2 AND ended_at IS NULL
         RETURNING id`,
-      [orgId, customerId],
-    ));
+        [orgId, customerId],
+      ),
+    );
     return rows.map((r) => r.id);
   }
 
@@ -132,14 +150,19 @@ export class SubscriptionsRepository {
   async update(q: Queryable, id: string, set: Record<string, unknown>): Promise<SubscriptionRow> {
     const cols = Object.keys(set);
     const sql = cols.map((c, i) => `${c} = $${i + 2}`).join(', ');
-    const rows = unwrapRows<SubscriptionRow>(await q.query(
-      `UPDATE subscriptions SET ${sql}, modified_at = now() WHERE id = $1 RETURNING *`,
-      [id, ...cols.map((c) => set[c])],
-    ));
+    const rows = unwrapRows<SubscriptionRow>(
+      await q.query(`UPDATE subscriptions SET ${sql}, modified_at = now() WHERE id = $1 RETURNING *`, [id, ...cols.map((c) => set[c])]),
+    );
     return rows[0];
   }
 
-  async list(orgId: string, f: SubscriptionFilters, orderSql: string, limit: number, offset: number): Promise<{ ids: string[]; total: number }> {
+  async list(
+    orgId: string,
+    f: SubscriptionFilters,
+    orderSql: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ ids: string[]; total: number }> {
     const where = new SqlWhere().add('s.organization_id = ?', orgId);
     if (f.productIds) where.add('s.product_id = ANY(?::uuid[])', f.productIds);
     if (f.customerIds) where.add('s.customer_id = ANY(?::uuid[])', f.customerIds);

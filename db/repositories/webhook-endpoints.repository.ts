@@ -87,8 +87,7 @@ function deliveryConditions(orgId: string, f: DeliveryFilters): { where: string;
   if (f.httpCodeClass) add((p) => `d.http_code / 100 = ${p}`, Number(f.httpCodeClass[0]));
   if (f.eventTypes) add((p) => `e.type = ANY(${p}::text[])`, f.eventTypes);
   if (f.query) {
-    add((p) => `(e.payload ILIKE ${p} OR d.response ILIKE ${p} OR e.type ILIKE ${p})`,
-      `%${f.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    add((p) => `(e.payload ILIKE ${p} OR d.response ILIKE ${p} OR e.type ILIKE ${p})`, `%${f.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
   }
   return { where: conds.join(' AND '), params };
 }
@@ -115,7 +114,9 @@ export class WebhookEndpointsRepository {
     );
     for (const row of rows) {
       await this.ds.query(`UPDATE webhook_endpoints SET secret = $2 WHERE id = $1 AND secret = $3`, [
-        row.id, this.box.seal(row.secret, PURPOSE), row.secret,
+        row.id,
+        this.box.seal(row.secret, PURPOSE),
+        row.secret,
       ]);
     }
     return rows.length;
@@ -167,31 +168,37 @@ export class WebhookEndpointsRepository {
       sets.push(`${column} = $${params.length}${column === 'events' ? '::text[]' : ''}`);
     }
     if (w.enabled === true) sets.push('consecutive_failures = 0');
-    const rows = returnedRows<WebhookEndpointRow>(await this.ds.query(
-      `UPDATE webhook_endpoints SET ${sets.join(', ')}
+    const rows = returnedRows<WebhookEndpointRow>(
+      await this.ds.query(
+        `UPDATE webhook_endpoints SET ${sets.join(', ')}
         WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
-      params,
-    ));
+        params,
+      ),
+    );
     return this.opened(rows)[0] ?? null;
   }
 
   async softDelete(orgId: string, id: string): Promise<boolean> {
-    const rows = returnedRows<{ id: string }>(await this.ds.query(
-      `UPDATE webhook_endpoints SET deleted_at = now(), modified_at = now(), enabled = false
+    const rows = returnedRows<{ id: string }>(
+      await this.ds.query(
+        `UPDATE webhook_endpoints SET deleted_at = now(), modified_at = now(), enabled = false
         WHERE organization_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id`,
-      [orgId, id],
-    ));
+        [orgId, id],
+      ),
+    );
     return rows.length > 0;
   }
 
   /** Live, enabled endpoints of the organization subscribed to `eventType` (used by delivery). */
   async listEnabledForEvent(orgId: string, eventType: string): Promise<DeliveryTarget[]> {
-    return this.opened<DeliveryTarget>(await this.ds.query(
-      `SELECT id, url, secret, format, events FROM webhook_endpoints
+    return this.opened<DeliveryTarget>(
+      await this.ds.query(
+        `SELECT id, url, secret, format, events FROM webhook_endpoints
         WHERE organization_id = $1 AND deleted_at IS NULL AND enabled AND $2 = ANY(events)
         ORDER BY created_at, id`,
-      [orgId, eventType],
-    ));
+        [orgId, eventType],
+      ),
+    );
   }
 
   async listDeliveries(
@@ -216,10 +223,7 @@ export class WebhookEndpointsRepository {
   }
 
   async eventExists(orgId: string, eventId: string): Promise<boolean> {
-    const rows = await this.ds.query('SELECT 1 FROM webhook_events WHERE organization_id = $1 AND id = $2', [
-      orgId,
-      eventId,
-    ]);
+    const rows = await this.ds.query('SELECT 1 FROM webhook_events WHERE organization_id = $1 AND id = $2', [orgId, eventId]);
     return rows.length > 0;
   }
 }

@@ -105,11 +105,13 @@ export class WebhookEventsRepository {
    */
   async finish(eventId: string, succeeded: boolean, disableAfter: number): Promise<boolean> {
     return this.ds.transaction(async (em) => {
-      const [ev] = unwrapRows<{ endpoint_id: string }>(await em.query(
-        `UPDATE webhook_events SET succeeded = $2, modified_at = now()
+      const [ev] = unwrapRows<{ endpoint_id: string }>(
+        await em.query(
+          `UPDATE webhook_events SET succeeded = $2, modified_at = now()
           WHERE id = $1 AND succeeded IS NULL AND NOT skipped RETURNING endpoint_id`,
-        [eventId, succeeded],
-      ));
+          [eventId, succeeded],
+        ),
+      );
       if (!ev) {
         const [settled] = await em.query(
           `SELECT e.enabled FROM webhook_events ev JOIN webhook_endpoints e ON e.id = ev.endpoint_id WHERE ev.id = $1`,
@@ -117,14 +119,16 @@ export class WebhookEventsRepository {
         );
         return settled ? !settled.enabled : false;
       }
-      const [endpoint] = unwrapRows<{ enabled: boolean }>(await em.query(
-        `UPDATE webhook_endpoints
+      const [endpoint] = unwrapRows<{ enabled: boolean }>(
+        await em.query(
+          `UPDATE webhook_endpoints
             SET consecutive_failures = CASE WHEN $2 THEN 0 ELSE consecutive_failures + 1 END,
                 enabled = CASE WHEN NOT $2 AND consecutive_failures + 1 >= $3 THEN false ELSE enabled END,
                 modified_at = now()
           WHERE id = $1 RETURNING enabled`,
-        [ev.endpoint_id, succeeded, disableAfter],
-      ));
+          [ev.endpoint_id, succeeded, disableAfter],
+        ),
+      );
       const disabled = endpoint ? !endpoint.enabled : false;
       if (disabled) await this.skipPending(ev.endpoint_id, em);
       return disabled;

@@ -39,7 +39,7 @@ export function parseFuzzOptions(argv: string[]): FuzzOptions {
     const [name, inline] = arg.replace(/^--/, '').split('=', 2);
     const takesValue = ['max-examples', 'seed', 'max-time', 'phases', 'only', 'summary'].includes(name);
     if (!arg.startsWith('--') || (!takesValue && name !== 'verbose')) usage(2, `unknown argument ${arg}`);
-    flags.set(name, takesValue ? inline ?? own[++i] ?? '' : true);
+    flags.set(name, takesValue ? (inline ?? own[++i] ?? '') : true);
   }
   const int = (name: string, dflt: number | null): number | null => {
     const raw = flags.get(name);
@@ -49,7 +49,8 @@ export function parseFuzzOptions(argv: string[]): FuzzOptions {
     return n;
   };
   const only = flags.get('only');
-  if (only !== undefined && only !== 'organization' && only !== 'customer-session') usage(2, '--only takes organization or customer-session');
+  if (only !== undefined && only !== 'organization' && only !== 'customer-session')
+    usage(2, '--only takes organization or customer-session');
   return {
     maxExamples: int('max-examples', 50)!,
     seed: int('seed', 1)!,
@@ -128,7 +129,15 @@ export interface RunSummary {
   failures: FailureGroup[];
 }
 
-const SCHEMA_FAILURES = ['JsonSchemaError', 'DiscriminatorMismatch', 'MalformedJson', 'ContentDeserializationError', 'MissingContentType', 'UndefinedContentType', 'MalformedMediaType'];
+const SCHEMA_FAILURES = [
+  'JsonSchemaError',
+  'DiscriminatorMismatch',
+  'MalformedJson',
+  'ContentDeserializationError',
+  'MissingContentType',
+  'UndefinedContentType',
+  'MalformedMediaType',
+];
 
 interface RunSpec {
   label: string;
@@ -143,22 +152,39 @@ export async function runSchemathesis(st: string, run: RunSpec): Promise<RunSumm
   const { opts } = run;
   const reportPath = path.join(run.reportDir, 'report.json');
   const args = [
-    'run', run.schemaUrl,
-    '--url', new URL(run.schemaUrl).origin,
-    '--header', `Authorization: Bearer ${run.token}`,
-    '--checks', 'not_a_server_error,response_schema_conformance,content_type_conformance',
-    '--phases', opts.phases,
-    '--max-examples', String(opts.maxExamples),
-    '--seed', String(opts.seed),
+    'run',
+    run.schemaUrl,
+    '--url',
+    new URL(run.schemaUrl).origin,
+    '--header',
+    `Authorization: Bearer ${run.token}`,
+    '--checks',
+    'not_a_server_error,response_schema_conformance,content_type_conformance',
+    '--phases',
+    opts.phases,
+    '--max-examples',
+    String(opts.maxExamples),
+    '--seed',
+    String(opts.seed),
     ...(opts.maxTime !== null ? ['--max-time', String(opts.maxTime)] : []),
-    '--workers', '1',
+    '--workers',
+    '1',
     '--continue-on-failure',
-    '--suppress-health-check', 'all',
-    '--generation-database', 'none',
-    '--request-timeout', '15',
-    '--warnings', 'off',
+    '--suppress-health-check',
+    'all',
+    '--generation-database',
+    'none',
+    '--request-timeout',
+    '15',
+    '--warnings',
+    'off',
     '--no-color',
-    '--report', 'json', '--report-dir', run.reportDir, '--report-json-path', reportPath,
+    '--report',
+    'json',
+    '--report-dir',
+    run.reportDir,
+    '--report-json-path',
+    reportPath,
     ...run.filter,
     ...opts.extra,
   ];
@@ -172,7 +198,12 @@ export async function runSchemathesis(st: string, run: RunSpec): Promise<RunSumm
   });
   if (!existsSync(reportPath)) throw new Error(`st wrote no report (${reportPath})`);
   const report = JSON.parse(readFileSync(reportPath, 'utf8'));
-  const failures: FailureGroup[] = (report.failures ?? []).map((f: FailureGroup) => ({ type: f.type, title: f.title, count: f.count, operations: f.operations }));
+  const failures: FailureGroup[] = (report.failures ?? []).map((f: FailureGroup) => ({
+    type: f.type,
+    title: f.title,
+    count: f.count,
+    operations: f.operations,
+  }));
   const sum = (pred: (f: FailureGroup) => boolean) => failures.filter(pred).reduce((n, f) => n + f.count, 0);
   return {
     label: run.label,

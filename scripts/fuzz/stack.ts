@@ -34,28 +34,47 @@ export async function startFuzzStack(dir: string, log: (msg: string) => void, ve
       startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, fast: true }),
       startDevServer({ source: cli, port: temporalPort }),
     ]);
-    stops.push(() => pg.stop(), () => temporal.stop());
+    stops.push(
+      () => pg.stop(),
+      () => temporal.stop(),
+    );
     const apiLog = createWriteStream(path.join(dir, 'api.log'));
     const api = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: verbose ? 'info' : 'error', NODE_ENV: 'production',
+      env: {
+        ...process.env,
+        DATABASE_URL: pg.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: verbose ? 'info' : 'error',
+        NODE_ENV: 'production',
         // A configured stack: license certificates answer 503 without a key.
-        SECRET_ENCRYPTION_KEY: randomBytes(24).toString('hex') },
+        SECRET_ENCRYPTION_KEY: randomBytes(24).toString('hex'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     api.stdout!.pipe(apiLog);
     api.stderr!.pipe(apiLog);
     stops.push(() => stopChild(api));
     const baseUrl = `http://127.0.0.1:${apiPort}`;
-    await waitUntil('the API', async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true, () => {
-      if (api.exitCode !== null) throw new Error(`the API exited (${api.exitCode}); see ${path.join(dir, 'api.log')}`);
-    });
+    await waitUntil(
+      'the API',
+      async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true,
+      () => {
+        if (api.exitCode !== null) throw new Error(`the API exited (${api.exitCode}); see ${path.join(dir, 'api.log')}`);
+      },
+    );
     // The API migrated the database at start; the token is made the way `npm run admin` makes it.
     const db = await openDatabase({ url: pg.url, poolSize: 2, applicationName: 'benefits-fuzz' });
     const { accessToken } = await new OrganizationsRepository(db).createWithToken('Fuzz');
     await db.destroy();
     const post = async (p: string, body: unknown, token: string) => {
-      const res = await fetch(`${baseUrl}${p}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${baseUrl}${p}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       if (res.status !== 201) throw new Error(`POST ${p} answered ${res.status}: ${await res.text()}`);
       return (await res.json()) as Record<string, any>;
     };

@@ -45,11 +45,22 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     return { address, uiUrl, pid: null, stop: () => env.teardown() };
   }
   const args = [
-    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace ?? 'default',
-    '--log-format', 'json', '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--namespace',
+    opts.namespace ?? 'default',
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
     // A workflow task that schedules an activity gets it back in its own response (no extra poll
     // round trip): measured about a quarter less server CPU per grant.
-    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
     // Search attributes given here are registered when the namespace is first created in the db.
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),

@@ -148,7 +148,10 @@ export async function ensureTestServer(log: Log): Promise<string> {
     if (res.code !== 0) throw new Error(`mvn failed (exit ${res.code}):\n${res.tail.join('\n')}`);
     // An explicit, sorted classpath rather than lib/*: the archive is only used when the classpath
     // matches the recorded one exactly, and a wildcard's order is whatever readdir returns.
-    const jars = fs.readdirSync(lib).filter((f) => f.endsWith('.jar')).sort();
+    const jars = fs
+      .readdirSync(lib)
+      .filter((f) => f.endsWith('.jar'))
+      .sort();
     const classpath = jars.map((f) => path.join(lib, f)).join(':');
 
     const archive = path.join(dir, 'test-server.jsa');

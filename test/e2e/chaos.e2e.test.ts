@@ -32,10 +32,28 @@ let output = '';
 
 beforeAll(async () => {
   const summary = path.join(dir, 'figures.json');
-  const args = ['--purchases', '30', '--benefits', '1', '--rate', '0.5', '--kill', 'worker,temporal', '--down', '1', '--settle', '150', '--summary', summary];
+  const args = [
+    '--purchases',
+    '30',
+    '--benefits',
+    '1',
+    '--rate',
+    '0.5',
+    '--kill',
+    'worker,temporal',
+    '--down',
+    '1',
+    '--settle',
+    '150',
+    '--summary',
+    summary,
+  ];
   if (process.env.TEST_WORKFLOW_BUNDLE) args.push('--bundle', process.env.TEST_WORKFLOW_BUNDLE);
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/chaos.bench.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/chaos.bench.ts', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-20_000));
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
@@ -59,17 +77,38 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const report = () => `\n${output.slice(-6_000)}`;
 
 test('every purchase the API accepted was recorded, and grants settled within the time limit', () => {
-  expect({ someAccepted: figures.accepted > 0, acceptedButLost: figures.acceptedButLost, settled: figures.settledAfterMs !== null, report: report() })
-    .toEqual({ someAccepted: true, acceptedButLost: 0, settled: true, report: report() });
+  expect({
+    someAccepted: figures.accepted > 0,
+    acceptedButLost: figures.acceptedButLost,
+    settled: figures.settledAfterMs !== null,
+    report: report(),
+  }).toEqual({ someAccepted: true, acceptedButLost: 0, settled: true, report: report() });
 });
 
 test('no answer is a 5xx other than 503, and every request got an answer', () => {
-  expect({ other5xx: figures.other5xx, noAnswer: figures.noAnswer, report: report() }).toEqual({ other5xx: {}, noAnswer: 0, report: report() });
+  expect({ other5xx: figures.other5xx, noAnswer: figures.noAnswer, report: report() }).toEqual({
+    other5xx: {},
+    noAnswer: 0,
+    report: report(),
+  });
 });
 
 test('every grant happened exactly once: one granted row and one benefit_grant.created event each', () => {
   const e = figures.effects;
-  expect({ expected: e.expected, once: e.once, duplicates: e.duplicates, missing: e.missing, stray: e.strayEvents, report: report() })
-    .toEqual({ expected: figures.ordersCommitted * figures.benefitsPerOrder, once: e.expected, duplicates: 0, missing: 0, stray: 0, report: report() });
+  expect({
+    expected: e.expected,
+    once: e.once,
+    duplicates: e.duplicates,
+    missing: e.missing,
+    stray: e.strayEvents,
+    report: report(),
+  }).toEqual({
+    expected: figures.ordersCommitted * figures.benefitsPerOrder,
+    once: e.expected,
+    duplicates: 0,
+    missing: 0,
+    stray: 0,
+    report: report(),
+  });
   expect(figures.ordersCommitted).toBeGreaterThanOrEqual(30);
 });

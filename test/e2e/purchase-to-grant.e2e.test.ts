@@ -16,7 +16,10 @@ test('a paid order grants every benefit of the product, visible through the API'
   const polar = stack.polar(accessToken);
   const flag = await polar.benefits.create({ type: 'feature_flag', description: 'Premium features', properties: {} });
   const custom = await polar.benefits.create({ type: 'custom', description: 'Onboarding call', properties: { note: 'Book at cal.com/x' } });
-  const product = await polar.products.create({ name: 'Pro', prices: [{ amount_type: 'fixed', price_amount: 4900, price_currency: 'usd' }] });
+  const product = await polar.products.create({
+    name: 'Pro',
+    prices: [{ amount_type: 'fixed', price_amount: 4900, price_currency: 'usd' }],
+  });
   await polar.products.updateBenefits(product.id, { benefits: [flag.id, custom.id] });
   const customer = await polar.customers.create({ email: 'ada@example.com', name: 'Ada' });
 

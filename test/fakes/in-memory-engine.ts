@@ -3,8 +3,15 @@
 // Grant commands reach real benefitGrantWorkflow executions through a real EngineClient.
 import { randomUUID } from 'node:crypto';
 import {
-  EngineActivities, GrantCommandResult, GrantFilter, GrantScope, ScopeChanges, SubscriptionSnapshot, SubscriptionTransition,
-  SubscriptionTransitionInput, TRANSITION_FROM,
+  EngineActivities,
+  GrantCommandResult,
+  GrantFilter,
+  GrantScope,
+  ScopeChanges,
+  SubscriptionSnapshot,
+  SubscriptionTransition,
+  SubscriptionTransitionInput,
+  TRANSITION_FROM,
 } from '../../activities/activity-types';
 import type { EngineClient } from '../../engine/engine-client';
 import { GrantCommand, GrantStatus, GrantWorkflowInput, workflowIds } from '../../workflows/definitions';
@@ -89,11 +96,23 @@ export class InMemoryEngine {
     return scope;
   }
 
-  addSubscription(s: { customerId: string; productId: string; currentPeriodEnd: number; cancelAtPeriodEnd?: boolean; gracePeriodDays?: number }): SubscriptionSnapshot {
+  addSubscription(s: {
+    customerId: string;
+    productId: string;
+    currentPeriodEnd: number;
+    cancelAtPeriodEnd?: boolean;
+    gracePeriodDays?: number;
+  }): SubscriptionSnapshot {
     const sub: SubscriptionSnapshot = {
-      id: this.nextId('sub'), organizationId: ORG, customerId: s.customerId, productId: s.productId, status: 'active',
-      currentPeriodEnd: new Date(s.currentPeriodEnd).toISOString(), cancelAtPeriodEnd: s.cancelAtPeriodEnd ?? false,
-      gracePeriodDays: s.gracePeriodDays ?? 0, endedAt: null,
+      id: this.nextId('sub'),
+      organizationId: ORG,
+      customerId: s.customerId,
+      productId: s.productId,
+      status: 'active',
+      currentPeriodEnd: new Date(s.currentPeriodEnd).toISOString(),
+      cancelAtPeriodEnd: s.cancelAtPeriodEnd ?? false,
+      gracePeriodDays: s.gracePeriodDays ?? 0,
+      endedAt: null,
     };
     this.subscriptions.set(sub.id, sub);
     return sub;
@@ -107,9 +126,16 @@ export class InMemoryEngine {
   /** A grant row that exists without a running workflow (granted long ago). */
   seedGrant(scope: GrantScope, benefitId: string, status: GrantStatus = 'granted'): FakeGrant {
     const grant: FakeGrant = {
-      id: this.nextId('grant'), organizationId: scope.organizationId, customerId: scope.customerId, benefitId,
-      orderId: scope.orderId ?? null, subscriptionId: scope.subscriptionId ?? null, status,
-      grantedAt: status === 'granted' ? 0 : null, revokedAt: null, expiresAt: null,
+      id: this.nextId('grant'),
+      organizationId: scope.organizationId,
+      customerId: scope.customerId,
+      benefitId,
+      orderId: scope.orderId ?? null,
+      subscriptionId: scope.subscriptionId ?? null,
+      status,
+      grantedAt: status === 'granted' ? 0 : null,
+      revokedAt: null,
+      expiresAt: null,
     };
     this.grants.set(grant.id, grant);
     return grant;
@@ -117,8 +143,10 @@ export class InMemoryEngine {
 
   // ---- reading -------------------------------------------------------------------------------
   grantsOf(scope: Pick<GrantScope, 'customerId' | 'orderId' | 'subscriptionId'>): FakeGrant[] {
-    return [...this.grants.values()].filter((g) =>
-      g.customerId === scope.customerId && g.orderId === (scope.orderId ?? null) && g.subscriptionId === (scope.subscriptionId ?? null));
+    return [...this.grants.values()].filter(
+      (g) =>
+        g.customerId === scope.customerId && g.orderId === (scope.orderId ?? null) && g.subscriptionId === (scope.subscriptionId ?? null),
+    );
   }
 
   grantOf(scope: GrantScope, benefitId: string): FakeGrant | undefined {
@@ -131,7 +159,9 @@ export class InMemoryEngine {
 
   /** Index in the log of a grant command's start or end. */
   commandIndex(grantId: string, action: GrantCommand['action'], phase: 'start' | 'end'): number {
-    return this.calls.findIndex((c) => c.name === 'applyGrantCommand' && c.phase === phase && c.input.grantId === grantId && c.input.command.action === action);
+    return this.calls.findIndex(
+      (c) => c.name === 'applyGrantCommand' && c.phase === phase && c.input.grantId === grantId && c.input.command.action === action,
+    );
   }
 
   grantWorkflowIds(): string[] {
@@ -139,7 +169,13 @@ export class InMemoryEngine {
   }
 
   workflowInput(g: FakeGrant): GrantWorkflowInput {
-    return { grantId: g.id, organizationId: g.organizationId, customerId: g.customerId, benefitId: g.benefitId, benefitType: this.benefits.get(g.benefitId)?.type ?? 'custom' };
+    return {
+      grantId: g.id,
+      organizationId: g.organizationId,
+      customerId: g.customerId,
+      benefitId: g.benefitId,
+      benefitType: this.benefits.get(g.benefitId)?.type ?? 'custom',
+    };
   }
 
   /** What the API does once a purchase is recorded (dispatchOrder): grant the order's scope. */
@@ -149,12 +185,19 @@ export class InMemoryEngine {
 
   // ---- activities ----------------------------------------------------------------------------
   activities(): EngineActivities {
-    const impl: { [K in keyof EngineActivities]: (at: number, ...args: Parameters<EngineActivities[K]>) => ReturnType<EngineActivities[K]> } = {
+    const impl: {
+      [K in keyof EngineActivities]: (at: number, ...args: Parameters<EngineActivities[K]>) => ReturnType<EngineActivities[K]>;
+    } = {
       applyGrantCommand: (at, input) => this.applyGrantCommand(at, input.grantId, input.command),
       markGrantExpired: async () => undefined,
       grantScope: (_at, scope, only) => this.grantScope(scope, only),
       scopeChanges: async (_at, scope) => this.scopeChanges(scope),
-      commandGrants: (_at, input) => this.send(input.grantIds.map((id) => this.grants.get(id)!), input.command, input.wait),
+      commandGrants: (_at, input) =>
+        this.send(
+          input.grantIds.map((id) => this.grants.get(id)!),
+          input.command,
+          input.wait,
+        ),
       commandScope: async (_at, { scope, command }) => {
         const targets = this.grantsOf(scope).filter((g) => (command.action === 'revoke' ? g.status !== 'revoked' : g.status === 'granted'));
         await this.send(targets, command, false);
@@ -169,7 +212,10 @@ export class InMemoryEngine {
       finishWebhookEvent: async () => ({ endpointDisabled: false }),
       startMissingWorkflows: async () => 0,
     };
-    const entries = Object.entries(impl).map(([name, fn]) => [name, this.recorded(name as keyof EngineActivities, fn as (at: number, ...args: any[]) => Promise<unknown>)]);
+    const entries = Object.entries(impl).map(([name, fn]) => [
+      name,
+      this.recorded(name as keyof EngineActivities, fn as (at: number, ...args: any[]) => Promise<unknown>),
+    ]);
     return Object.fromEntries(entries) as EngineActivities;
   }
 
@@ -200,13 +246,20 @@ export class InMemoryEngine {
       else {
         provider('grant');
         this.access.add(pair);
-        Object.assign(grant, { status: 'granted', grantedAt: at, revokedAt: null, expiresAt: this.opts.grantExpiresInMs ? at + this.opts.grantExpiresInMs : null });
+        Object.assign(grant, {
+          status: 'granted',
+          grantedAt: at,
+          revokedAt: null,
+          expiresAt: this.opts.grantExpiresInMs ? at + this.opts.grantExpiresInMs : null,
+        });
       }
     } else if (command.action === 'revoke') {
       if (before === 'revoked') changed = false;
       else {
         if (before === 'granted') {
-          const heldElsewhere = [...this.grants.values()].some((g) => g.id !== grantId && g.status === 'granted' && `${g.customerId}:${g.benefitId}` === pair);
+          const heldElsewhere = [...this.grants.values()].some(
+            (g) => g.id !== grantId && g.status === 'granted' && `${g.customerId}:${g.benefitId}` === pair,
+          );
           provider(heldElsewhere ? 'keep' : 'revoke');
           if (!heldElsewhere) this.access.delete(pair);
         }
@@ -245,8 +298,15 @@ export class InMemoryEngine {
 
   private async send(grants: FakeGrant[], command: GrantCommand, wait: boolean): Promise<void> {
     for (let i = 0; i < grants.length; i += 20) {
-      await Promise.all(grants.slice(i, i + 20).map((g) =>
-        wait ? this.opts.engine.commandGrantAndWait(this.workflowInput(g), command) : this.opts.engine.commandGrant(this.workflowInput(g), command)));
+      await Promise.all(
+        grants
+          .slice(i, i + 20)
+          .map((g) =>
+            wait
+              ? this.opts.engine.commandGrantAndWait(this.workflowInput(g), command)
+              : this.opts.engine.commandGrant(this.workflowInput(g), command),
+          ),
+      );
     }
   }
 
@@ -272,7 +332,8 @@ export class InMemoryEngine {
   }
 
   private listProductScopes(productId: string, after: string | null, limit: number) {
-    const subs = [...this.subscriptions.values()].filter((s) => s.productId === productId && s.endedAt === null)
+    const subs = [...this.subscriptions.values()]
+      .filter((s) => s.productId === productId && s.endedAt === null)
       .map((s): GrantScope => ({ organizationId: s.organizationId, customerId: s.customerId, productId, subscriptionId: s.id }));
     const all = [...[...this.orders.values()].filter((o) => o.productId === productId), ...subs];
     const start = after ? Number(after) : 0;
@@ -281,7 +342,7 @@ export class InMemoryEngine {
   }
 
   private liveProductBenefits(productId: string | null): string[] {
-    return (productId ? this.productBenefits.get(productId) ?? [] : []).filter((id) => !this.benefits.get(id)?.deleted);
+    return (productId ? (this.productBenefits.get(productId) ?? []) : []).filter((id) => !this.benefits.get(id)?.deleted);
   }
 
   private latency(): Promise<void> {

@@ -77,23 +77,42 @@ export async function withEngine<T>(
       return await body({ fake, engine, client, taskQueue, track: (id) => void tracked.push(id) });
     } finally {
       const open = await settle(env, client, [...tracked, ...fake.grantWorkflowIds()]);
-      await Promise.all(open.map((id) => client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+      await Promise.all(
+        open.map((id) =>
+          client.workflow
+            .getHandle(id)
+            .terminate('test over')
+            .catch(() => undefined),
+        ),
+      );
     }
   });
 }
 
 const E = temporal.api.enums.v1.EventType;
 const CLOSED = new Set([
-  E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
-  E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
 ]);
 /** Events a completed workflow task leaves behind without asking for another task. */
 const AFTER_TASK = new Set([
-  E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, E.EVENT_TYPE_TIMER_STARTED, E.EVENT_TYPE_TIMER_CANCELED, E.EVENT_TYPE_MARKER_RECORDED,
-  E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+  E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+  E.EVENT_TYPE_TIMER_STARTED,
+  E.EVENT_TYPE_TIMER_CANCELED,
+  E.EVENT_TYPE_MARKER_RECORDED,
+  E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
 ]);
 const ACTIVITY_CLOSED = new Set([
-  E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, E.EVENT_TYPE_ACTIVITY_TASK_FAILED, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, E.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+  E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+  E.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+  E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+  E.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
 ]);
 
 /**
@@ -110,10 +129,15 @@ export async function settle(env: TestWorkflowEnvironment, client: Client, workf
     const soon = (await env.currentTimeMs()) + 60_000;
     const states = new Map<string, 'closed' | 'idle' | 'busy'>();
     for (let i = 0; i < open.length; i += 50) {
-      await Promise.all(open.slice(i, i + 50).map(async (id) => {
-        const history = await client.workflow.getHandle(id).fetchHistory().catch(() => null);
-        states.set(id, stateOf(history?.events ?? [], soon));
-      }));
+      await Promise.all(
+        open.slice(i, i + 50).map(async (id) => {
+          const history = await client.workflow
+            .getHandle(id)
+            .fetchHistory()
+            .catch(() => null);
+          states.set(id, stateOf(history?.events ?? [], soon));
+        }),
+      );
     }
     open = open.filter((id) => states.get(id) !== 'closed');
     if (open.every((id) => states.get(id) === 'idle') || Date.now() > deadline) return open;
@@ -124,12 +148,19 @@ export async function settle(env: TestWorkflowEnvironment, client: Client, workf
 function stateOf(events: temporal.api.history.v1.IHistoryEvent[], soon: number): 'closed' | 'idle' | 'busy' {
   const types = events.map((e) => e.eventType!);
   if (types.length === 0 || CLOSED.has(types[types.length - 1])) return 'closed';
-  const activities = types.filter((t) => t === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).length - types.filter((t) => ACTIVITY_CLOSED.has(t)).length;
+  const activities =
+    types.filter((t) => t === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).length - types.filter((t) => ACTIVITY_CLOSED.has(t)).length;
   const lastTask = types.lastIndexOf(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
   const quiet = lastTask >= 0 && types.slice(lastTask).every((t) => AFTER_TASK.has(t));
-  const timerEnded = new Set(events.map((e) => Number(e.timerFiredEventAttributes?.startedEventId ?? e.timerCanceledEventAttributes?.startedEventId ?? -1)));
-  const timerDueSoon = events.some((e) => e.timerStartedEventAttributes && !timerEnded.has(Number(e.eventId))
-    && tsToMs(e.eventTime) + tsToMs(e.timerStartedEventAttributes.startToFireTimeout) < soon);
+  const timerEnded = new Set(
+    events.map((e) => Number(e.timerFiredEventAttributes?.startedEventId ?? e.timerCanceledEventAttributes?.startedEventId ?? -1)),
+  );
+  const timerDueSoon = events.some(
+    (e) =>
+      e.timerStartedEventAttributes &&
+      !timerEnded.has(Number(e.eventId)) &&
+      tsToMs(e.eventTime) + tsToMs(e.timerStartedEventAttributes.startToFireTimeout) < soon,
+  );
   return quiet && activities === 0 && !timerDueSoon ? 'idle' : 'busy';
 }
 
@@ -183,7 +214,11 @@ export async function saveHistory(env: TestWorkflowEnvironment, client: Client, 
   if (process.env.UPDATE_HISTORIES !== '1') return;
   await settle(env, client, [workflowId]);
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const object = temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, { enums: String, longs: String, bytes: String });
+  const object = temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, {
+    enums: String,
+    longs: String,
+    bytes: String,
+  });
   await writeFile(path.join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify(object, null, 1)}\n`);
 }
 

@@ -103,6 +103,9 @@ export function envelope(r: ReceivedWebhook): { type: string; timestamp: string;
 
 /** The spec component of an event's payload: 'benefit_grant.created' -> 'WebhookBenefitGrantCreatedPayload'. */
 export function payloadComponent(type: string): string {
-  const pascal = type.split(/[._]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  const pascal = type
+    .split(/[._]/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
   return `Webhook${pascal}Payload`;
 }

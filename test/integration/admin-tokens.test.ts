@@ -88,7 +88,12 @@ test('create-token, list-tokens (never a secret), revoke-token: every API proces
   const created = await admin(['create-token', '--org', org.organizationId, '--comment', 'ci deploys']);
   expect(created.code).toBe(0);
   const token = JSON.parse(created.stdout);
-  expect(token).toMatchObject({ id: expect.any(String), organization_id: org.organizationId, comment: 'ci deploys', access_token: expect.stringMatching(/^polar_oat_/) });
+  expect(token).toMatchObject({
+    id: expect.any(String),
+    organization_id: org.organizationId,
+    comment: 'ci deploys',
+    access_token: expect.stringMatching(/^polar_oat_/),
+  });
   expect(await status(stack.baseUrl, token.access_token)).toBe(200);
   expect(await status(secondBase, token.access_token)).toBe(200);
 
@@ -113,9 +118,13 @@ test('create-token, list-tokens (never a secret), revoke-token: every API proces
     expect(await firstRefusalStartedBy(base, token.access_token, revokedBy + TOKEN_REVOCATION_BOUND_MS)).toBe(true);
   }
   expect(await status(stack.baseUrl, org.accessToken)).toBe(200); // the other token is untouched
-  expect(JSON.parse((await admin(['list-tokens', '--org', org.organizationId])).stdout).find((t: any) => t.id === token.id).revoked_at)
-    .toEqual(JSON.parse(revoked.stdout).revoked_at);
-  expect(await admin(['revoke-token', '--id', '00000000-0000-4000-8000-000000000000'])).toMatchObject({ code: 1, stderr: expect.stringContaining('no token') });
+  expect(
+    JSON.parse((await admin(['list-tokens', '--org', org.organizationId])).stdout).find((t: any) => t.id === token.id).revoked_at,
+  ).toEqual(JSON.parse(revoked.stdout).revoked_at);
+  expect(await admin(['revoke-token', '--id', '00000000-0000-4000-8000-000000000000'])).toMatchObject({
+    code: 1,
+    stderr: expect.stringContaining('no token'),
+  });
   expect(await admin(['revoke-token', '--id', 'nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--id must be a UUID') });
 });
 
@@ -133,8 +142,9 @@ test('last_used_at is written on use at most once a minute per token', async () 
   const org = await stack.createOrganization('Used token');
   const repo = new OrganizationsRepository(stack.dataSource);
   const lastUsed = async () =>
-    (await stack.dataSource.query(`SELECT last_used_at FROM organization_access_tokens WHERE organization_id = $1`, [org.organizationId]))[0]
-      .last_used_at as Date | null;
+    (
+      await stack.dataSource.query(`SELECT last_used_at FROM organization_access_tokens WHERE organization_id = $1`, [org.organizationId])
+    )[0].last_used_at as Date | null;
   expect(await lastUsed()).toBeNull();
   expect(await repo.organizationIdForToken(org.accessToken)).toBe(org.organizationId);
   const first = await lastUsed();

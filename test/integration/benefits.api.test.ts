@@ -2,7 +2,6 @@
 import { failure, locs, Polar, startTwoOrganizations, TwoOrganizations } from '../support/two-organizations';
 import { expectMatchesSpec } from '../support/spec-validator';
 
-
 let stack: TwoOrganizations['stack'];
 let orgId: string;
 let polar: Polar;
@@ -59,7 +58,7 @@ describe('creating benefits', () => {
     expect(created.properties).toEqual({ note: null });
   });
 
-  it('accepts organization_id when it is the token\'s own organization', async () => {
+  it("accepts organization_id when it is the token's own organization", async () => {
     const created: any = await polar.benefits.create(custom('Own org', { organization_id: orgId }));
     expect(created.organization_id).toBe(orgId);
   });
@@ -129,11 +128,14 @@ describe('reading, updating and deleting', () => {
 
   it('validates updated properties and description', async () => {
     const created: any = await polar.benefits.create(custom('Validated'));
-    const bad = await failure(
-      polar.benefits.update(created.id, { type: 'custom', description: 'x', properties: { note: 5 } } as any),
-    );
+    const bad = await failure(polar.benefits.update(created.id, { type: 'custom', description: 'x', properties: { note: 5 } } as any));
     expect(bad.statusCode).toBe(422);
-    expect(locs(bad.error)).toEqual(expect.arrayContaining([['body', 'description'], ['body', 'properties', 'note']]));
+    expect(locs(bad.error)).toEqual(
+      expect.arrayContaining([
+        ['body', 'description'],
+        ['body', 'properties', 'note'],
+      ]),
+    );
   });
 
   it('answers 404 for an id that is not a UUID', async () => {
@@ -162,7 +164,7 @@ describe('reading, updating and deleting', () => {
 });
 
 describe('tenant isolation', () => {
-  it('hides one organization\'s benefits from another', async () => {
+  it("hides one organization's benefits from another", async () => {
     const mine: any = await polar.benefits.create(custom('Private to A'));
     expect((await failure(other.benefits.get(mine.id))).statusCode).toBe(404);
     expect((await failure(other.benefits.update(mine.id, { type: 'custom', description: 'Hijack' } as any))).statusCode).toBe(404);

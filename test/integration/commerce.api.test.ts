@@ -27,7 +27,7 @@ test('an order with an Idempotency-Key is recorded once and grants once', async 
   expect(again.status).toBe(200);
   expect(again.body.id).toBe(first.body.id);
   expectMatchesSpec('/v1/orders/', 'post', 201, first.body);
-  const grants = await allGranted(2, { }).then(() => grantsOf(shop));
+  const grants = await allGranted(2, {}).then(() => grantsOf(shop));
   expect(grants.filter((g) => g.order_id === first.body.id)).toHaveLength(2);
 
   const list = await shop.polar.orders.list({});
@@ -40,7 +40,9 @@ test('a subscription grants, cancels at period end, renews and is revoked', asyn
   const sub = await shop.polar.subscriptions.create({ customer_id: shop.customer.id, product_id: shop.monthly.id });
   expectMatchesSpec('/v1/subscriptions/', 'post', 201, sub);
   expect(sub.status).toBe('active');
-  await allGranted(2, { }).then(() => eventually(async () => (await grantsOf(shop)).filter((g) => g.subscription_id === sub.id && g.is_granted).length === 2));
+  await allGranted(2, {}).then(() =>
+    eventually(async () => (await grantsOf(shop)).filter((g) => g.subscription_id === sub.id && g.is_granted).length === 2),
+  );
 
   const canceled = await shop.polar.subscriptions.update(sub.id, { cancel_at_period_end: true });
   expectMatchesSpec('/v1/subscriptions/{id}', 'patch', 200, canceled);
@@ -49,7 +51,12 @@ test('a subscription grants, cancels at period end, renews and is revoked', asyn
   const uncanceled = await shop.polar.subscriptions.update(sub.id, { cancel_at_period_end: false });
   expect(uncanceled.cancel_at_period_end).toBe(false);
 
-  const renewal = await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.monthly.id, subscription_id: sub.id, billing_reason: 'subscription_cycle' });
+  const renewal = await shop.polar.orders.create({
+    customer_id: shop.customer.id,
+    product_id: shop.monthly.id,
+    subscription_id: sub.id,
+    billing_reason: 'subscription_cycle',
+  });
   expect(renewal.billing_reason).toBe('subscription_cycle');
   const renewed = await shop.polar.subscriptions.get(sub.id);
   expect(renewed.current_period_start).toBe(sub.current_period_end);
@@ -98,7 +105,10 @@ test("another organization's orders, subscriptions and grants are invisible", as
   expect((await stack.http('GET', `/v1/orders/${id}`, { token: other.token })).status).toBe(404);
   expect((await other.polar.orders.list({})).items).toHaveLength(0);
   expect((await other.polar.benefitGrants.list({})).items).toHaveLength(0);
-  const res = await stack.http('POST', '/v1/orders/', { token: other.token, body: { customer_id: shop.customer.id, product_id: shop.oneTime.id } });
+  const res = await stack.http('POST', '/v1/orders/', {
+    token: other.token,
+    body: { customer_id: shop.customer.id, product_id: shop.oneTime.id },
+  });
   expect(res.status).toBe(422);
   expect(res.body.detail[0].loc).toEqual(['body', 'product_id']);
 });
@@ -120,7 +130,11 @@ test('bad input answers 4xx with the field at fault, never 500', async () => {
     expect({ path, status: res.status }).toEqual({ path, status });
     if (loc) expect(res.body.detail[0].loc).toEqual(loc);
   }
-  const malformed = await stack.http('POST', '/v1/orders/', { token: shop.token, body: '{"customer_id":', headers: { 'content-type': 'application/json' } });
+  const malformed = await stack.http('POST', '/v1/orders/', {
+    token: shop.token,
+    body: '{"customer_id":',
+    headers: { 'content-type': 'application/json' },
+  });
   expect(malformed.status).toBe(422);
   const anonymous = await stack.http('GET', '/v1/orders/');
   expect(anonymous.status).toBe(401);

@@ -18,14 +18,20 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 test('PATCH of a revoked grant answers 403 NotPermitted and changes nothing', async () => {
   const shop = await createShop(stack, 1);
-  const { order, grants: [grant] } = await buyGranted(shop, 1);
+  const {
+    order,
+    grants: [grant],
+  } = await buyGranted(shop, 1);
   await shop.polar.refunds.create({ order_id: order.id, reason: 'customer_request', amount: 1000, revoke_benefits: true });
   const revoked = await eventually(async () => {
     const g = await shop.polar.benefitGrants.list({ customer_id: shop.customer.id });
     return g.items[0]?.is_revoked ? g.items[0] : null;
   });
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
-  const res = await stack.http('PATCH', `/v1/customer-portal/benefit-grants/${grant.id}`, { token: session.token, body: { benefit_type: 'custom' } });
+  const res = await stack.http('PATCH', `/v1/customer-portal/benefit-grants/${grant.id}`, {
+    token: session.token,
+    body: { benefit_type: 'custom' },
+  });
   expect(res.status).toBe(403);
   expect(res.body).toEqual({ error: 'NotPermitted', detail: expect.any(String) });
   const after = (await shop.polar.benefitGrants.list({ customer_id: shop.customer.id })).items[0];
@@ -34,10 +40,14 @@ test('PATCH of a revoked grant answers 403 NotPermitted and changes nothing', as
 
 test('properties.account_id is refused at the field for a type that links no account', async () => {
   const shop = await createShop(stack, 1);
-  const { grants: [grant] } = await buyGranted(shop, 1);
+  const {
+    grants: [grant],
+  } = await buyGranted(shop, 1);
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
   const portal = stack.polar(session.token);
-  const bad = await failure(portal.customerPortal.benefitGrants.update(grant.id, { benefit_type: 'custom', properties: { account_id: '42' } } as any));
+  const bad = await failure(
+    portal.customerPortal.benefitGrants.update(grant.id, { benefit_type: 'custom', properties: { account_id: '42' } } as any),
+  );
   expect(bad.statusCode).toBe(422);
   expect(bad.error.detail.map((d: any) => d.loc)).toEqual([['body', 'properties', 'account_id']]);
   expect((await portal.customerPortal.benefitGrants.update(grant.id, { benefit_type: 'custom' })).is_granted).toBe(true);

@@ -2,7 +2,6 @@
 import { failure, locs, Polar, startTwoOrganizations, TwoOrganizations } from '../support/two-organizations';
 import { expectMatchesSpec } from '../support/spec-validator';
 
-
 let stack: TwoOrganizations['stack'];
 let orgId: string;
 let polar: Polar;
@@ -18,7 +17,6 @@ afterAll(async () => {
 
 let seq = 0;
 const email = (tag = 'c'): string => `${tag}-${Date.now()}-${(seq += 1)}@example.com`;
-
 
 describe('customers CRUD', () => {
   it('creates, reads, updates and deletes a customer by id', async () => {
@@ -109,7 +107,7 @@ describe('customer validation', () => {
     expect(locs(res.error)).toContainEqual(['body', 'external_id']);
   });
 
-  it('rejects changing the email to another customer\'s', async () => {
+  it("rejects changing the email to another customer's", async () => {
     const taken = email('taken');
     await polar.customers.create({ email: taken });
     const mine: any = await polar.customers.create({ email: email() });
@@ -152,7 +150,7 @@ describe('customer lists', () => {
 });
 
 describe('tenant isolation', () => {
-  it('hides another organization\'s customers', async () => {
+  it("hides another organization's customers", async () => {
     const mine: any = await polar.customers.create({ email: email('iso'), external_id: `iso_${Date.now()}` });
     expect((await failure(other.customers.get(mine.id))).statusCode).toBe(404);
     expect((await failure(other.customers.getExternal(mine.external_id))).statusCode).toBe(404);
@@ -251,7 +249,7 @@ describe('customer sessions and the portal', () => {
     expect(session.customer_id).toBe(c.id);
   });
 
-  it('refuses unknown customers and another organization\'s', async () => {
+  it("refuses unknown customers and another organization's", async () => {
     const c: any = await polar.customers.create({ email: email('portal') });
     const res = await failure(other.customerSessions.create({ customer_id: c.id }));
     expect(res.statusCode).toBe(422);
@@ -260,7 +258,7 @@ describe('customer sessions and the portal', () => {
     expect(locs(ext.error)).toContainEqual(['body', 'external_customer_id']);
   });
 
-  it('answers 401 to a bogus token, an organization token, or a deleted customer\'s token', async () => {
+  it("answers 401 to a bogus token, an organization token, or a deleted customer's token", async () => {
     expect((await failure(stack.polar('polar_cst_bogus').customerPortal.customers.get())).statusCode).toBe(401);
     const org = await stack.createOrganization();
     expect((await failure(stack.polar(org.accessToken).customerPortal.customers.get())).statusCode).toBe(401);

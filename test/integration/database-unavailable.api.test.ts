@@ -57,7 +57,12 @@ beforeAll(async () => {
   relay = await startRelay({ host: real.hostname, port: Number(real.port) });
   const url = Object.assign(new URL(real.href), { port: String(relay.port) }).href;
   // The settings' defaults: what `npm run api` gets when nothing is set.
-  const config = parseConfig({ DATABASE_URL: url, TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE: stack.taskQueue, LOG_LEVEL: 'silent' });
+  const config = parseConfig({
+    DATABASE_URL: url,
+    TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    LOG_LEVEL: 'silent',
+  });
   ds = createDataSource({ url, poolSize: 4, ...databaseTimeouts(config) });
   await ds.initialize();
   api = createApp({ config, logger: createLogger('silent', 'test'), dataSource: ds, temporal: stack.temporal }).listen(0, '127.0.0.1');

@@ -16,7 +16,13 @@ afterAll(async () => stack?.close());
 test('a grant revoked (its workflow ended) can be granted again and waited on', async () => {
   const shop = await createShop(stack, 1);
   const [grant] = (await buyGranted(shop, 1)).grants;
-  const input = { grantId: grant.id, organizationId: shop.organizationId, customerId: shop.customer.id, benefitId: grant.benefit_id, benefitType: 'custom' };
+  const input = {
+    grantId: grant.id,
+    organizationId: shop.organizationId,
+    customerId: shop.customer.id,
+    benefitId: grant.benefit_id,
+    benefitType: 'custom',
+  };
   // A reason a live scope may grant again after (a revoke with a final reason stays revoked).
   await stack.engine.commandGrantAndWait(input, { action: 'revoke', reason: 'removed_from_product' });
   expect((await grantsOf(shop))[0].is_revoked).toBe(true);

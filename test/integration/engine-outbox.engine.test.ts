@@ -23,7 +23,14 @@ afterAll(async () => stack?.close());
 
 /** One pass of the outbox relay (its activity, against the reachable engine). */
 async function relayPass(): Promise<number> {
-  const deps = { dataSource: stack.dataSource, engine: stack.engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), webhookAllowPrivateNetworks: true, webhookTimeoutMs: 10_000 };
+  const deps = {
+    dataSource: stack.dataSource,
+    engine: stack.engine,
+    registry: defaultRegistry(),
+    logger: createLogger('silent', 'test'),
+    webhookAllowPrivateNetworks: true,
+    webhookTimeoutMs: 10_000,
+  };
   return outboxActivities(deps).startMissingWorkflows({ olderThanSeconds: 0 });
 }
 
@@ -32,18 +39,21 @@ const api = (shop: LicenseShop, method: string, path: string, body?: unknown, he
   down.http(method, path, { token: shop.token, body, headers });
 
 async function grantOfScope(scope: { orderId?: string; subscriptionId?: string }): Promise<any> {
-  const [g] = await q(
-    `SELECT * FROM benefit_grants WHERE order_id IS NOT DISTINCT FROM $1 AND subscription_id IS NOT DISTINCT FROM $2`,
-    [scope.orderId ?? null, scope.subscriptionId ?? null],
-  );
+  const [g] = await q(`SELECT * FROM benefit_grants WHERE order_id IS NOT DISTINCT FROM $1 AND subscription_id IS NOT DISTINCT FROM $2`, [
+    scope.orderId ?? null,
+    scope.subscriptionId ?? null,
+  ]);
   return g;
 }
 
 const revoked = async (scope: { orderId?: string; subscriptionId?: string }) => (await grantOfScope(scope))?.revoked_at != null;
-const cycles = async (grantId: string) => (await q(`SELECT count(*)::int AS n FROM benefit_grant_events WHERE grant_id = $1 AND kind = 'cycled'`, [grantId]))[0].n;
+const cycles = async (grantId: string) =>
+  (await q(`SELECT count(*)::int AS n FROM benefit_grant_events WHERE grant_id = $1 AND kind = 'cycled'`, [grantId]))[0].n;
 
 async function pendingKinds(organizationId: string): Promise<string[]> {
-  const rows = await q(`SELECT kind FROM engine_commands WHERE organization_id = $1 AND dispatched_at IS NULL ORDER BY created_at`, [organizationId]);
+  const rows = await q(`SELECT kind FROM engine_commands WHERE organization_id = $1 AND dispatched_at IS NULL ORDER BY created_at`, [
+    organizationId,
+  ]);
   return rows.map((r: { kind: string }) => r.kind);
 }
 
@@ -69,8 +79,13 @@ async function startApiProcess(): Promise<{ http: (method: string, path: string,
   const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
     cwd: path.resolve(__dirname, '..', '..'),
     env: {
-      ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent',
+      ...process.env,
+      DATABASE_URL: process.env.TEST_DATABASE_URL,
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
     },
     stdio: 'ignore',
   });
@@ -102,16 +117,21 @@ test('with Temporal down the API process starts, says so on /readyz, serves read
 
     const shop = await createLicenseShop(stack);
     const { key } = await buyKey(shop);
-    const buy = () => proc.http('POST', '/v1/orders/', {
-      token: shop.token, body: { customer_id: shop.customer.id, product_id: shop.oneTime.id }, headers: { 'idempotency-key': 'buy-once' },
-    });
+    const buy = () =>
+      proc.http('POST', '/v1/orders/', {
+        token: shop.token,
+        body: { customer_id: shop.customer.id, product_id: shop.oneTime.id },
+        headers: { 'idempotency-key': 'buy-once' },
+      });
     const res = await buy();
     expect(res.status).toBe(201);
     expect((await proc.http('GET', `/v1/orders/${res.body.id}`, { token: shop.token })).status).toBe(200);
     expect((await grantOfScope({ orderId: res.body.id }))?.granted_at ?? null).toBeNull();
     // A retried purchase lands on the same order.
     expect(await buy()).toMatchObject({ status: 200, body: { id: res.body.id } });
-    const validated = await proc.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: key.key, organization_id: shop.organizationId } });
+    const validated = await proc.http('POST', '/v1/customer-portal/license-keys/validate', {
+      body: { key: key.key, organization_id: shop.organizationId },
+    });
     expect(validated).toMatchObject({ status: 200, body: { id: key.id, status: 'granted' } });
 
     // Once an engine is reachable, the relay grants the purchase (once).
@@ -131,7 +151,10 @@ test('product benefits changed: the added benefit is granted', async () => {
   expect(res.status).toBe(200);
   expect(await pendingKinds(shop.organizationId)).toEqual(['fanOut']);
   await relayPass();
-  await eventually(async () => (await q(`SELECT granted_at FROM benefit_grants WHERE order_id = $1 AND benefit_id = $2`, [order.id, extra.id]))[0]?.granted_at);
+  await eventually(
+    async () =>
+      (await q(`SELECT granted_at FROM benefit_grants WHERE order_id = $1 AND benefit_id = $2`, [order.id, extra.id]))[0]?.granted_at,
+  );
   expect(await pendingKinds(shop.organizationId)).toEqual([]);
 });
 
@@ -157,7 +180,12 @@ test('benefit deleted: its grants are revoked', async () => {
 test('refund with revoke_benefits: the order grants are revoked', async () => {
   const shop = await createLicenseShop(stack);
   const { order } = await buyKey(shop);
-  const res = await api(shop, 'POST', '/v1/refunds/', { order_id: order.id, amount: 1000, reason: 'customer_request', revoke_benefits: true });
+  const res = await api(shop, 'POST', '/v1/refunds/', {
+    order_id: order.id,
+    amount: 1000,
+    reason: 'customer_request',
+    revoke_benefits: true,
+  });
   expect(res.status).toBe(201);
   expect(await revoked({ orderId: order.id })).toBe(false);
   await relayPass();
@@ -176,7 +204,9 @@ test('license key PATCHed to revoked: its grant is revoked', async () => {
 
 /** Signals the subscription's workflow has received. */
 const signalsOf = async (subscriptionId: string) =>
-  (await stack.temporal.workflow.getHandle(`subscription:${subscriptionId}`).fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+  (await stack.temporal.workflow.getHandle(`subscription:${subscriptionId}`).fetchHistory()).events!.filter(
+    (e) => e.workflowExecutionSignaledEventAttributes,
+  ).length;
 
 test('subscription canceled at period end: its workflow is told', async () => {
   const shop = await createLicenseShop(stack);
@@ -203,7 +233,9 @@ test('subscription renewed by PATCH, retried and re-dispatched: the grants cycle
   await relayPass();
   await eventually(async () => (await cycles(grant.id)) === 1);
   // The same renewal dispatched again (a relay retry after a lost mark), then a revoke behind it.
-  const [renewal] = await q(`SELECT payload FROM engine_commands WHERE kind = 'signalSubscription' AND payload->>'subscriptionId' = $1`, [sub.id]);
+  const [renewal] = await q(`SELECT payload FROM engine_commands WHERE kind = 'signalSubscription' AND payload->>'subscriptionId' = $1`, [
+    sub.id,
+  ]);
   await stack.engine.signalSubscription(sub.id, renewal.payload.event);
   await stack.engine.signalSubscription(sub.id, { kind: 'revokeNow' });
   await stack.temporal.workflow.getHandle(`subscription:${sub.id}`).result();
@@ -215,7 +247,10 @@ test('subscription renewed by a cycle order: the grants cycle', async () => {
   const sub = await subscribe(shop);
   const grant = await grantOfScope({ subscriptionId: sub.id });
   const res = await api(shop, 'POST', '/v1/orders/', {
-    customer_id: shop.customer.id, product_id: shop.monthly.id, subscription_id: sub.id, billing_reason: 'subscription_cycle',
+    customer_id: shop.customer.id,
+    product_id: shop.monthly.id,
+    subscription_id: sub.id,
+    billing_reason: 'subscription_cycle',
   });
   expect(res.status).toBe(201);
   await relayPass();
@@ -259,7 +294,12 @@ test('the relay steps past a command that keeps failing, records why and backs o
   expect(after.next_attempt_at.getTime()).toBeGreaterThan(Date.now());
 
   // Backing off: the next pass leaves it alone and dispatches what came since.
-  const refund = await api(shop, 'POST', '/v1/refunds/', { order_id: order.id, amount: 1000, reason: 'customer_request', revoke_benefits: true });
+  const refund = await api(shop, 'POST', '/v1/refunds/', {
+    order_id: order.id,
+    amount: 1000,
+    reason: 'customer_request',
+    revoke_benefits: true,
+  });
   expect(refund.status).toBe(201);
   await relayPass();
   await eventually(() => revoked({ orderId: order.id }));

@@ -73,20 +73,29 @@ test('GET /openapi.json documents our operations, extensions marked', async () =
 
 test('admin create-org prints the organization and a working token, stored hashed', async () => {
   const root = path.resolve(__dirname, '../..');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', 'create-org', '--name', 'CLI org'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/admin.ts', 'create-org', '--name', 'CLI org'],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL },
+    },
+  );
   const out = JSON.parse(stdout);
   expect(out).toEqual({ organization_id: expect.any(String), access_token: expect.stringMatching(/^polar_oat_/) });
   expect((await stack.http('GET', '/v1/benefits/', { token: out.access_token })).status).toBe(200);
-  const rows = await stack.dataSource.query(`SELECT token_hash FROM organization_access_tokens WHERE organization_id = $1`, [out.organization_id]);
+  const rows = await stack.dataSource.query(`SELECT token_hash FROM organization_access_tokens WHERE organization_id = $1`, [
+    out.organization_id,
+  ]);
   expect(rows).toHaveLength(1);
   expect(rows[0].token_hash).not.toContain(out.access_token);
 });
 
 test('admin without --name explains its usage and exits 2', async () => {
   const root = path.resolve(__dirname, '../..');
-  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', 'create-org'], { cwd: root, env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL } });
+  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', 'create-org'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL },
+  });
   await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--name is required') });
 });

@@ -17,12 +17,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 interface Summary {
   serverErrors: number;
   schemaViolations: number;
-  runs: { label: string; complete: boolean; errors: number; testCases: number; failures: { type: string; title: string; count: number; operations: string[] }[] }[];
+  runs: {
+    label: string;
+    complete: boolean;
+    errors: number;
+    testCases: number;
+    failures: { type: string; title: string; count: number; operations: string[] }[];
+  }[];
 }
 
 function runFuzz(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-60_000));
     child.stdout.on('data', keep);
@@ -45,10 +54,16 @@ test('no fuzzed request answers 5xx and every response matches its schema', asyn
   } catch {
     throw new Error(`the fuzz runner wrote no summary (exit ${code}):\n${output.slice(-8_000)}`);
   }
-  const failures = summary.runs.flatMap((r) => r.failures.map((f) => `${r.label}: ${f.type} x${f.count} ${f.title} (${f.operations.join(', ')})`));
+  const failures = summary.runs.flatMap((r) =>
+    r.failures.map((f) => `${r.label}: ${f.type} x${f.count} ${f.title} (${f.operations.join(', ')})`),
+  );
   // On failure the details (inputs, curl commands) are in the runner's output.
   const context = `${failures.join('\n')}\n--- runner output (tail) ---\n${output.slice(-12_000)}`;
-  expect({ serverErrors: summary.serverErrors, schemaViolations: summary.schemaViolations, context }).toEqual({ serverErrors: 0, schemaViolations: 0, context });
+  expect({ serverErrors: summary.serverErrors, schemaViolations: summary.schemaViolations, context }).toEqual({
+    serverErrors: 0,
+    schemaViolations: 0,
+    context,
+  });
   expect(summary.runs.map((r) => ({ label: r.label, complete: r.complete, errors: r.errors, tested: r.testCases > 0 }))).toEqual([
     { label: 'organization', complete: true, errors: 0, tested: true },
     { label: 'customer-session', complete: true, errors: 0, tested: true },

@@ -60,7 +60,13 @@ test('an action-required failure parks the grant until the customer links an acc
   // link accounts (GitHub, Discord; see customer-portal-guards), so this custom stand-in resumes
   // through the engine command the portal sends for those.
   await stack.engine.commandGrantAndWait(
-    { grantId: parked.id, organizationId: shop.organizationId, customerId: shop.customer.id, benefitId: parked.benefit_id, benefitType: 'custom' },
+    {
+      grantId: parked.id,
+      organizationId: shop.organizationId,
+      customerId: shop.customer.id,
+      benefitId: parked.benefit_id,
+      benefitType: 'custom',
+    },
     { action: 'accountLinked', accountId: 'acct-42' },
   );
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });

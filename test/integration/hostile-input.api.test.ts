@@ -30,7 +30,9 @@ test('a NUL in a customer name or email answers 422 at the field', async () => {
   expect422At(await post('/v1/customers/', { email: `nul${NUL}@example.com` }), ['body', 'email']);
   expect422At(await post('/v1/customers/', { email: 'meta@example.com', metadata: { [`k${NUL}`]: 'v' } }), ['body', 'metadata', `k${NUL}`]);
   expect422At(await post('/v1/customers/', { email: 'addr@example.com', billing_address: { country: 'FR', city: `P${NUL}` } }), [
-    'body', 'billing_address', 'city',
+    'body',
+    'billing_address',
+    'city',
   ]);
 });
 
@@ -44,9 +46,10 @@ test('a NUL in a license key answers 422 at the key, on the public and the organ
 test('strings past their limit answer 422 at the field', async () => {
   expect422At(await post('/v1/customers/', { email: 'long@example.com', name: 'n'.repeat(257) }), ['body', 'name']);
   expect422At(await post('/v1/customers/', { email: 'tax@example.com', tax_id: 't'.repeat(300) }), ['body', 'tax_id']);
-  expect422At(await stack.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: 'k'.repeat(10_000), organization_id: orgId } }), [
-    'body', 'key',
-  ]);
+  expect422At(
+    await stack.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: 'k'.repeat(10_000), organization_id: orgId } }),
+    ['body', 'key'],
+  );
 });
 
 test('integers past the int4 column they are stored in answer 422 at the field', async () => {
@@ -60,7 +63,10 @@ test('integers past the int4 column they are stored in answer 422 at the field',
 test('query parameters are bounded and NUL-free too', async () => {
   expect422At(await get(`/v1/customers/?query=${encodeURIComponent(`a${NUL}`)}`), ['query', 'query']);
   expect422At(await get(`/v1/customers/?email=${'e'.repeat(400)}`), ['query', 'email']);
-  expect422At(await get(`/v1/customers/?${encodeURIComponent('metadata[plan]')}=${encodeURIComponent(`p${NUL}`)}`), ['query', 'metadata[plan]']);
+  expect422At(await get(`/v1/customers/?${encodeURIComponent('metadata[plan]')}=${encodeURIComponent(`p${NUL}`)}`), [
+    'query',
+    'metadata[plan]',
+  ]);
   expect422At(await get('/v1/customers/?page=99999999999'), ['query', 'page']);
 });
 

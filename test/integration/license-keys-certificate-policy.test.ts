@@ -61,7 +61,8 @@ test('validity is the organization maximum (default 7 days): the holder cannot a
   await new OrganizationsRepository(stack.dataSource).setCertificateMaxDays(shop.organizationId, 30);
   expect(daysFromNow((await pub()).body.valid_until)).toBeCloseTo(30, 1);
   // The organization's own API may shorten it, never lengthen it.
-  const org = (validity_days: number) => call('POST', `/v1/license-keys/${key.id}/certificate`, { token: shop.token, body: { validity_days } });
+  const org = (validity_days: number) =>
+    call('POST', `/v1/license-keys/${key.id}/certificate`, { token: shop.token, body: { validity_days } });
   expect(daysFromNow((await org(2)).body.valid_until)).toBeCloseTo(2, 1);
   expect(daysFromNow((await org(90)).body.valid_until)).toBeCloseTo(30, 1);
   expect((await org(366)).status).toBe(422);
@@ -78,7 +79,9 @@ test('a key limiting activations is certified only for a live activation, which 
 
   const first = await shop.polar.licenseKeys.activate({ ...body, label: 'first' });
   await shop.polar.licenseKeys.deactivate({ ...body, activation_id: first.id });
-  expect((await call('POST', '/v1/customer-portal/license-keys/certificate', { body: { ...body, activation_id: first.id } })).status).toBe(404);
+  expect((await call('POST', '/v1/customer-portal/license-keys/certificate', { body: { ...body, activation_id: first.id } })).status).toBe(
+    404,
+  );
 
   const live = await shop.polar.licenseKeys.activate({ ...body, label: 'second' });
   const bound = await call('POST', '/v1/customer-portal/license-keys/certificate', { body: { ...body, activation_id: live.id } });
@@ -86,14 +89,26 @@ test('a key limiting activations is certified only for a live activation, which 
   expect(bound.body.claims.activation).toMatchObject({ id: live.id, label: 'second' });
   const keys = (await call('GET', `/v1/customer-portal/license-keys/signing-keys?organization_id=${shop.organizationId}`)).body.items;
   expect(verifyLicenseCertificate(bound.body.certificate, keys, { key: key.key, activationId: live.id })).toMatchObject({ valid: true });
-  expect(verifyLicenseCertificate(bound.body.certificate, keys, { activationId: first.id })).toMatchObject({ valid: false, reason: 'activation_mismatch' });
+  expect(verifyLicenseCertificate(bound.body.certificate, keys, { activationId: first.id })).toMatchObject({
+    valid: false,
+    reason: 'activation_mismatch',
+  });
 });
 
 async function rotate(organizationId: string, ...flags: string[]): Promise<any> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', 'rotate-signing-key', '--org', organizationId, ...flags], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: process.env.TEST_DATABASE_URL!, SECRET_ENCRYPTION_KEY: SECRET },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/admin.ts', 'rotate-signing-key', '--org', organizationId, ...flags],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DATABASE_URL: process.env.TEST_DATABASE_URL!,
+        SECRET_ENCRYPTION_KEY: SECRET,
+      },
+    },
+  );
   return JSON.parse(stdout);
 }
 
@@ -101,7 +116,8 @@ test('rotate-signing-key: new certificates use the new key; old ones verify unti
   const shop = await createLicenseShop(stack, {});
   const { key } = await buyKey(shop);
   const certificate = async () => (await call('POST', `/v1/license-keys/${key.id}/certificate`, { token: shop.token, body: {} })).body;
-  const published = async () => (await call('GET', `/v1/customer-portal/license-keys/signing-keys?organization_id=${shop.organizationId}`)).body.items;
+  const published = async () =>
+    (await call('GET', `/v1/customer-portal/license-keys/signing-keys?organization_id=${shop.organizationId}`)).body.items;
   const kid = (cert: string) => JSON.parse(Buffer.from(cert.split('.')[0], 'base64url').toString()).kid;
 
   const before = await certificate();
@@ -117,13 +133,23 @@ test('rotate-signing-key: new certificates use the new key; old ones verify unti
   expect((await call('GET', '/v1/license-keys/signing-key', { token: shop.token })).body.key_id).toBe(rotated.key_id);
 
   const keys = await published();
-  expect(keys.map((k: any) => [k.key_id, k.current])).toEqual([[rotated.key_id, true], [first, false]]);
-  expect(keys[1]).toMatchObject({ retired_at: expect.any(String), expires_at: rotated.retired[0].published_until, public_key: expect.any(String) });
+  expect(keys.map((k: any) => [k.key_id, k.current])).toEqual([
+    [rotated.key_id, true],
+    [first, false],
+  ]);
+  expect(keys[1]).toMatchObject({
+    retired_at: expect.any(String),
+    expires_at: rotated.retired[0].published_until,
+    public_key: expect.any(String),
+  });
   expect((await call('GET', '/v1/license-keys/signing-keys', { token: shop.token })).body.items).toEqual(keys);
-  for (const cert of [before, after]) expect(verifyLicenseCertificate(cert.certificate, keys, { key: key.key })).toMatchObject({ valid: true });
+  for (const cert of [before, after])
+    expect(verifyLicenseCertificate(cert.certificate, keys, { key: key.key })).toMatchObject({ valid: true });
   // Past its own validity the old certificate fails like any other.
-  expect(verifyLicenseCertificate(before.certificate, keys, { now: new Date(Date.parse(before.valid_until) + 1) }))
-    .toMatchObject({ valid: false, reason: 'certificate_expired' });
+  expect(verifyLicenseCertificate(before.certificate, keys, { now: new Date(Date.parse(before.valid_until) + 1) })).toMatchObject({
+    valid: false,
+    reason: 'certificate_expired',
+  });
 
   // A leaked key: withdrawn at once, its certificates stop verifying with the published list.
   const leaked = await rotate(shop.organizationId, '--retire-now');

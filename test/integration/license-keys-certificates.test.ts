@@ -45,11 +45,17 @@ async function call(method: string, path: string, opts: { token?: string; body?:
 test('each organization gets one signing key, published, its private half encrypted at rest', async () => {
   const own = await call('GET', '/v1/license-keys/signing-key', { token: shop.token });
   expect(own.status).toBe(200);
-  expect(own.body).toMatchObject({ organization_id: shop.organizationId, algorithm: 'Ed25519', public_key_jwk: { kty: 'OKP', crv: 'Ed25519' } });
+  expect(own.body).toMatchObject({
+    organization_id: shop.organizationId,
+    algorithm: 'Ed25519',
+    public_key_jwk: { kty: 'OKP', crv: 'Ed25519' },
+  });
   expect(own.body.public_key).toMatch(/^-----BEGIN PUBLIC KEY-----/);
   const published = await call('GET', `/v1/customer-portal/license-keys/signing-key?organization_id=${shop.organizationId}`);
   expect(published.body).toEqual(own.body);
-  expect((await call('GET', '/v1/customer-portal/license-keys/signing-key?organization_id=00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  expect(
+    (await call('GET', '/v1/customer-portal/license-keys/signing-key?organization_id=00000000-0000-4000-8000-000000000000')).status,
+  ).toBe(404);
 
   const [row] = await stack.dataSource.query(`SELECT * FROM organization_signing_keys WHERE organization_id = $1`, [shop.organizationId]);
   expect(row.private_key_encrypted).not.toMatch(/PRIVATE KEY/);
@@ -63,8 +69,16 @@ test('each organization gets one signing key, published, its private half encryp
 
 test('a certificate verifies offline with the public key and carries the key state and activation', async () => {
   const { key } = await buyKey(shop);
-  const activation = await shop.polar.licenseKeys.activate({ key: key.key, organization_id: shop.organizationId, label: 'studio', conditions: { host: 'h1' } });
-  const res = await call('POST', `/v1/license-keys/${key.id}/certificate`, { token: shop.token, body: { activation_id: activation.id, validity_days: 30 } });
+  const activation = await shop.polar.licenseKeys.activate({
+    key: key.key,
+    organization_id: shop.organizationId,
+    label: 'studio',
+    conditions: { host: 'h1' },
+  });
+  const res = await call('POST', `/v1/license-keys/${key.id}/certificate`, {
+    token: shop.token,
+    body: { activation_id: activation.id, validity_days: 30 },
+  });
   expect(res.status).toBe(200);
   const { public_key, public_key_jwk } = (await call('GET', '/v1/license-keys/signing-key', { token: shop.token })).body;
 
@@ -72,7 +86,9 @@ test('a certificate verifies offline with the public key and carries the key sta
   expect(result.valid).toBe(true);
   const claims = (result as any).claims;
   expect(claims).toMatchObject({
-    iss: shop.organizationId, sub: key.id, benefit_id: shop.benefit.id,
+    iss: shop.organizationId,
+    sub: key.id,
+    benefit_id: shop.benefit.id,
     license_key: { key: key.key, status: 'granted', expires_at: key.expires_at, customer_id: shop.customer.id, limit_activations: 2 },
     customer: { id: shop.customer.id, email: shop.customer.email },
     activation: { id: activation.id, label: 'studio', conditions: { host: 'h1' } },
@@ -81,9 +97,14 @@ test('a certificate verifies offline with the public key and carries the key sta
   expect(claims.valid_until).toBe(key.expires_at);
   expect(res.body).toMatchObject({ key_id: expect.any(String), algorithm: 'Ed25519', valid_until: key.expires_at });
   expect(verifyLicenseCertificate(res.body.certificate, public_key_jwk).valid).toBe(true);
-  expect(verifyLicenseCertificate(res.body.certificate, public_key, { key: 'OTHER' })).toMatchObject({ valid: false, reason: 'key_mismatch' });
-  expect(verifyLicenseCertificate(res.body.certificate, public_key, { now: new Date(Date.parse(key.expires_at) + 1) }))
-    .toMatchObject({ valid: false, reason: 'certificate_expired' });
+  expect(verifyLicenseCertificate(res.body.certificate, public_key, { key: 'OTHER' })).toMatchObject({
+    valid: false,
+    reason: 'key_mismatch',
+  });
+  expect(verifyLicenseCertificate(res.body.certificate, public_key, { now: new Date(Date.parse(key.expires_at) + 1) })).toMatchObject({
+    valid: false,
+    reason: 'certificate_expired',
+  });
 
   // Tampering with any part breaks the signature; another organization's key does not verify it.
   const [h, p, s] = res.body.certificate.split('.');
@@ -102,10 +123,17 @@ test('whoever holds the key gets a certificate without a token; not for revoked,
   const body = { key: key.key, organization_id: shop.organizationId, activation_id: activation.id };
   const pub = await call('POST', '/v1/customer-portal/license-keys/certificate', { body });
   expect(pub.status).toBe(200);
-  const publicKey = (await call('GET', `/v1/customer-portal/license-keys/signing-key?organization_id=${shop.organizationId}`)).body.public_key;
+  const publicKey = (await call('GET', `/v1/customer-portal/license-keys/signing-key?organization_id=${shop.organizationId}`)).body
+    .public_key;
   expect(verifyLicenseCertificate(pub.body.certificate, publicKey, { key: key.key }).valid).toBe(true);
   expect((await call('POST', '/v1/customer-portal/license-keys/certificate', { body: { ...body, key: 'NOPE' } })).status).toBe(404);
-  expect((await call('POST', '/v1/customer-portal/license-keys/certificate', { body: { ...body, activation_id: '00000000-0000-4000-8000-000000000000' } })).status).toBe(404);
+  expect(
+    (
+      await call('POST', '/v1/customer-portal/license-keys/certificate', {
+        body: { ...body, activation_id: '00000000-0000-4000-8000-000000000000' },
+      })
+    ).status,
+  ).toBe(404);
 
   await setKey(shop, key.id, { expires_at: new Date(Date.now() - 1000) });
   expect((await call('POST', '/v1/customer-portal/license-keys/certificate', { body })).status).toBe(403);
@@ -113,7 +141,10 @@ test('whoever holds the key gets a certificate without a token; not for revoked,
   expect((await call('POST', `/v1/license-keys/${key.id}/certificate`, { token: shop.token, body: {} })).status).toBe(403);
   await shop.polar.licenseKeys.update(key.id, { status: 'revoked' });
   const revoked = await call('POST', '/v1/customer-portal/license-keys/certificate', { body });
-  expect(revoked).toEqual({ status: 403, body: { error: 'NotPermitted', detail: 'License key is revoked: no certificate can be issued.' } });
+  expect(revoked).toEqual({
+    status: 403,
+    body: { error: 'NotPermitted', detail: 'License key is revoked: no certificate can be issued.' },
+  });
 });
 
 test('without SECRET_ENCRYPTION_KEY certificates are unavailable (503), nothing else is', async () => {

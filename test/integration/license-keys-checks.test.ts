@@ -28,7 +28,12 @@ describe('validate', () => {
     expectMatchesSpec('/v1/license-keys/validate', 'post', 200, first);
     expect(first).toMatchObject({ id: key.id, validations: 1, usage: 0, activation: null });
     expect(first.last_validated_at).not.toBeNull();
-    const second = await shop.polar.licenseKeys.validate({ ...body, increment_usage: 4, benefit_id: shop.benefit.id, customer_id: shop.customer.id });
+    const second = await shop.polar.licenseKeys.validate({
+      ...body,
+      increment_usage: 4,
+      benefit_id: shop.benefit.id,
+      customer_id: shop.customer.id,
+    });
     expect(second).toMatchObject({ validations: 2, usage: 4 });
   });
 
@@ -37,7 +42,12 @@ describe('validate', () => {
     const body = { key: key.key, organization_id: shop.organizationId };
     const act = await shop.polar.licenseKeys.activate({ ...body, label: 'box', conditions: { major: 2, host: 'a' } });
     const everythingWrong: Record<string, unknown> = {
-      ...body, activation_id: OTHER_ID, conditions: { major: 3 }, benefit_id: OTHER_ID, customer_id: OTHER_ID, increment_usage: 99,
+      ...body,
+      activation_id: OTHER_ID,
+      conditions: { major: 3 },
+      benefit_id: OTHER_ID,
+      customer_id: OTHER_ID,
+      increment_usage: 99,
     };
     const detail = async (b: any) => {
       const res = await failure(shop.polar.licenseKeys.validate(b));
@@ -71,8 +81,12 @@ describe('validate', () => {
     const body = { key: key.key, organization_id: shop.organizationId };
     const plain = await shop.polar.licenseKeys.activate({ ...body, label: 'plain' });
     const strict = await shop.polar.licenseKeys.activate({ ...body, label: 'strict', conditions: { a: 1, b: 'x', c: true } });
-    expect((await shop.polar.licenseKeys.validate({ ...body, activation_id: plain.id, conditions: { any: 'thing' } })).activation.id).toBe(plain.id);
-    expect((await shop.polar.licenseKeys.validate({ ...body, activation_id: strict.id, conditions: { c: true, b: 'x', a: 1 } })).activation.id).toBe(strict.id);
+    expect((await shop.polar.licenseKeys.validate({ ...body, activation_id: plain.id, conditions: { any: 'thing' } })).activation.id).toBe(
+      plain.id,
+    );
+    expect(
+      (await shop.polar.licenseKeys.validate({ ...body, activation_id: strict.id, conditions: { c: true, b: 'x', a: 1 } })).activation.id,
+    ).toBe(strict.id);
     for (const conditions of [{}, { a: 1, b: 'x' }, { a: 1, b: 'x', c: false }, { a: 1, b: 'x', c: true, d: 0 }]) {
       expect((await failure(shop.polar.licenseKeys.validate({ ...body, activation_id: strict.id, conditions }))).statusCode).toBe(404);
     }
@@ -100,11 +114,17 @@ describe('activate and deactivate', () => {
     expect(a).toMatchObject({ label: 'one', meta: { v: 1.5, ok: true }, license_key_id: key.id, license_key: { id: key.id } });
     await shop.polar.licenseKeys.activate({ ...body, label: 'two' });
     const third = await failure(shop.polar.licenseKeys.activate({ ...body, label: 'three' }));
-    expect([third.statusCode, third.error]).toEqual([403, { error: 'NotPermitted', detail: 'License key activation limit already reached' }]);
+    expect([third.statusCode, third.error]).toEqual([
+      403,
+      { error: 'NotPermitted', detail: 'License key activation limit already reached' },
+    ]);
     const res = await stack.http('POST', '/v1/license-keys/deactivate', { token: shop.token, body: { ...body, activation_id: a.id } });
     expect(res.status).toBe(204);
     expect((await failure(shop.polar.licenseKeys.deactivate({ ...body, activation_id: a.id }))).statusCode).toBe(404);
-    expect((await failure(shop.polar.licenseKeys.deactivate({ key: 'NOPE', organization_id: shop.organizationId, activation_id: a.id }))).statusCode).toBe(404);
+    expect(
+      (await failure(shop.polar.licenseKeys.deactivate({ key: 'NOPE', organization_id: shop.organizationId, activation_id: a.id })))
+        .statusCode,
+    ).toBe(404);
     expect((await shop.polar.licenseKeys.activate({ ...body, label: 'three' })).label).toBe('three');
   });
 

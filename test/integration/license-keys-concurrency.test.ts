@@ -21,7 +21,11 @@ const tally = (results: { status: number }[]) =>
 test('50 simultaneous activations against a limit of 3 give exactly 3', async () => {
   const shop = await createLicenseShop(stack, { activations: { limit: 3, enable_customer_admin: false } });
   const { key } = await buyKey(shop);
-  const results = await burst(50, shop.token, '/v1/license-keys/activate', (i) => ({ key: key.key, organization_id: shop.organizationId, label: `device ${i}` }));
+  const results = await burst(50, shop.token, '/v1/license-keys/activate', (i) => ({
+    key: key.key,
+    organization_id: shop.organizationId,
+    label: `device ${i}`,
+  }));
   expect(tally(results)).toEqual({ 200: 3, 403: 47 });
   const [row] = await stack.dataSource.query(
     `SELECT lk.activations_count, (SELECT count(*)::int FROM license_key_activations a WHERE a.license_key_id = lk.id AND a.deleted_at IS NULL) AS live
@@ -32,21 +36,36 @@ test('50 simultaneous activations against a limit of 3 give exactly 3', async ()
 
   // Ten simultaneous deactivations of one activation: one succeeds, the slot is freed once.
   const activationId = results.find((r) => r.status === 200)!.body.id;
-  const deactivations = await burst(10, shop.token, '/v1/license-keys/deactivate', () => ({ key: key.key, organization_id: shop.organizationId, activation_id: activationId }));
+  const deactivations = await burst(10, shop.token, '/v1/license-keys/deactivate', () => ({
+    key: key.key,
+    organization_id: shop.organizationId,
+    activation_id: activationId,
+  }));
   expect(tally(deactivations)).toEqual({ 204: 1, 404: 9 });
-  const again = await burst(5, shop.token, '/v1/license-keys/activate', (i) => ({ key: key.key, organization_id: shop.organizationId, label: `late ${i}` }));
+  const again = await burst(5, shop.token, '/v1/license-keys/activate', (i) => ({
+    key: key.key,
+    organization_id: shop.organizationId,
+    label: `late ${i}`,
+  }));
   expect(tally(again)).toEqual({ 200: 1, 403: 4 });
 });
 
 test('simultaneous validations with increment_usage never pass limit_usage and lose no increment', async () => {
   const shop = await createLicenseShop(stack, { limit_usage: 20 });
   const { key } = await buyKey(shop);
-  const results = await burst(60, shop.token, '/v1/license-keys/validate', () => ({ key: key.key, organization_id: shop.organizationId, increment_usage: 1 }));
+  const results = await burst(60, shop.token, '/v1/license-keys/validate', () => ({
+    key: key.key,
+    organization_id: shop.organizationId,
+    increment_usage: 1,
+  }));
   expect(tally(results)).toEqual({ 200: 20, 400: 40 });
   const got = await shop.polar.licenseKeys.get(key.id);
   expect(got).toMatchObject({ usage: 20, validations: 20 });
   // Every successful response saw a distinct usage value: each increment applied exactly once.
-  const seen = results.filter((r) => r.status === 200).map((r) => r.body.usage).sort((a, b) => a - b);
+  const seen = results
+    .filter((r) => r.status === 200)
+    .map((r) => r.body.usage)
+    .sort((a, b) => a - b);
   expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
 });
 
@@ -54,7 +73,9 @@ test('simultaneous plain validations are all counted', async () => {
   const shop = await createLicenseShop(stack);
   const { key } = await buyKey(shop);
   const results = await burst(100, shop.token, '/v1/license-keys/validate', (i) => ({
-    key: key.key, organization_id: shop.organizationId, increment_usage: i % 2,
+    key: key.key,
+    organization_id: shop.organizationId,
+    increment_usage: i % 2,
   }));
   expect(tally(results)).toEqual({ 200: 100 });
   expect(await shop.polar.licenseKeys.get(key.id)).toMatchObject({ validations: 100, usage: 50 });
@@ -63,7 +84,12 @@ test('simultaneous plain validations are all counted', async () => {
 test('a burst over a few keys, batched, counts every validation once and answers each request on its own', async () => {
   const shop = await createLicenseShop(stack, { activations: { limit: 1, enable_customer_admin: false } });
   const keys = [(await buyKey(shop)).key, (await buyKey(shop)).key, (await buyKey(shop)).key];
-  const activation = await shop.polar.licenseKeys.activate({ key: keys[0].key, organization_id: shop.organizationId, label: 'pc', conditions: { os: 'mac' } });
+  const activation = await shop.polar.licenseKeys.activate({
+    key: keys[0].key,
+    organization_id: shop.organizationId,
+    label: 'pc',
+    conditions: { os: 'mac' },
+  });
   const OTHER = '00000000-0000-4000-8000-000000000000';
   const bodies = Array.from({ length: 240 }, (_, i) => {
     const body: Record<string, unknown> = { key: keys[i % 3].key, organization_id: shop.organizationId };

@@ -66,7 +66,11 @@ test('validate, activate and deactivate need no token (official SDK and raw HTTP
   const body = { key: key.key, organization_id: shop.organizationId };
   const activation = await anonymous.customerPortal.licenseKeys.activate({ ...body, label: 'desktop', conditions: { machine: 'm1' } });
   expectMatchesSpec('/v1/customer-portal/license-keys/activate', 'post', 200, activation);
-  const validated = await anonymous.customerPortal.licenseKeys.validate({ ...body, activation_id: activation.id, conditions: { machine: 'm1' } });
+  const validated = await anonymous.customerPortal.licenseKeys.validate({
+    ...body,
+    activation_id: activation.id,
+    conditions: { machine: 'm1' },
+  });
   expectMatchesSpec('/v1/customer-portal/license-keys/validate', 'post', 200, validated);
   expect(validated.activation.id).toBe(activation.id);
   expect((await failure(anonymous.customerPortal.licenseKeys.activate({ ...body, label: 'second' }))).statusCode).toBe(403);
@@ -74,11 +78,24 @@ test('validate, activate and deactivate need no token (official SDK and raw HTTP
   const headers = client();
   const raw = await stack.http('POST', '/v1/customer-portal/license-keys/validate', { body: { ...body, conditions: { x: 1 } }, headers });
   expect(raw.status).toBe(200);
-  const off = await stack.http('POST', '/v1/customer-portal/license-keys/deactivate', { body: { ...body, activation_id: activation.id }, headers });
+  const off = await stack.http('POST', '/v1/customer-portal/license-keys/deactivate', {
+    body: { ...body, activation_id: activation.id },
+    headers,
+  });
   expect(off.status).toBe(204);
-  const again = await stack.http('POST', '/v1/customer-portal/license-keys/deactivate', { body: { ...body, activation_id: activation.id }, headers });
+  const again = await stack.http('POST', '/v1/customer-portal/license-keys/deactivate', {
+    body: { ...body, activation_id: activation.id },
+    headers,
+  });
   expect(again.status).toBe(404);
-  expect((await stack.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: 'NOPE', organization_id: shop.organizationId }, headers })).status).toBe(404);
+  expect(
+    (
+      await stack.http('POST', '/v1/customer-portal/license-keys/validate', {
+        body: { key: 'NOPE', organization_id: shop.organizationId },
+        headers,
+      })
+    ).status,
+  ).toBe(404);
   expect((await stack.http('POST', '/v1/customer-portal/license-keys/validate', { body: { key: 1 }, headers })).status).toBe(422);
 });
 
@@ -90,7 +107,9 @@ test('a customer session may deactivate only when the benefit enables customer a
     const activation = await shop.polar.licenseKeys.activate({ ...body, label: 'tablet' });
     const { token } = await portalFor(shop, shop.customer.id);
     const res = await stack.http('POST', '/v1/customer-portal/license-keys/deactivate', {
-      token, body: { ...body, activation_id: activation.id }, headers: client(),
+      token,
+      body: { ...body, activation_id: activation.id },
+      headers: client(),
     });
     expect(res.status).toBe(admin ? 204 : 403);
   }
@@ -121,7 +140,9 @@ describe('rate limits', () => {
 
   const post = (body: unknown, ip: string) =>
     fetch(`${base}/v1/customer-portal/license-keys/validate`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify(body),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      body: JSON.stringify(body),
     });
 
   it('answers 429 with Retry-After per key, whatever the address', async () => {
@@ -136,7 +157,8 @@ describe('rate limits', () => {
 
   it('answers 429 per client address, whatever the key', async () => {
     const statuses = [];
-    for (let i = 0; i < 6; i++) statuses.push((await post({ key: `K${i}`, organization_id: '00000000-0000-4000-8000-000000000000' }, '10.9.1.1')).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await post({ key: `K${i}`, organization_id: '00000000-0000-4000-8000-000000000000' }, '10.9.1.1')).status);
     expect(statuses).toEqual([404, 404, 404, 404, 429, 429]);
   });
 

@@ -22,7 +22,10 @@ async function updatedEvents(grantIds: string[]): Promise<Record<string, number>
 
 test('benefit updates reach issued keys only when expiry or limits change', async () => {
   const shop = await createLicenseShop(stack, {
-    prefix: 'OLD', expires: { ttl: 10, timeframe: 'day' }, activations: { limit: 1, enable_customer_admin: false }, limit_usage: 5,
+    prefix: 'OLD',
+    expires: { ttl: 10, timeframe: 'day' },
+    activations: { limit: 1, enable_customer_admin: false },
+    limit_usage: 5,
   });
   const kept = await buyKey(shop);
   const revoked = await buyKey(shop);
@@ -36,17 +39,31 @@ test('benefit updates reach issued keys only when expiry or limits change', asyn
 
   // Unrelated: description, prefix and customer admin do not matter to issued keys.
   await shop.polar.benefits.update(shop.benefit.id, {
-    type: 'license_keys', description: 'Renamed license',
-    properties: { prefix: 'NEW', expires: { ttl: 10, timeframe: 'day' }, activations: { limit: 1, enable_customer_admin: true }, limit_usage: 5 },
+    type: 'license_keys',
+    description: 'Renamed license',
+    properties: {
+      prefix: 'NEW',
+      expires: { ttl: 10, timeframe: 'day' },
+      activations: { limit: 1, enable_customer_admin: true },
+      limit_usage: 5,
+    },
   });
   // Related: every issued, not revoked key is rewritten.
   await shop.polar.benefits.update(shop.benefit.id, {
     type: 'license_keys',
-    properties: { prefix: 'NEW', expires: { ttl: 20, timeframe: 'day' }, activations: { limit: 5, enable_customer_admin: true }, limit_usage: null },
+    properties: {
+      prefix: 'NEW',
+      expires: { ttl: 20, timeframe: 'day' },
+      activations: { limit: 5, enable_customer_admin: true },
+      limit_usage: null,
+    },
   });
 
-  await eventually(async () => (await shop.polar.licenseKeys.get(kept.key.id)).limit_activations === 5
-    && (await shop.polar.licenseKeys.get(subKey.id)).limit_activations === 5);
+  await eventually(
+    async () =>
+      (await shop.polar.licenseKeys.get(kept.key.id)).limit_activations === 5 &&
+      (await shop.polar.licenseKeys.get(subKey.id)).limit_activations === 5,
+  );
   const keptNow = await shop.polar.licenseKeys.get(kept.key.id);
   expect(keptNow).toMatchObject({ key: kept.key.key, limit_usage: null, status: 'granted' });
   // Order keys expire from when they were granted; the new ttl counts from the same moment.

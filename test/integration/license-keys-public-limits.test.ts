@@ -56,7 +56,9 @@ async function refusedOfBurst(base: string): Promise<number> {
   const count = DEFAULT_PUBLIC_LIMITS.perAddress.capacity + 20;
   // No organization_id: answered 422 after the limiter, without a database round trip.
   const statuses = await Promise.all(
-    Array.from({ length: count }, (_, i) => post(base, 'validate', { key: `SPOOF-${i}` }, `10.77.${i >> 8}.${i & 255}`).then((r) => r.status)),
+    Array.from({ length: count }, (_, i) =>
+      post(base, 'validate', { key: `SPOOF-${i}` }, `10.77.${i >> 8}.${i & 255}`).then((r) => r.status),
+    ),
   );
   expect(statuses.every((s) => s === 422 || s === 429)).toBe(true);
   return statuses.filter((s) => s === 429).length;
@@ -87,7 +89,8 @@ describe('bucket keys', () => {
 
   it('an IPv6 client is limited per /64, whichever addresses of it it uses', async () => {
     const statuses = [];
-    for (let i = 1; i <= 4; i++) statuses.push((await post(base, 'validate', { key: `V6-${i}` }, `2001:db8:aa:bb::${i.toString(16)}`)).status);
+    for (let i = 1; i <= 4; i++)
+      statuses.push((await post(base, 'validate', { key: `V6-${i}` }, `2001:db8:aa:bb::${i.toString(16)}`)).status);
     expect(statuses).toEqual([422, 422, 422, 429]);
     // Another /64 is another client; an IPv4-mapped address is its IPv4 client.
     expect((await post(base, 'validate', { key: 'V6-5' }, '2001:db8:aa:bc::1')).status).toBe(422);
@@ -113,7 +116,10 @@ test('an activation label longer than the bound answers 422 at body.label; one a
   expect(tooLong.status).toBe(422);
   const detail = ((await tooLong.json()) as { detail: unknown }).detail;
   expect(detail).toEqual([expect.objectContaining({ loc: ['body', 'label'] })]);
-  const orgApi = await stack.http('POST', '/v1/license-keys/activate', { token: shop.token, body: body('y'.repeat(ACTIVATION_LABEL_MAX_LENGTH + 1)) });
+  const orgApi = await stack.http('POST', '/v1/license-keys/activate', {
+    token: shop.token,
+    body: body('y'.repeat(ACTIVATION_LABEL_MAX_LENGTH + 1)),
+  });
   expect([orgApi.status, orgApi.body.detail[0].loc]).toEqual([422, ['body', 'label']]);
   const fits = await post(base, 'activate', body('z'.repeat(ACTIVATION_LABEL_MAX_LENGTH)), '203.0.113.9');
   expect(fits.status).toBe(200);

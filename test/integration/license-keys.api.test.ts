@@ -18,7 +18,8 @@ describe('license_keys benefit properties', () => {
   it('are validated with 422 at the field', async () => {
     const { accessToken } = await stack.createOrganization();
     const polar = stack.polar(accessToken);
-    const create = (properties: unknown) => failure(polar.benefits.create({ type: 'license_keys', description: 'License', properties } as any));
+    const create = (properties: unknown) =>
+      failure(polar.benefits.create({ type: 'license_keys', description: 'License', properties } as any));
     const cases: [unknown, string][] = [
       [{ expires: { ttl: 0, timeframe: 'day' } }, 'body.properties.expires.ttl'],
       [{ expires: { ttl: 1, timeframe: 'week' } }, 'body.properties.expires.timeframe'],
@@ -47,7 +48,10 @@ describe('license_keys benefit properties', () => {
 describe('issuing keys', () => {
   it('a one-time order issues one PREFIX-UUID key that expires at grant time + ttl', async () => {
     const shop = await createLicenseShop(stack, {
-      prefix: 'myapp', expires: { ttl: 1, timeframe: 'year' }, activations: { limit: 3, enable_customer_admin: false }, limit_usage: 100,
+      prefix: 'myapp',
+      expires: { ttl: 1, timeframe: 'year' },
+      activations: { limit: 3, enable_customer_admin: false },
+      limit_usage: 100,
     });
     const before = Date.now();
     const { order, key } = await buyKey(shop);
@@ -56,8 +60,16 @@ describe('issuing keys', () => {
     expect(key.key.slice(6)).toMatch(KEY_RE);
     expect(key.display_key).toBe(`****-${key.key.slice(-6)}`);
     expect(key).toMatchObject({
-      status: 'granted', customer_id: shop.customer.id, benefit_id: shop.benefit.id, organization_id: shop.organizationId,
-      limit_activations: 3, limit_usage: 100, usage: 0, validations: 0, last_validated_at: null, activations: [],
+      status: 'granted',
+      customer_id: shop.customer.id,
+      benefit_id: shop.benefit.id,
+      organization_id: shop.organizationId,
+      limit_activations: 3,
+      limit_usage: 100,
+      usage: 0,
+      validations: 0,
+      last_validated_at: null,
+      activations: [],
     });
     const expires = new Date(key.expires_at);
     const yearLater = new Date(before);
@@ -95,7 +107,9 @@ describe('organization API', () => {
     expect(all.pagination).toEqual({ total_count: 2, max_page: 1 });
     expect((await shop.polar.licenseKeys.list({ status: 'disabled' })).items.map((k: any) => k.id)).toEqual([b.id]);
     expect((await shop.polar.licenseKeys.list({ status: ['granted', 'disabled'] })).items).toHaveLength(2);
-    expect((await shop.polar.licenseKeys.list({ benefit_id: shop.benefit.id, limit: 1, page: 2 })).items.map((k: any) => k.id)).toEqual([b.id]);
+    expect((await shop.polar.licenseKeys.list({ benefit_id: shop.benefit.id, limit: 1, page: 2 })).items.map((k: any) => k.id)).toEqual([
+      b.id,
+    ]);
     expect((await shop.polar.licenseKeys.list({ benefit_id: '00000000-0000-4000-8000-000000000000' })).items).toEqual([]);
     expect((await failure(shop.polar.licenseKeys.list({ status: 'lost' as any }))).statusCode).toBe(422);
 
@@ -126,7 +140,10 @@ describe('organization API', () => {
     const shop = await createLicenseShop(stack);
     const { key } = await buyKey(shop);
     const updated = await shop.polar.licenseKeys.update(key.id, {
-      usage: 7, limit_usage: 10, limit_activations: 4, expires_at: '2031-02-03T04:05:06Z',
+      usage: 7,
+      limit_usage: 10,
+      limit_activations: 4,
+      expires_at: '2031-02-03T04:05:06Z',
     });
     expectMatchesSpec('/v1/license-keys/{id}', 'patch', 200, updated);
     expect(updated).toMatchObject({ usage: 7, limit_usage: 10, limit_activations: 4, expires_at: '2031-02-03T04:05:06.000Z' });
@@ -141,7 +158,8 @@ describe('organization API', () => {
   it('PATCH status revoked revokes the grant; granted re-grants it with the same key', async () => {
     const shop = await createLicenseShop(stack);
     const { order, key } = await buyKey(shop);
-    const grantOf = async () => (await shop.polar.benefitGrants.list({ customer_id: shop.customer.id })).items.find((g: any) => g.order_id === order.id);
+    const grantOf = async () =>
+      (await shop.polar.benefitGrants.list({ customer_id: shop.customer.id })).items.find((g: any) => g.order_id === order.id);
     const revoked = await shop.polar.licenseKeys.update(key.id, { status: 'revoked' });
     expect(revoked.status).toBe('revoked');
     expect((await grantOf()).is_revoked).toBe(true);

@@ -12,7 +12,10 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 const grantedBenefits = async (shop: Shop, scope: Record<string, string>) =>
-  (await grantsOf(shop)).filter((g) => Object.entries(scope).every(([k, v]) => g[k] === v) && g.is_granted).map((g) => g.benefit_id).sort();
+  (await grantsOf(shop))
+    .filter((g) => Object.entries(scope).every(([k, v]) => g[k] === v) && g.is_granted)
+    .map((g) => g.benefit_id)
+    .sort();
 
 test('changing a product benefits revokes the removed one and grants the added one', async () => {
   const shop = await createShop(stack, 2);
@@ -34,9 +37,14 @@ test('deleting a benefit revokes every grant of it and removes it from products'
   const order = await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
   await eventually(async () => (await grantedBenefits(shop, { order_id: order.id })).length === 2);
   await shop.polar.benefits.delete(shop.benefits[0].id);
-  await eventually(async () => (await stack.dataSource.query(
-    `SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = $1 AND revoked_at IS NOT NULL`, [shop.benefits[0].id],
-  ))[0].n === 1);
+  await eventually(
+    async () =>
+      (
+        await stack.dataSource.query(`SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = $1 AND revoked_at IS NOT NULL`, [
+          shop.benefits[0].id,
+        ])
+      )[0].n === 1,
+  );
   const product = await shop.polar.products.get(shop.oneTime.id);
   expect(product.benefits.map((b: any) => b.id)).toEqual([shop.benefits[1].id]);
   const state = await shop.polar.customers.getState(shop.customer.id);
@@ -48,9 +56,14 @@ test('deleting a customer revokes all their grants', async () => {
   await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
   await eventually(async () => (await grantsOf(shop, { is_granted: true })).length === 2);
   await shop.polar.customers.delete(shop.customer.id);
-  await eventually(async () => (await stack.dataSource.query(
-    `SELECT count(*)::int AS n FROM benefit_grants WHERE customer_id = $1 AND revoked_at IS NOT NULL`, [shop.customer.id],
-  ))[0].n === 2);
+  await eventually(
+    async () =>
+      (
+        await stack.dataSource.query(`SELECT count(*)::int AS n FROM benefit_grants WHERE customer_id = $1 AND revoked_at IS NOT NULL`, [
+          shop.customer.id,
+        ])
+      )[0].n === 2,
+  );
 });
 
 test('access held through two sources lasts until the last one ends', async () => {
@@ -113,9 +126,14 @@ test('a benefit deleted without its revocation fan-out (crash in between) is rev
     workflowId: `relay-test-benefit-${shop.benefits[0].id}`,
     args: [{ intervalSeconds: 0, olderThanSeconds: 30, iterations: 1 }],
   });
-  await eventually(async () => (await stack.dataSource.query(
-    `SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = $1 AND revoked_at IS NOT NULL`, [shop.benefits[0].id],
-  ))[0].n === 1);
+  await eventually(
+    async () =>
+      (
+        await stack.dataSource.query(`SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = $1 AND revoked_at IS NOT NULL`, [
+          shop.benefits[0].id,
+        ])
+      )[0].n === 1,
+  );
 });
 
 test('a deleted benefit whose fan-out ran is not fanned out again while its grants are still revoking', async () => {

@@ -36,12 +36,19 @@ async function plan(statement: { sql: string; params: unknown[] }): Promise<stri
 
 test.each([
   ['engine commands due', (ds: DataSource) => new EngineCommandsRepository(ds).due(30, 500), 'engine_commands_pending_idx'],
-  ['subscriptions not started', (ds: DataSource) => new OutboxScansRepository(ds).unstartedSubscriptions(30, 500), 'subscriptions_workflow_pending_idx'],
+  [
+    'subscriptions not started',
+    (ds: DataSource) => new OutboxScansRepository(ds).unstartedSubscriptions(30, 500),
+    'subscriptions_workflow_pending_idx',
+  ],
   ['orders not started', (ds: DataSource) => new OutboxScansRepository(ds).unstartedOrders(30, 500), 'orders_workflow_pending_idx'],
   ['deleted benefits', (ds: DataSource) => new OutboxScansRepository(ds).deletedBenefitsWithLiveGrants(30, 100), 'benefits_deleted_idx'],
-  ['undelivered webhook events', (ds: DataSource) => new OutboxScansRepository(ds).endpointsWithStaleEvents(30, 1000),
+  [
+    'undelivered webhook events',
+    (ds: DataSource) => new OutboxScansRepository(ds).endpointsWithStaleEvents(30, 1000),
     // Both partial indexes hold only undelivered rows; which one the planner takes depends on the rows.
-    'webhook_events_(undelivered|pending)_idx'],
+    'webhook_events_(undelivered|pending)_idx',
+  ],
 ])('%s: served by its partial index, never a whole-table scan', async (_name, run, index) => {
   const text = await plan(await statements(run));
   expect(text).toMatch(new RegExp(index));

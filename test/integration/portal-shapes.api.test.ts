@@ -9,8 +9,8 @@ import { buyGranted, createShop } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/harness';
 import { expectMatchesSpec } from '../support/spec-validator';
 
-const schemas = JSON.parse(readFileSync(path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), 'utf8'))
-  .components.schemas;
+const schemas = JSON.parse(readFileSync(path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), 'utf8')).components
+  .schemas;
 const keysOf = (name: string): string[] => Object.keys(schemas[name].properties ?? {}).sort();
 const SPEC_NAME: Record<string, string> = { custom: 'Custom', feature_flag: 'FeatureFlag', license_keys: 'LicenseKeys' };
 
@@ -26,7 +26,12 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
     type: 'license_keys',
     description: 'License',
     metadata: { merchant_only: 'yes' },
-    properties: { prefix: 'ACME', expires: { ttl: 1, timeframe: 'year' }, activations: { limit: 2, enable_customer_admin: true }, limit_usage: 5 },
+    properties: {
+      prefix: 'ACME',
+      expires: { ttl: 1, timeframe: 'year' },
+      activations: { limit: 2, enable_customer_admin: true },
+      limit_usage: 5,
+    },
   });
   await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), license.id] });
   await buyGranted(shop, 3);
@@ -55,6 +60,9 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
   const licensed = res.body.items.find((g: any) => g.benefit.type === 'license_keys');
   expect(Object.keys(licensed.properties).sort()).toEqual(['display_key', 'license_key_id']);
   expect(licensed.benefit.properties).toEqual({
-    prefix: 'ACME', expires: { ttl: 1, timeframe: 'year' }, activations: { limit: 2, enable_customer_admin: true }, limit_usage: 5,
+    prefix: 'ACME',
+    expires: { ttl: 1, timeframe: 'year' },
+    activations: { limit: 2, enable_customer_admin: true },
+    limit_usage: 5,
   });
 });

@@ -3,7 +3,6 @@
 import { failure, locs, Polar, startTwoOrganizations, TwoOrganizations } from '../support/two-organizations';
 import { expectMatchesSpec } from '../support/spec-validator';
 
-
 let stack: TwoOrganizations['stack'];
 let orgId: string;
 let polar: Polar;
@@ -33,14 +32,28 @@ describe('creating products', () => {
     });
     expectMatchesSpec('/v1/products/', 'post', 201, created);
     expect(created).toMatchObject({
-      name: 'E-book', description: 'A good read', organization_id: orgId, visibility: 'public',
-      is_recurring: false, recurring_interval: null, recurring_interval_count: null, is_archived: false,
-      metadata: { sku: 'EB-1', weight: 1.5, digital: true }, benefits: [], medias: [], attached_custom_fields: [],
+      name: 'E-book',
+      description: 'A good read',
+      organization_id: orgId,
+      visibility: 'public',
+      is_recurring: false,
+      recurring_interval: null,
+      recurring_interval_count: null,
+      is_archived: false,
+      metadata: { sku: 'EB-1', weight: 1.5, digital: true },
+      benefits: [],
+      medias: [],
+      attached_custom_fields: [],
     });
     expect(created.prices).toHaveLength(1);
     expect(created.prices[0]).toMatchObject({
-      amount_type: 'fixed', price_amount: 1500, price_currency: 'usd', product_id: created.id, source: 'catalog',
-      is_archived: false, tax_behavior: null,
+      amount_type: 'fixed',
+      price_amount: 1500,
+      price_currency: 'usd',
+      product_id: created.id,
+      source: 'catalog',
+      is_archived: false,
+      tax_behavior: null,
     });
     expect(created.prices[0].id).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -63,7 +76,12 @@ describe('creating products', () => {
         fixed(0),
         {
           amount_type: 'seat_based',
-          seat_tiers: { tiers: [{ min_seats: 1, max_seats: 10, price_per_seat: 1000 }, { min_seats: 11, price_per_seat: 800 }] },
+          seat_tiers: {
+            tiers: [
+              { min_seats: 1, max_seats: 10, price_per_seat: 1000 },
+              { min_seats: 11, price_per_seat: 800 },
+            ],
+          },
         },
       ],
     });
@@ -78,13 +96,29 @@ describe('creating products', () => {
     ['missing prices', { name: 'Missing prices' }, ['body', 'prices']],
     ['unknown amount type', { name: 'Bad price', prices: [{ amount_type: 'bogus' }] }, ['body', 'prices', 0, 'amount_type']],
     ['negative amount', { name: 'Negative', prices: [fixed(-1)] }, ['body', 'prices', 0, 'price_amount']],
-    ['metered price', { name: 'Metered', prices: [{ amount_type: 'metered_unit', meter_id: '00000000-0000-4000-8000-000000000000', unit_amount: 1 }] }, ['body', 'prices', 0, 'amount_type']],
+    [
+      'metered price',
+      { name: 'Metered', prices: [{ amount_type: 'metered_unit', meter_id: '00000000-0000-4000-8000-000000000000', unit_amount: 1 }] },
+      ['body', 'prices', 0, 'amount_type'],
+    ],
     ['custom with fixed', { name: 'Mixed', prices: [fixed(1), { amount_type: 'custom' }] }, ['body', 'prices']],
     ['two fixed prices', { name: 'Two fixed', prices: [fixed(1), fixed(2)] }, ['body', 'prices']],
-    ['count without interval', { name: 'Count only', recurring_interval_count: 3, prices: [fixed(1)] }, ['body', 'recurring_interval_count']],
+    [
+      'count without interval',
+      { name: 'Count only', recurring_interval_count: 3, prices: [fixed(1)] },
+      ['body', 'recurring_interval_count'],
+    ],
     ['bad interval', { name: 'Bad interval', recurring_interval: 'decade', prices: [fixed(1)] }, ['body', 'recurring_interval']],
-    ['trial', { name: 'Trial', recurring_interval: 'month', trial_interval: 'day', trial_interval_count: 7, prices: [fixed(1)] }, ['body', 'trial_interval']],
-    ['another organization', { name: 'Elsewhere', organization_id: '00000000-0000-4000-8000-000000000000', prices: [fixed(1)] }, ['body', 'organization_id']],
+    [
+      'trial',
+      { name: 'Trial', recurring_interval: 'month', trial_interval: 'day', trial_interval_count: 7, prices: [fixed(1)] },
+      ['body', 'trial_interval'],
+    ],
+    [
+      'another organization',
+      { name: 'Elsewhere', organization_id: '00000000-0000-4000-8000-000000000000', prices: [fixed(1)] },
+      ['body', 'organization_id'],
+    ],
   ])('rejects %s with 422 naming the field', async (_name, body, loc) => {
     const { statusCode, error } = await failure(createProduct(polar, body));
     expect(statusCode).toBe(422);
@@ -161,7 +195,7 @@ describe('product benefits', () => {
 
     const reordered: any = await polar.products.updateBenefits(product.id, { benefits: [b2.id, b3.id] });
     expect(reordered.benefits.map((b: any) => b.id)).toEqual([b2.id, b3.id]);
-    expect((await polar.products.get(product.id) as any).benefits.map((b: any) => b.id)).toEqual([b2.id, b3.id]);
+    expect(((await polar.products.get(product.id)) as any).benefits.map((b: any) => b.id)).toEqual([b2.id, b3.id]);
 
     const cleared: any = await polar.products.updateBenefits(product.id, { benefits: [] });
     expect(cleared.benefits).toEqual([]);
@@ -182,9 +216,13 @@ describe('product benefits', () => {
     );
     expect(statusCode).toBe(422);
     expectMatchesSpec('/v1/products/{id}/benefits', 'post', 422, error);
-    expect(locs(error)).toEqual([['body', 'benefits', 1], ['body', 'benefits', 2], ['body', 'benefits', 3]]);
+    expect(locs(error)).toEqual([
+      ['body', 'benefits', 1],
+      ['body', 'benefits', 2],
+      ['body', 'benefits', 3],
+    ]);
     // Nothing was written.
-    expect((await polar.products.get(product.id) as any).benefits.map((b: any) => b.id)).toEqual([ok.id]);
+    expect(((await polar.products.get(product.id)) as any).benefits.map((b: any) => b.id)).toEqual([ok.id]);
 
     const malformed = await failure(polar.products.updateBenefits(product.id, { benefits: ['nope'] }));
     expect(locs(malformed.error)).toEqual([['body', 'benefits', 0]]);
@@ -199,7 +237,7 @@ describe('product benefits', () => {
 });
 
 describe('tenant isolation', () => {
-  it('hides one organization\'s products from another', async () => {
+  it("hides one organization's products from another", async () => {
     const mine = await createProduct(polar, { name: 'Secret product', prices: [fixed(100)] });
     const theirBenefit = await benefit(other, 'Their benefit');
     expect((await failure(other.products.get(mine.id))).statusCode).toBe(404);

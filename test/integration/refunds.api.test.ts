@@ -21,10 +21,25 @@ const refundsOf = async (orderId: string) => (await shop.polar.refunds.list({ or
 
 test('partial refunds are stored and listed, and the order follows: partially_refunded, then refunded', async () => {
   const order = await buy();
-  const first = await shop.polar.refunds.create({ order_id: order.id, reason: 'customer_request', amount: 300, metadata: { ticket: 'T-1' } });
+  const first = await shop.polar.refunds.create({
+    order_id: order.id,
+    reason: 'customer_request',
+    amount: 300,
+    metadata: { ticket: 'T-1' },
+  });
   expectMatchesSpec('/v1/refunds/', 'post', 201, first);
-  expect(first).toMatchObject({ order_id: order.id, customer_id: shop.customer.id, amount: 300, status: 'succeeded', metadata: { ticket: 'T-1' } });
-  expect(await shop.polar.orders.get(order.id)).toMatchObject({ status: 'partially_refunded', refunded_amount: 300, refundable_amount: 700 });
+  expect(first).toMatchObject({
+    order_id: order.id,
+    customer_id: shop.customer.id,
+    amount: 300,
+    status: 'succeeded',
+    metadata: { ticket: 'T-1' },
+  });
+  expect(await shop.polar.orders.get(order.id)).toMatchObject({
+    status: 'partially_refunded',
+    refunded_amount: 300,
+    refundable_amount: 700,
+  });
 
   const second = await shop.polar.refunds.create({ order_id: order.id, reason: 'other', amount: 700 });
   expect(await shop.polar.orders.get(order.id)).toMatchObject({ status: 'refunded', refunded_amount: 1000, refundable_amount: 0 });
@@ -77,12 +92,16 @@ test('a retried request refunds once: same Idempotency-Key, or the identical req
 
 test('concurrent refunds of one order never add up to more than the order', async () => {
   const order = await buy();
-  const sameKey = await Promise.all([1, 2, 3].map(() => refund({ order_id: order.id, amount: 100 }, { 'idempotency-key': `race-${order.id}` })));
+  const sameKey = await Promise.all(
+    [1, 2, 3].map(() => refund({ order_id: order.id, amount: 100 }, { 'idempotency-key': `race-${order.id}` })),
+  );
   expect(new Set(sameKey.map((r) => r.body.id)).size).toBe(1);
 
-  const distinct = await Promise.all([1, 2, 3, 4].map((i) => refund({ order_id: order.id, amount: 300 }, { 'idempotency-key': `race-${i}-${order.id}` })));
+  const distinct = await Promise.all(
+    [1, 2, 3, 4].map((i) => refund({ order_id: order.id, amount: 300 }, { 'idempotency-key': `race-${i}-${order.id}` })),
+  );
   expect(distinct.map((r) => r.status).sort()).toEqual([201, 201, 201, 403]); // 100 + 3 x 300: nothing left for the fourth
-  expect((await shop.polar.orders.get(order.id))).toMatchObject({ refunded_amount: 1000, status: 'refunded' });
+  expect(await shop.polar.orders.get(order.id)).toMatchObject({ refunded_amount: 1000, status: 'refunded' });
   expect(await refundsOf(order.id)).toHaveLength(4);
 });
 
@@ -91,7 +110,12 @@ test('the list filters by customer and subscription, sorts, pages, and shows onl
   const theirs = await other.polar.orders.create({ customer_id: other.customer.id, product_id: other.oneTime.id });
   await other.polar.refunds.create({ order_id: theirs.id, reason: 'other', amount: 50 });
   const sub = await shop.polar.subscriptions.create({ customer_id: shop.customer.id, product_id: shop.monthly.id });
-  const renewal = await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.monthly.id, subscription_id: sub.id, billing_reason: 'subscription_cycle' } as any);
+  const renewal = await shop.polar.orders.create({
+    customer_id: shop.customer.id,
+    product_id: shop.monthly.id,
+    subscription_id: sub.id,
+    billing_reason: 'subscription_cycle',
+  } as any);
   const subRefund = await shop.polar.refunds.create({ order_id: renewal.id, reason: 'other', amount: 999 });
   expect(subRefund.subscription_id).toBe(sub.id);
 

@@ -92,14 +92,20 @@ test('a past-due subscription inside its grace gets a newly added benefit; one p
   await eventually(async () => (await rowsOf(shop.customer.id)).filter((r) => r.granted_at).length === 2);
   // The states the subscription workflow reaches at a period end without renewal.
   await stack.dataSource.query(`UPDATE subscriptions SET status = 'past_due', past_due_at = now() WHERE id = $1`, [inGrace.id]);
-  await stack.dataSource.query(`UPDATE subscriptions SET status = 'past_due', past_due_at = now() - interval '4 days' WHERE id = $1`, [pastGrace.id]);
+  await stack.dataSource.query(`UPDATE subscriptions SET status = 'past_due', past_due_at = now() - interval '4 days' WHERE id = $1`, [
+    pastGrace.id,
+  ]);
 
   const extra = await addBenefit(shop, shop.monthly.id);
   await productChangeDone(shop.monthly.id);
-  await eventually(async () => (await rowsOf(shop.customer.id)).some((r) => r.subscription_id === inGrace.id && r.benefit_id === extra.id && r.granted_at));
+  await eventually(async () =>
+    (await rowsOf(shop.customer.id)).some((r) => r.subscription_id === inGrace.id && r.benefit_id === extra.id && r.granted_at),
+  );
   const pastGraceRows = (await rowsOf(shop.customer.id)).filter((r) => r.subscription_id === pastGrace.id);
   await grantsSettled(pastGraceRows.map((r) => r.id));
-  expect((await rowsOf(shop.customer.id)).filter((r) => r.subscription_id === pastGrace.id && r.benefit_id === extra.id && r.granted_at)).toEqual([]);
+  expect(
+    (await rowsOf(shop.customer.id)).filter((r) => r.subscription_id === pastGrace.id && r.benefit_id === extra.id && r.granted_at),
+  ).toEqual([]);
 });
 
 test('a grant revoked by a refund or a revoked subscription is not granted again by a relay pass, a retried command or a product change', async () => {
@@ -112,9 +118,13 @@ test('a grant revoked by a refund or a revoked subscription is not granted again
   await eventually(async () => (await rowsOf(shop.customer.id)).filter((r) => r.revoked_at).length === 2);
 
   // A relay pass that finds the order as if its start had been lost grants nothing either.
-  await stack.dataSource.query(`UPDATE orders SET workflow_started_at = NULL, created_at = now() - interval '1 minute' WHERE id = $1`, [order.id]);
+  await stack.dataSource.query(`UPDATE orders SET workflow_started_at = NULL, created_at = now() - interval '1 minute' WHERE id = $1`, [
+    order.id,
+  ]);
   await stack.temporal.workflow.execute('outboxRelayWorkflow', {
-    taskQueue: stack.taskQueue, workflowId: `relay-test-refund-${order.id}`, args: [{ intervalSeconds: 0, olderThanSeconds: 30, iterations: 1 }],
+    taskQueue: stack.taskQueue,
+    workflowId: `relay-test-refund-${order.id}`,
+    args: [{ intervalSeconds: 0, olderThanSeconds: 30, iterations: 1 }],
   });
   for (const row of await rowsOf(shop.customer.id)) await commandGrant(shop, row, 'custom');
   await addBenefit(shop, shop.oneTime.id);
@@ -123,7 +133,8 @@ test('a grant revoked by a refund or a revoked subscription is not granted again
   const rows = await rowsOf(shop.customer.id);
   expect(rows.filter((r) => r.granted_at)).toEqual([]);
   expect(rows.map((r) => [r.order_id ? 'order' : 'subscription', r.revoke_reason]).sort()).toEqual([
-    ['order', 'refunded'], ['subscription', 'scope_ended'],
+    ['order', 'refunded'],
+    ['subscription', 'scope_ended'],
   ]);
 });
 
@@ -132,7 +143,9 @@ test('a benefit removed from a product and added back is granted again while the
   const { order } = await buyGranted(shop, 2);
   const removed = shop.benefits[1].id;
   await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [shop.benefits[0].id] });
-  await eventually(async () => (await rowsOf(shop.customer.id)).find((r) => r.benefit_id === removed)?.revoke_reason === 'removed_from_product');
+  await eventually(
+    async () => (await rowsOf(shop.customer.id)).find((r) => r.benefit_id === removed)?.revoke_reason === 'removed_from_product',
+  );
   await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: shop.benefits.map((b) => b.id) });
   await eventually(async () => (await grantsOf(shop, { is_granted: true })).filter((g) => g.order_id === order.id).length === 2);
 });
@@ -170,7 +183,13 @@ test('grants revoked when a past-due grace ran out are granted again once the su
     const rows = (await rowsOf(shop.customer.id)).filter((r) => r.granted_at);
     return rows.length === 1 ? rows : null;
   });
-  const input = { grantId: row.id, organizationId: shop.organizationId, customerId: shop.customer.id, benefitId: row.benefit_id, benefitType: 'custom' };
+  const input = {
+    grantId: row.id,
+    organizationId: shop.organizationId,
+    customerId: shop.customer.id,
+    benefitId: row.benefit_id,
+    benefitType: 'custom',
+  };
   // What the subscription workflow does when the grace runs out, then when a renewal comes in.
   await stack.dataSource.query(`UPDATE subscriptions SET status = 'past_due', past_due_at = now() WHERE id = $1`, [sub.id]);
   await stack.engine.commandGrantAndWait(input, { action: 'revoke' });

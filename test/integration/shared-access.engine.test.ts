@@ -44,7 +44,10 @@ afterAll(async () => stack?.close());
 
 async function bothSourcesGranted(shop: Awaited<ReturnType<typeof createShop>>) {
   const order = await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
-  const created = await stack.http('POST', '/v1/subscriptions/', { token: shop.token, body: { customer_id: shop.customer.id, product_id: shop.monthly.id } });
+  const created = await stack.http('POST', '/v1/subscriptions/', {
+    token: shop.token,
+    body: { customer_id: shop.customer.id, product_id: shop.monthly.id },
+  });
   expect(created.status).toBe(201);
   const subscriptionId = created.body.id as string;
   const [fromOrder, fromSubscription] = await eventually(async () => {
@@ -69,7 +72,10 @@ test('access held by a purchase and a subscription ends only when both have ende
   expect(provider.calls.filter((c) => c.kind === 'revoke')).toEqual([]);
 
   // The purchase is refunded with its benefits: the last source is gone, so is access.
-  const refund = await stack.http('POST', '/v1/refunds/', { token: shop.token, body: { order_id: order.id, amount: 1000, reason: 'customer_request', revoke_benefits: true } });
+  const refund = await stack.http('POST', '/v1/refunds/', {
+    token: shop.token,
+    body: { order_id: order.id, amount: 1000, reason: 'customer_request', revoke_benefits: true },
+  });
   expect(refund.status).toBe(201);
   const grants = await eventually(async () => {
     const all = await grantsOf(shop);
@@ -91,10 +97,17 @@ test('both sources revoked at once (customer deleted) still remove access exactl
 
   expect((await stack.http('DELETE', `/v1/customers/${shop.customer.id}`, { token: shop.token })).status).toBe(204);
   await eventually(async () => {
-    const rows = await stack.dataSource.query(`SELECT revoked_at FROM benefit_grants WHERE id = ANY($1::uuid[])`, [[fromOrder.id, fromSubscription.id]]);
+    const rows = await stack.dataSource.query(`SELECT revoked_at FROM benefit_grants WHERE id = ANY($1::uuid[])`, [
+      [fromOrder.id, fromSubscription.id],
+    ]);
     return rows.length === 2 && rows.every((r: any) => r.revoked_at !== null);
   });
   const mine = new Set([fromOrder.id, fromSubscription.id]);
-  expect(provider.calls.filter((c) => mine.has(c.grantId) && c.kind !== 'grant').map((c) => c.kind).sort()).toEqual(['keep', 'revoke']);
+  expect(
+    provider.calls
+      .filter((c) => mine.has(c.grantId) && c.kind !== 'grant')
+      .map((c) => c.kind)
+      .sort(),
+  ).toEqual(['keep', 'revoke']);
   expect(provider.access.has(key)).toBe(false);
 });

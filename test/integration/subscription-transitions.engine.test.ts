@@ -15,7 +15,12 @@ beforeAll(async () => {
   stack = await startTestStack({ worker: false });
   shop = await createShop(stack);
   acts = subscriptionActivities({
-    dataSource: stack.dataSource, engine: stack.engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), webhookAllowPrivateNetworks: true, webhookTimeoutMs: 1_000,
+    dataSource: stack.dataSource,
+    engine: stack.engine,
+    registry: defaultRegistry(),
+    logger: createLogger('silent', 'test'),
+    webhookAllowPrivateNetworks: true,
+    webhookTimeoutMs: 1_000,
   });
 });
 afterAll(async () => stack?.close());

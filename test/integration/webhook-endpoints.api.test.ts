@@ -3,7 +3,6 @@ import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoi
 import { failure, locs, Polar, startTwoOrganizations, TwoOrganizations } from '../support/two-organizations';
 import { expectMatchesSpec } from '../support/spec-validator';
 
-
 let stack: TwoOrganizations['stack'];
 let orgId: string;
 let polar: Polar;
@@ -64,14 +63,18 @@ describe('webhook endpoints', () => {
     });
     expectMatchesSpec('/v1/webhooks/endpoints/{id}', 'patch', 200, updated);
     expect(updated).toMatchObject({
-      url: 'https://hooks.example.com/v2', format: 'discord', events: ['benefit_grant.updated'], enabled: false, name: 'Renamed',
+      url: 'https://hooks.example.com/v2',
+      format: 'discord',
+      events: ['benefit_grant.updated'],
+      enabled: false,
+      name: 'Renamed',
     });
 
     const reset: any = await polar.webhooks.resetWebhookEndpointSecret(created.id);
     expectMatchesSpec('/v1/webhooks/endpoints/{id}/secret', 'patch', 200, reset);
     expect(reset.secret).toMatch(/^whsec_/);
     expect(reset.secret).not.toBe(created.secret);
-    expect((await polar.webhooks.getWebhookEndpoint(created.id) as any).secret).toBe(reset.secret);
+    expect(((await polar.webhooks.getWebhookEndpoint(created.id)) as any).secret).toBe(reset.secret);
 
     await polar.webhooks.deleteWebhookEndpoint(created.id);
     expect((await failure(polar.webhooks.getWebhookEndpoint(created.id))).statusCode).toBe(404);
@@ -92,9 +95,7 @@ describe('webhook endpoints', () => {
   });
 
   it('validates url, format and events', async () => {
-    const badUrl = await failure(
-      polar.webhooks.createWebhookEndpoint({ url: 'ftp://example.com/x', format: 'raw', events: [] }),
-    );
+    const badUrl = await failure(polar.webhooks.createWebhookEndpoint({ url: 'ftp://example.com/x', format: 'raw', events: [] }));
     expect(badUrl.statusCode).toBe(422);
     expectMatchesSpec('/v1/webhooks/endpoints', 'post', 422, badUrl.error);
     expect(locs(badUrl.error)).toContainEqual(['body', 'url']);
@@ -110,7 +111,7 @@ describe('webhook endpoints', () => {
     expect(locs(badFormat.error)).toContainEqual(['body', 'format']);
   });
 
-  it('hides another organization\'s endpoints', async () => {
+  it("hides another organization's endpoints", async () => {
     const created: any = await createEndpoint();
     expect((await failure(other.webhooks.getWebhookEndpoint(created.id))).statusCode).toBe(404);
     expect((await failure(other.webhooks.updateWebhookEndpoint(created.id, { name: 'x' }))).statusCode).toBe(404);
@@ -147,7 +148,11 @@ describe('deliveries and redelivery', () => {
     expect(res.pagination.total_count).toBe(2);
     expect(res.items.every((d: any) => d.webhook_event.id === eventId)).toBe(true);
     expect(res.items[0].webhook_event).toMatchObject({
-      type: 'benefit_grant.created', succeeded: false, last_http_code: 500, skipped: false, is_archived: false,
+      type: 'benefit_grant.created',
+      succeeded: false,
+      last_http_code: 500,
+      skipped: false,
+      is_archived: false,
     });
 
     const ok: any = await polar.webhooks.listWebhookDeliveries({ endpoint_id: a.id, succeeded: true });
@@ -161,7 +166,7 @@ describe('deliveries and redelivery', () => {
     expect(theirs.items).toHaveLength(0);
   });
 
-  it('accepts a redelivery of the organization\'s own event only', async () => {
+  it("accepts a redelivery of the organization's own event only", async () => {
     const endpoint: any = await createEndpoint();
     const eventId = await insertEvent(endpoint.id);
     await expect(polar.webhooks.redeliverWebhookEvent(eventId)).resolves.toBeDefined();

@@ -61,7 +61,11 @@ async function expectDeliveryVerifies(token: string, path: string, secret: strin
 
 test('a new endpoint stores its secret sealed; the merchant reads it plain and deliveries verify with it', async () => {
   const { accessToken } = await stack.createOrganization();
-  const created = await keyed('POST', '/v1/webhooks/endpoints', accessToken, { url: receiver.url('/sealed'), format: 'raw', events: ['benefit.created'] });
+  const created = await keyed('POST', '/v1/webhooks/endpoints', accessToken, {
+    url: receiver.url('/sealed'),
+    format: 'raw',
+    events: ['benefit.created'],
+  });
   expect(created.status).toBe(201);
   const secret: string = created.body.secret;
   expect(secret).toMatch(/^whsec_/);
@@ -82,13 +86,23 @@ test('a new endpoint stores its secret sealed; the merchant reads it plain and d
 test('a secret stored in clear before encryption is sealed by the startup pass and keeps working', async () => {
   const { accessToken, organizationId } = await stack.createOrganization();
   const legacy = await new WebhookEndpointsRepository(stack.dataSource).create(
-    organizationId, { url: receiver.url('/legacy'), name: null, format: 'raw', events: ['benefit.created'], secret: 'whsec_bGVnYWN5LXNlY3JldC1rZXB0LWluLWNsZWFy' }, 50,
+    organizationId,
+    {
+      url: receiver.url('/legacy'),
+      name: null,
+      format: 'raw',
+      events: ['benefit.created'],
+      secret: 'whsec_bGVnYWN5LXNlY3JldC1rZXB0LWluLWNsZWFy',
+    },
+    50,
   );
   expect(await storedSecret(legacy!.id)).toBe('whsec_bGVnYWN5LXNlY3JldC1rZXB0LWluLWNsZWFy');
 
   expect(await new WebhookEndpointsRepository(stack.dataSource, box).sealPlaintextSecrets()).toBeGreaterThanOrEqual(1);
   expect(await storedSecret(legacy!.id)).toMatch(/^enc:v1:/);
-  expect((await keyed('GET', `/v1/webhooks/endpoints/${legacy!.id}`, accessToken)).body.secret).toBe('whsec_bGVnYWN5LXNlY3JldC1rZXB0LWluLWNsZWFy');
+  expect((await keyed('GET', `/v1/webhooks/endpoints/${legacy!.id}`, accessToken)).body.secret).toBe(
+    'whsec_bGVnYWN5LXNlY3JldC1rZXB0LWluLWNsZWFy',
+  );
   await expectDeliveryVerifies(accessToken, '/legacy', 'whsec_bGVnYWN5LXNlY3JldC1rZXB0LWluLWNsZWFy');
 });
 

@@ -13,10 +13,22 @@ const { webhooks } = require('@polar-sh/sdk/2026-10') as {
 
 // Polar's WebhookEventType enum, as an endpoint subscribing to everything sends it.
 const ALL_EVENTS = [
-  'benefit.created', 'benefit.updated', 'benefit_grant.created', 'benefit_grant.updated', 'benefit_grant.cycled',
-  'benefit_grant.revoked', 'customer.state_changed', 'order.created', 'order.paid', 'order.refunded',
-  'subscription.created', 'subscription.updated', 'subscription.active', 'subscription.canceled',
-  'subscription.uncanceled', 'subscription.revoked',
+  'benefit.created',
+  'benefit.updated',
+  'benefit_grant.created',
+  'benefit_grant.updated',
+  'benefit_grant.cycled',
+  'benefit_grant.revoked',
+  'customer.state_changed',
+  'order.created',
+  'order.paid',
+  'order.refunded',
+  'subscription.created',
+  'subscription.updated',
+  'subscription.active',
+  'subscription.canceled',
+  'subscription.uncanceled',
+  'subscription.revoked',
 ];
 // Short enough to keep the timeout test fast, long enough for a local receiver on a busy machine.
 const TIMEOUT_MS = 1_000;
@@ -54,7 +66,10 @@ test('a purchase sends signed order, grant and customer state events, in creatio
   const m = await merchant('/purchase');
   expect(m.secret).toMatch(/^whsec_/);
   const benefit = await m.polar.benefits.create({ type: 'custom', description: 'Onboarding call', properties: { note: 'Book it' } });
-  const product = await m.polar.products.create({ name: 'Course', prices: [{ amount_type: 'fixed', price_amount: 900, price_currency: 'usd' }] });
+  const product = await m.polar.products.create({
+    name: 'Course',
+    prices: [{ amount_type: 'fixed', price_amount: 900, price_currency: 'usd' }],
+  });
   await m.polar.products.updateBenefits(product.id, { benefits: [benefit.id] });
   const customer = await m.polar.customers.create({ email: 'buyer@example.com', name: 'Buyer' });
   const order = await m.polar.orders.create({ customer_id: customer.id, product_id: product.id });
@@ -68,14 +83,21 @@ test('a purchase sends signed order, grant and customer state events, in creatio
   }
   const byType = (t: string) => envelope(receiver.received('/purchase').find((r) => envelope(r).type === t)!);
   expect(byType('order.paid').data.id).toBe(order.id);
-  expect(byType('benefit_grant.created').data).toMatchObject({ benefit_id: benefit.id, customer_id: customer.id, order_id: order.id, is_granted: true });
+  expect(byType('benefit_grant.created').data).toMatchObject({
+    benefit_id: benefit.id,
+    customer_id: customer.id,
+    order_id: order.id,
+    is_granted: true,
+  });
   expect(byType('customer.state_changed').data.granted_benefits.map((g: any) => g.benefit_id)).toContain(benefit.id);
   sample = { request: receiver.received('/purchase')[0], secret: m.secret };
 
   // One request per event, in the order the events were written (order.created and order.paid
   // share a transaction, the grant and the customer state another).
   const written: { id: string; at: string }[] = await stack.dataSource.query(
-    `SELECT id, created_at::text AS at FROM webhook_events WHERE endpoint_id = $1 ORDER BY created_at, id`, [m.endpoint.id]);
+    `SELECT id, created_at::text AS at FROM webhook_events WHERE endpoint_id = $1 ORDER BY created_at, id`,
+    [m.endpoint.id],
+  );
   expect(receiver.received('/purchase').map((r) => r.headers['webhook-id'])).toEqual(written.map((e) => e.id));
   expect(new Set(written.map((e) => e.at)).size).toBe(written.length); // no ties to break at random
   const types = typesAt('/purchase');
@@ -106,20 +128,29 @@ test('benefit.created, benefit.updated on update and on delete, written with the
   expect(events.map((e) => e.type)).toEqual(['benefit.created', 'benefit.updated', 'benefit.updated']);
   events.forEach((e) => expectMatchesComponent(payloadComponent(e.type), e));
   expect(events.map((e) => [e.data.id, e.data.description, e.data.is_deleted])).toEqual([
-    [benefit.id, 'Beta access', false], [benefit.id, 'Beta access v2', false], [benefit.id, 'Beta access v2', true],
+    [benefit.id, 'Beta access', false],
+    [benefit.id, 'Beta access v2', false],
+    [benefit.id, 'Beta access v2', true],
   ]);
 
   // The event shares the benefit's transaction: when the write fails, neither exists.
   const repo = new BenefitsRepository(stack.dataSource);
   const input = { type: 'feature_flag', description: 'Rolled back', metadata: {}, properties: {} };
-  await expect(repo.create(m.organizationId, input, async (em, row) => {
-    await em.query(`INSERT INTO webhook_events (organization_id, endpoint_id, type, payload) VALUES ($1, $2, 'benefit.created', $3)`,
-      [m.organizationId, m.endpoint.id, JSON.stringify(row)]);
-    throw new Error('crash after the outbox write');
-  })).rejects.toThrow('crash');
+  await expect(
+    repo.create(m.organizationId, input, async (em, row) => {
+      await em.query(`INSERT INTO webhook_events (organization_id, endpoint_id, type, payload) VALUES ($1, $2, 'benefit.created', $3)`, [
+        m.organizationId,
+        m.endpoint.id,
+        JSON.stringify(row),
+      ]);
+      throw new Error('crash after the outbox write');
+    }),
+  ).rejects.toThrow('crash');
   const [left] = await stack.dataSource.query(
     `SELECT (SELECT count(*)::int FROM benefits WHERE description = 'Rolled back') AS benefits,
-            (SELECT count(*)::int FROM webhook_events WHERE endpoint_id = $1) AS events`, [m.endpoint.id]);
+            (SELECT count(*)::int FROM webhook_events WHERE endpoint_id = $1) AS events`,
+    [m.endpoint.id],
+  );
   expect(left).toEqual({ benefits: 0, events: 3 });
 });
 
@@ -130,7 +161,10 @@ test('a failing receiver gets retries (2 s, then 4 s) and later events wait for 
   const second = await m.polar.benefits.create({ type: 'feature_flag', description: 'Second', properties: {} });
   const requests = await receiver.waitFor('/retry', 4, 15_000);
   expect(requests.map((r) => [envelope(r).data.id, r.answer])).toEqual([
-    [first.id, 500], [first.id, 500], [first.id, 200], [second.id, 200],
+    [first.id, 500],
+    [first.id, 500],
+    [first.id, 200],
+    [second.id, 200],
   ]);
   const gaps = requests.slice(1, 3).map((r, i) => r.at - requests[i].at);
   expect(gaps[0]).toBeGreaterThanOrEqual(1_900);
@@ -142,7 +176,11 @@ test('a failing receiver gets retries (2 s, then 4 s) and later events wait for 
     return all.length === 4 ? all : null;
   });
   const ofFirst = deliveries.filter((d) => JSON.parse(d.webhook_event.payload).data.id === first.id);
-  expect(ofFirst.map((d) => [d.succeeded, d.http_code])).toEqual([[false, 500], [false, 500], [true, 200]]);
+  expect(ofFirst.map((d) => [d.succeeded, d.http_code])).toEqual([
+    [false, 500],
+    [false, 500],
+    [true, 200],
+  ]);
   expect(ofFirst.every((d) => d.webhook_event.id === requests[0].headers['webhook-id'])).toBe(true);
   expect(ofFirst[2].webhook_event.succeeded).toBe(true);
   const filtered = await m.polar.webhooks.listWebhookDeliveries({ endpoint_id: m.endpoint.id, succeeded: false });

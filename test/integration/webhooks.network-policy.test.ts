@@ -50,7 +50,10 @@ test('an endpoint URL must be http or https (422 at body.url), on create and upd
     expect(res.status).toBe(422);
     expect(res.body.detail[0].loc).toEqual(['body', 'url']);
   }
-  const ok = await stack.http('POST', '/v1/webhooks/endpoints', { token, body: { url: 'https://example.com/hooks', format: 'raw', events: [] } });
+  const ok = await stack.http('POST', '/v1/webhooks/endpoints', {
+    token,
+    body: { url: 'https://example.com/hooks', format: 'raw', events: [] },
+  });
   expect(ok.status).toBe(201);
   const bad = await stack.http('PATCH', `/v1/webhooks/endpoints/${ok.body.id}`, { token, body: { url: 'javascript:alert(1)' } });
   expect(bad.status).toBe(422);

@@ -11,12 +11,22 @@ const { webhooks } = require('@polar-sh/sdk/2026-10') as {
 };
 
 const EMITTED = [
-  'benefit.created', 'benefit.updated',
-  'benefit_grant.created', 'benefit_grant.updated', 'benefit_grant.cycled', 'benefit_grant.revoked',
+  'benefit.created',
+  'benefit.updated',
+  'benefit_grant.created',
+  'benefit_grant.updated',
+  'benefit_grant.cycled',
+  'benefit_grant.revoked',
   'customer.state_changed',
-  'order.created', 'order.paid', 'order.refunded',
-  'subscription.created', 'subscription.active', 'subscription.updated', 'subscription.canceled',
-  'subscription.uncanceled', 'subscription.revoked',
+  'order.created',
+  'order.paid',
+  'order.refunded',
+  'subscription.created',
+  'subscription.active',
+  'subscription.updated',
+  'subscription.canceled',
+  'subscription.uncanceled',
+  'subscription.revoked',
 ];
 
 let stack: TestStack;
@@ -32,10 +42,8 @@ afterAll(async () => {
 });
 
 const received = () => receiver.received('/all').map(envelope);
-const count = (type: string, pred: (data: any) => boolean = () => true) =>
-  received().filter((e) => e.type === type && pred(e.data)).length;
-const until = (type: string, n: number, pred?: (data: any) => boolean) =>
-  eventually(async () => count(type, pred) >= n, 20_000);
+const count = (type: string, pred: (data: any) => boolean = () => true) => received().filter((e) => e.type === type && pred(e.data)).length;
+const until = (type: string, n: number, pred?: (data: any) => boolean) => eventually(async () => count(type, pred) >= n, 20_000);
 
 test('every event type we emit validates with the SDK and matches its spec payload', async () => {
   const { accessToken } = await stack.createOrganization('Payload shop');
@@ -58,11 +66,19 @@ test('every event type we emit validates with the SDK and matches its spec paylo
   await until('benefit_grant.created', 2, (g) => g.subscription_id === sub.id);
   await polar.subscriptions.update(sub.id, { cancel_at_period_end: true });
   await polar.subscriptions.update(sub.id, { cancel_at_period_end: false });
-  await polar.orders.create({ customer_id: customer.id, product_id: monthly.id, subscription_id: sub.id, billing_reason: 'subscription_cycle' });
+  await polar.orders.create({
+    customer_id: customer.id,
+    product_id: monthly.id,
+    subscription_id: sub.id,
+    billing_reason: 'subscription_cycle',
+  });
   await until('benefit_grant.cycled', 2);
 
   // A change the license key strategy says matters to existing grants.
-  await polar.benefits.update(keys.id, { type: 'license_keys', properties: { prefix: 'SHOP', activations: { limit: 3, enable_customer_admin: false } } });
+  await polar.benefits.update(keys.id, {
+    type: 'license_keys',
+    properties: { prefix: 'SHOP', activations: { limit: 3, enable_customer_admin: false } },
+  });
   await until('benefit_grant.updated', 2, (g) => g.benefit_id === keys.id);
 
   await polar.refunds.create({ order_id: order.id, reason: 'customer_request', amount: 1000, revoke_benefits: true });
@@ -72,7 +88,12 @@ test('every event type we emit validates with the SDK and matches its spec paylo
   await until('benefit_grant.revoked', 2, (g) => g.subscription_id === sub.id);
   await eventually(async () => EMITTED.every((t) => count(t) > 0), 20_000);
   // The customer state is queued with each grant change, after it: the last one shows nothing left.
-  await eventually(async () => received().filter((e) => e.type === 'customer.state_changed').at(-1)!.data.granted_benefits.length === 0);
+  await eventually(
+    async () =>
+      received()
+        .filter((e) => e.type === 'customer.state_changed')
+        .at(-1)!.data.granted_benefits.length === 0,
+  );
 
   for (const request of receiver.received('/all')) {
     const event = await webhooks.validateEvent(request.body, request.headers, endpoint.secret);
@@ -80,7 +101,10 @@ test('every event type we emit validates with the SDK and matches its spec paylo
   }
 
   // Spot checks of what the payloads say, beyond their shape.
-  const last = (type: string) => received().filter((e) => e.type === type).at(-1)!.data;
+  const last = (type: string) =>
+    received()
+      .filter((e) => e.type === type)
+      .at(-1)!.data;
   expect(last('order.refunded')).toMatchObject({ id: order.id, status: 'refunded' });
   expect(last('subscription.revoked')).toMatchObject({ id: sub.id, status: 'canceled' });
   expect(last('subscription.uncanceled')).toMatchObject({ id: sub.id, cancel_at_period_end: false });

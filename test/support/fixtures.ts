@@ -18,7 +18,13 @@ export async function createShop(stack: TestStack, benefitCount = 2): Promise<Sh
   const polar = stack.polar(accessToken);
   const benefits = [];
   for (let i = 0; i < benefitCount; i++) {
-    benefits.push(await polar.benefits.create({ type: i % 2 ? 'feature_flag' : 'custom', description: `Benefit number ${i}`, properties: i % 2 ? {} : { note: `n${i}` } }));
+    benefits.push(
+      await polar.benefits.create({
+        type: i % 2 ? 'feature_flag' : 'custom',
+        description: `Benefit number ${i}`,
+        properties: i % 2 ? {} : { note: `n${i}` },
+      }),
+    );
   }
   const price = [{ amount_type: 'fixed', price_amount: 1000, price_currency: 'usd' }];
   const oneTime = await polar.products.create({ name: 'Lifetime', prices: price });

@@ -24,7 +24,11 @@ export interface ApiServer {
   baseUrl: string;
   polar(accessToken: string): any;
   /** Raw HTTP for what the SDK cannot express (our extensions, malformed input). */
-  http(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  http(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
 export interface TestStack extends ApiServer {
@@ -64,7 +68,14 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
   const url = required('TEST_DATABASE_URL');
   const address = required('TEST_TEMPORAL_ADDRESS');
   const taskQueue = `test-${process.pid}-${Date.now()}-${counter++}`;
-  const config = parseConfig({ DATABASE_URL: url, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', NODE_ENV: 'test', TRUST_PROXY: 'loopback' });
+  const config = parseConfig({
+    DATABASE_URL: url,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    TRUST_PROXY: 'loopback',
+  });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
   const dataSource = createDataSource({ url, poolSize: 20 });
   await dataSource.initialize();
@@ -86,9 +97,15 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
       taskQueue,
       workflowBundlePath: required('TEST_WORKFLOW_BUNDLE'),
       activities: createActivities({
-        dataSource, engine, registry: defaultRegistry(), logger, webhookTimeoutMs: 10_000,
+        dataSource,
+        engine,
+        registry: defaultRegistry(),
+        logger,
+        webhookTimeoutMs: 10_000,
         // Test receivers listen on 127.0.0.1.
-        webhookAllowPrivateNetworks: true, stopping: stopping.signal, ...opts.deps,
+        webhookAllowPrivateNetworks: true,
+        stopping: stopping.signal,
+        ...opts.deps,
       }),
       shutdownGraceSeconds: 1,
     });

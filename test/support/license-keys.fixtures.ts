@@ -54,8 +54,8 @@ export { failure } from './two-organizations';
 /** Sets columns of a key directly (states the API reaches only through time or other actors). */
 export async function setKey(shop: LicenseShop, keyId: string, columns: Record<string, unknown>): Promise<void> {
   const names = Object.keys(columns);
-  await shop.stack.dataSource.query(
-    `UPDATE license_keys SET ${names.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`,
-    [keyId, ...names.map((c) => columns[c])],
-  );
+  await shop.stack.dataSource.query(`UPDATE license_keys SET ${names.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`, [
+    keyId,
+    ...names.map((c) => columns[c]),
+  ]);
 }

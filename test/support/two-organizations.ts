@@ -16,7 +16,13 @@ export async function startTwoOrganizations(): Promise<TwoOrganizations> {
   const stack = await startTestStack();
   const a = await stack.createOrganization();
   const b = await stack.createOrganization();
-  return { stack, orgId: a.organizationId, otherOrgId: b.organizationId, polar: stack.polar(a.accessToken), other: stack.polar(b.accessToken) };
+  return {
+    stack,
+    orgId: a.organizationId,
+    otherOrgId: b.organizationId,
+    polar: stack.polar(a.accessToken),
+    other: stack.polar(b.accessToken),
+  };
 }
 
 /** The SDK throws errors carrying the status and the parsed body. */

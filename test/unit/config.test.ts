@@ -2,7 +2,13 @@ import { parseConfig, ENV_VARIABLES } from '../../config/config';
 
 test('defaults give the documented local stack', () => {
   const c = parseConfig({});
-  expect(c).toMatchObject({ PORT: 8000, HOST: '127.0.0.1', TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_UI_PORT: 8233, TEMPORAL_NAMESPACE: 'default' });
+  expect(c).toMatchObject({
+    PORT: 8000,
+    HOST: '127.0.0.1',
+    TEMPORAL_ADDRESS: '127.0.0.1:7233',
+    TEMPORAL_UI_PORT: 8233,
+    TEMPORAL_NAMESPACE: 'default',
+  });
 });
 
 test.each([

@@ -53,9 +53,7 @@ function rawEnv(service: Service): Record<string, string | null> {
       env.map((e: string) => (e.includes('=') ? [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] : [e, null])),
     );
   }
-  return Object.fromEntries(
-    Object.entries(env as Record<string, unknown>).map(([k, v]) => [k, v === null ? null : String(v)]),
-  );
+  return Object.fromEntries(Object.entries(env as Record<string, unknown>).map(([k, v]) => [k, v === null ? null : String(v)]));
 }
 
 /** The environment a container gets when `docker compose up` runs with the given shell/.env values. */
@@ -63,9 +61,7 @@ function rawEnv(service: Service): Record<string, string | null> {
 const DOTENV: Env = { SECRET_ENCRYPTION_KEY: 'k'.repeat(44) };
 
 function resolvedEnv(service: Service, shell: Env = DOTENV): Env {
-  return Object.fromEntries(
-    Object.entries(rawEnv(service)).map(([k, v]) => [k, v === null ? shell[k] : interpolate(v, shell)]),
-  );
+  return Object.fromEntries(Object.entries(rawEnv(service)).map(([k, v]) => [k, v === null ? shell[k] : interpolate(v, shell)]));
 }
 
 function unknownEnvNames(env: Record<string, unknown>): string[] {
@@ -328,9 +324,7 @@ describe('Dockerfile', () => {
     expect(installs.length).toBeGreaterThan(0);
     for (const r of installs) expect(r).not.toMatch(/--ignore-scripts/);
     expect(installs.some((r) => /--omit=dev/.test(r))).toBe(true);
-    expect(stageByName(stages, 'build')?.instructions.some((i) => i.op === 'RUN' && /npm run build/.test(i.args))).toBe(
-      true,
-    );
+    expect(stageByName(stages, 'build')?.instructions.some((i) => i.op === 'RUN' && /npm run build/.test(i.args))).toBe(true);
     expect(JSON.parse(read('package.json')).scripts.build).toMatch(/tsc -p tsconfig\.build\.json/);
   });
 
@@ -369,9 +363,7 @@ describe('Dockerfile', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    expect(ignored).toEqual(
-      expect.arrayContaining(['node_modules', '.tools', '.data', '.build', 'dist', '.git', 'coverage']),
-    );
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.tools', '.data', '.build', 'dist', '.git', 'coverage']));
     for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts']) {
       expect(ignored).not.toContain(needed);
     }

@@ -8,7 +8,20 @@ import path from 'node:path';
 import ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../..');
-const SOURCE_FOLDERS = ['api', 'activities', 'benefits', 'config', 'db', 'engine', 'integrations', 'lib', 'scripts', 'workers', 'workflows', 'wire'];
+const SOURCE_FOLDERS = [
+  'api',
+  'activities',
+  'benefits',
+  'config',
+  'db',
+  'engine',
+  'integrations',
+  'lib',
+  'scripts',
+  'workers',
+  'workflows',
+  'wire',
+];
 
 /** Polar's wire shapes (API responses and webhook payloads alike). */
 const WIRE = ['wire'];
@@ -78,7 +91,11 @@ function importsOf(file: string): Edge[] {
   const source = ts.createSourceFile(abs, fs.readFileSync(abs, 'utf8'), ts.ScriptTarget.Latest, false);
   const edges: Edge[] = [];
   for (const node of source.statements) {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       const to = resolve(abs, node.moduleSpecifier.text);
       if (to) edges.push({ from: file, to, typeOnly: isTypeOnly(node) });
     }
@@ -167,8 +184,6 @@ test('runtime imports follow the folder direction (api -> engine, db, benefits; 
 });
 
 test('db/ and lib/ never import workflows/ or api/, not even a type', () => {
-  const wrong = edges
-    .filter((e) => inside(e.to, ruleFor(FORBIDDEN_EVEN_TYPES, e.from) ?? []))
-    .map((e) => `${e.from} -> ${e.to}`);
+  const wrong = edges.filter((e) => inside(e.to, ruleFor(FORBIDDEN_EVEN_TYPES, e.from) ?? [])).map((e) => `${e.from} -> ${e.to}`);
   expect(wrong).toEqual([]);
 });

@@ -1,8 +1,15 @@
 // Certificates without a server: key wrapping, signing, and what verification rejects.
 import { generateKeyPairSync } from 'node:crypto';
 import {
-  decryptPrivateKey, encryptPrivateKey, LicenseCertificateClaims, LicenseCertificateIssuer, newSigningKey, SigningKeyRecord,
-  signCertificate, verifyLicenseCertificate, type VerificationKey,
+  decryptPrivateKey,
+  encryptPrivateKey,
+  LicenseCertificateClaims,
+  LicenseCertificateIssuer,
+  newSigningKey,
+  SigningKeyRecord,
+  signCertificate,
+  verifyLicenseCertificate,
+  type VerificationKey,
 } from '../../lib/license-certificates';
 
 const SECRET = 'unit-test-secret-encryption-key-0123456789';
@@ -11,11 +18,26 @@ const NOW = Date.parse('2030-01-10T00:00:00Z');
 
 function claims(over: Partial<LicenseCertificateClaims['license_key']> = {}): LicenseCertificateClaims {
   return {
-    iss: ORG, sub: 'key-1', iat: 0, nbf: 0, exp: 0,
-    issued_at: '2030-01-01T00:00:00.000Z', valid_from: '2030-01-01T00:00:00.000Z', valid_until: '2030-02-01T00:00:00.000Z',
+    iss: ORG,
+    sub: 'key-1',
+    iat: 0,
+    nbf: 0,
+    exp: 0,
+    issued_at: '2030-01-01T00:00:00.000Z',
+    valid_from: '2030-01-01T00:00:00.000Z',
+    valid_until: '2030-02-01T00:00:00.000Z',
     license_key: {
-      id: 'key-1', key: 'APP-ABC', display_key: '****-ABC', status: 'granted', benefit_id: 'b', customer_id: 'c',
-      limit_activations: null, limit_usage: null, usage: 0, expires_at: null, ...over,
+      id: 'key-1',
+      key: 'APP-ABC',
+      display_key: '****-ABC',
+      status: 'granted',
+      benefit_id: 'b',
+      customer_id: 'c',
+      limit_activations: null,
+      limit_usage: null,
+      usage: 0,
+      expires_at: null,
+      ...over,
     },
     customer: { id: 'c', email: 'c@example.com', name: null, external_id: null },
     benefit_id: 'b',
@@ -59,22 +81,40 @@ describe('verifyLicenseCertificate', () => {
   it('rejects outside the window, revoked or expired licenses, and the wrong key', () => {
     const cert = signCertificate(claims(), privateKey, 'kid');
     expect(verifyLicenseCertificate(cert, publicKey, at('2029-12-31T23:59:59Z'))).toMatchObject({ valid: false, reason: 'not_yet_valid' });
-    expect(verifyLicenseCertificate(cert, publicKey, at('2030-02-01T00:00:00Z'))).toMatchObject({ valid: false, reason: 'certificate_expired' });
+    expect(verifyLicenseCertificate(cert, publicKey, at('2030-02-01T00:00:00Z'))).toMatchObject({
+      valid: false,
+      reason: 'certificate_expired',
+    });
     const revoked = signCertificate(claims({ status: 'revoked' }), privateKey, 'kid');
     expect(verifyLicenseCertificate(revoked, publicKey, { now: new Date(NOW) })).toMatchObject({ valid: false, reason: 'not_granted' });
     const expiring = signCertificate(claims({ expires_at: '2030-01-05T00:00:00.000Z' }), privateKey, 'kid');
-    expect(verifyLicenseCertificate(expiring, publicKey, { now: new Date(NOW) })).toMatchObject({ valid: false, reason: 'license_expired' });
-    expect(verifyLicenseCertificate(cert, publicKey, { now: new Date(NOW), key: 'APP-XYZ' })).toMatchObject({ valid: false, reason: 'key_mismatch' });
+    expect(verifyLicenseCertificate(expiring, publicKey, { now: new Date(NOW) })).toMatchObject({
+      valid: false,
+      reason: 'license_expired',
+    });
+    expect(verifyLicenseCertificate(cert, publicKey, { now: new Date(NOW), key: 'APP-XYZ' })).toMatchObject({
+      valid: false,
+      reason: 'key_mismatch',
+    });
   });
 
   it('detects tampering, another signer, and malformed input', () => {
     const cert = signCertificate(claims(), privateKey, 'kid');
     const [h, , s] = cert.split('.');
     const forged = Buffer.from(JSON.stringify(claims({ limit_activations: 1000 }))).toString('base64url');
-    expect(verifyLicenseCertificate(`${h}.${forged}.${s}`, publicKey, { now: new Date(NOW) })).toMatchObject({ valid: false, reason: 'bad_signature' });
-    expect(verifyLicenseCertificate(cert, pair().publicKey, { now: new Date(NOW) })).toMatchObject({ valid: false, reason: 'bad_signature' });
+    expect(verifyLicenseCertificate(`${h}.${forged}.${s}`, publicKey, { now: new Date(NOW) })).toMatchObject({
+      valid: false,
+      reason: 'bad_signature',
+    });
+    expect(verifyLicenseCertificate(cert, pair().publicKey, { now: new Date(NOW) })).toMatchObject({
+      valid: false,
+      reason: 'bad_signature',
+    });
     const none = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
-    expect(verifyLicenseCertificate(`${none}.${cert.split('.')[1]}.`, publicKey)).toMatchObject({ valid: false, reason: 'unsupported_algorithm' });
+    expect(verifyLicenseCertificate(`${none}.${cert.split('.')[1]}.`, publicKey)).toMatchObject({
+      valid: false,
+      reason: 'unsupported_algorithm',
+    });
     for (const bad of ['', 'a.b', 'a.b.c', 42 as unknown as string]) {
       expect(verifyLicenseCertificate(bad, publicKey)).toMatchObject({ valid: false, reason: 'malformed' });
     }
@@ -88,22 +128,36 @@ describe('verifyLicenseCertificate after a rotation and with activations', () =>
   const now = { now: new Date(NOW) };
 
   it('picks the signing key by kid from the published list; an unlisted kid does not verify', () => {
-    const keys: VerificationKey[] = [{ key_id: 'new', public_key: pem(next) }, { key_id: 'old', public_key: old.publicKey.export({ format: 'jwk' }) }];
+    const keys: VerificationKey[] = [
+      { key_id: 'new', public_key: pem(next) },
+      { key_id: 'old', public_key: old.publicKey.export({ format: 'jwk' }) },
+    ];
     expect(verifyLicenseCertificate(signCertificate(claims(), old.privateKey, 'old'), keys, now)).toMatchObject({ valid: true });
     expect(verifyLicenseCertificate(signCertificate(claims(), next.privateKey, 'new'), keys, now)).toMatchObject({ valid: true });
-    expect(verifyLicenseCertificate(signCertificate(claims(), old.privateKey, 'gone'), keys, now)).toMatchObject({ valid: false, reason: 'unknown_signing_key' });
+    expect(verifyLicenseCertificate(signCertificate(claims(), old.privateKey, 'gone'), keys, now)).toMatchObject({
+      valid: false,
+      reason: 'unknown_signing_key',
+    });
     // A certificate claiming the new key's id but signed with the old key is forged.
-    expect(verifyLicenseCertificate(signCertificate(claims(), old.privateKey, 'new'), keys, now)).toMatchObject({ valid: false, reason: 'bad_signature' });
+    expect(verifyLicenseCertificate(signCertificate(claims(), old.privateKey, 'new'), keys, now)).toMatchObject({
+      valid: false,
+      reason: 'bad_signature',
+    });
   });
 
   it('a key that limits activations verifies only bound to an activation, and to the one asked for', () => {
     const limited = claims({ limit_activations: 2 });
-    expect(verifyLicenseCertificate(signCertificate(limited, old.privateKey, 'k'), old.publicKey, now))
-      .toMatchObject({ valid: false, reason: 'activation_required' });
+    expect(verifyLicenseCertificate(signCertificate(limited, old.privateKey, 'k'), old.publicKey, now)).toMatchObject({
+      valid: false,
+      reason: 'activation_required',
+    });
     const bound = { ...limited, activation: { id: 'act-1', label: 'laptop', conditions: {}, meta: {} } };
     const cert = signCertificate(bound, old.privateKey, 'k');
     expect(verifyLicenseCertificate(cert, old.publicKey, { ...now, activationId: 'act-1' })).toMatchObject({ valid: true });
-    expect(verifyLicenseCertificate(cert, old.publicKey, { ...now, activationId: 'act-2' })).toMatchObject({ valid: false, reason: 'activation_mismatch' });
+    expect(verifyLicenseCertificate(cert, old.publicKey, { ...now, activationId: 'act-2' })).toMatchObject({
+      valid: false,
+      reason: 'activation_mismatch',
+    });
   });
 });
 

@@ -4,7 +4,13 @@ import { ValidationBatcher } from '../../db/repositories/license-key-validation-
 import type { ValidateInput, ValidateResult } from '../../db/repositories/license-keys.repository';
 
 const input = (key: string): ValidateInput => ({
-  organizationId: 'org', key, activationId: null, conditions: {}, benefitId: null, customerId: null, increment: 0,
+  organizationId: 'org',
+  key,
+  activationId: null,
+  conditions: {},
+  benefitId: null,
+  customerId: null,
+  increment: 0,
 });
 
 function fakePool(answer: (values: any[]) => any[] | Error) {
@@ -25,16 +31,25 @@ function fakePool(answer: (values: any[]) => any[] | Error) {
   return pool;
 }
 
-const single = jest.fn(async (v: ValidateInput): Promise<ValidateResult> => ({ ok: false, failure: v.key === 'GONE' ? 'status' : 'not_found' }));
+const single = jest.fn(async (v: ValidateInput): Promise<ValidateResult> => ({
+  ok: false,
+  failure: v.key === 'GONE' ? 'status' : 'not_found',
+}));
 
 beforeEach(() => single.mockClear());
 
 test('a lone request goes alone; requests arriving while batches are busy share the next one', async () => {
-  const pool = fakePool((values) => values[1].map((key: string, i: number) => ({
-    n: String(i + 1), failure: null,
-    cnt: values[1].filter((k: string) => k === key).length, rank: 1 + values[1].slice(0, i).filter((k: string) => k === key).length,
-    key: { id: key, validations: 10, customer_id: 'c' }, customer: { id: 'c' }, activation: null,
-  })));
+  const pool = fakePool((values) =>
+    values[1].map((key: string, i: number) => ({
+      n: String(i + 1),
+      failure: null,
+      cnt: values[1].filter((k: string) => k === key).length,
+      rank: 1 + values[1].slice(0, i).filter((k: string) => k === key).length,
+      key: { id: key, validations: 10, customer_id: 'c' },
+      customer: { id: 'c' },
+      activation: null,
+    })),
+  );
   const batcher = new ValidationBatcher(pool, single, { maxInFlight: 1, maxBatch: 10 });
   expect(await batcher.submit(input('X'))).toEqual({ ok: false, failure: 'not_found' });
   expect(single).toHaveBeenCalledTimes(1);
@@ -49,15 +64,23 @@ test('a lone request goes alone; requests arriving while batches are busy share 
   pool.release();
   await Promise.all([first, second]);
   const results = await Promise.all(queued);
-  expect(pool.calls.map((values) => values[1])).toEqual([['Z', 'Y'], ['A', 'A', 'B']]);
+  expect(pool.calls.map((values) => values[1])).toEqual([
+    ['Z', 'Y'],
+    ['A', 'A', 'B'],
+  ]);
   // Two requests of key A in one batch: 10 after both, so the first saw 9.
   expect(results.map((r) => (r.ok ? r.key.validations : null))).toEqual([9, 10, 10]);
 });
 
 test('failures are answered per request; an unsettled request and a failed batch fall back to one by one', async () => {
-  const pool = fakePool((values) => values[1].length === 3
-    ? [{ n: '1', failure: 'benefit' }, { n: '2', failure: null, key: null }]
-    : new Error('deadlock detected'));
+  const pool = fakePool((values) =>
+    values[1].length === 3
+      ? [
+          { n: '1', failure: 'benefit' },
+          { n: '2', failure: null, key: null },
+        ]
+      : new Error('deadlock detected'),
+  );
   const batcher = new ValidationBatcher(pool, single, { maxInFlight: 1, maxBatch: 3 });
   pool.hold = true;
   const blocker = batcher.submit(input('W'));

@@ -1,8 +1,6 @@
 // The license_keys strategy's pure parts (properties, keys, expiry arithmetic, which changes
 // matter) and the token bucket rate limiter.
-import {
-  addTimeframe, displayKey, generateLicenseKey, licenseKeysStrategy,
-} from '../../benefits/license-keys/license-keys.strategy';
+import { addTimeframe, displayKey, generateLicenseKey, licenseKeysStrategy } from '../../benefits/license-keys/license-keys.strategy';
 import { TokenBucketLimiter } from '../../lib/rate-limiter';
 
 const UUID = '[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}';
@@ -26,8 +24,12 @@ describe('properties', () => {
 
   it('normalise to every field present', () => {
     expect(parse({}).data).toEqual({ prefix: null, expires: null, activations: null, limit_usage: null });
-    expect(parse({ prefix: ' app ', expires: { ttl: 2, timeframe: 'month' }, limit_usage: 3 }).data)
-      .toEqual({ prefix: 'app', expires: { ttl: 2, timeframe: 'month' }, activations: null, limit_usage: 3 });
+    expect(parse({ prefix: ' app ', expires: { ttl: 2, timeframe: 'month' }, limit_usage: 3 }).data).toEqual({
+      prefix: 'app',
+      expires: { ttl: 2, timeframe: 'month' },
+      activations: null,
+      limit_usage: 3,
+    });
   });
 
   it('reject bad values at their path', () => {
@@ -39,7 +41,12 @@ describe('properties', () => {
   });
 
   it('only expiry and limit changes require updating issued keys', () => {
-    const base = { prefix: 'A', expires: { ttl: 1, timeframe: 'day' as const }, activations: { limit: 1, enable_customer_admin: false }, limit_usage: 5 };
+    const base = {
+      prefix: 'A',
+      expires: { ttl: 1, timeframe: 'day' as const },
+      activations: { limit: 1, enable_customer_admin: false },
+      limit_usage: 5,
+    };
     const changed = (over: object) => licenseKeysStrategy.requiresUpdate(base, { ...base, ...over });
     expect(changed({})).toBe(false);
     expect(changed({ prefix: 'B' })).toBe(false);
@@ -52,8 +59,12 @@ describe('properties', () => {
   });
 
   it('are shown with every field and are not shared between grants', () => {
-    expect(licenseKeysStrategy.publicProperties({ prefix: null, expires: null, activations: null, limit_usage: 4 }))
-      .toEqual({ prefix: null, expires: null, activations: null, limit_usage: 4 });
+    expect(licenseKeysStrategy.publicProperties({ prefix: null, expires: null, activations: null, limit_usage: 4 })).toEqual({
+      prefix: null,
+      expires: null,
+      activations: null,
+      limit_usage: 4,
+    });
     expect(licenseKeysStrategy.sharedAccess).toBe(false);
   });
 });

@@ -60,7 +60,11 @@ test('a secret three levels down is redacted', () => {
 
 test('the parameters of a failed query are not logged', () => {
   const { logger, text } = captured();
-  const err = new QueryFailedError('UPDATE webhook_endpoints SET secret = $2 WHERE id = $1', ['e1', WEBHOOK_SECRET], new Error('connection terminated'));
+  const err = new QueryFailedError(
+    'UPDATE webhook_endpoints SET secret = $2 WHERE id = $1',
+    ['e1', WEBHOOK_SECRET],
+    new Error('connection terminated'),
+  );
   logger.error({ err, method: 'PATCH', path: '/v1/webhooks/endpoints/e1/secret' }, 'unhandled error');
   expect(text()).toContain('unhandled error');
   expect(text()).not.toContain(WEBHOOK_SECRET);

@@ -6,10 +6,31 @@ import { DestinationRefusedError, isBlockedAddress } from '../../lib/network-gua
 import { postOutbound, RESPONSE_READ_CAP_BYTES } from '../../lib/outbound-http';
 
 test.each([
-  '127.0.0.1', '127.255.255.254', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1',
-  '169.254.169.254', '169.254.1.1', '0.0.0.0', '255.255.255.255', '224.0.0.1', '239.255.255.250',
-  '::', '::1', 'fe80::1', 'fc00::1', 'fd00:ec2::254', 'ff02::1',
-  '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '::ffff:10.0.0.1', '64:ff9b::a00:1', '::127.0.0.1',
+  '127.0.0.1',
+  '127.255.255.254',
+  '10.1.2.3',
+  '172.16.0.1',
+  '172.31.255.255',
+  '192.168.1.1',
+  '100.64.0.1',
+  '169.254.169.254',
+  '169.254.1.1',
+  '0.0.0.0',
+  '255.255.255.255',
+  '224.0.0.1',
+  '239.255.255.250',
+  '::',
+  '::1',
+  'fe80::1',
+  'fc00::1',
+  'fd00:ec2::254',
+  'ff02::1',
+  '::ffff:127.0.0.1',
+  '::ffff:7f00:1',
+  '::ffff:169.254.169.254',
+  '::ffff:10.0.0.1',
+  '64:ff9b::a00:1',
+  '::127.0.0.1',
   'not-an-address',
 ])('%s is refused', (address) => {
   expect(isBlockedAddress(address)).toBe(true);
@@ -38,7 +59,11 @@ describe('postOutbound', () => {
         const pump = () => {
           while (sent < 64 && res.write(chunk)) sent += 1;
           if (sent >= 64) res.end();
-          else res.once('drain', () => { sent += 1; pump(); });
+          else
+            res.once('drain', () => {
+              sent += 1;
+              pump();
+            });
         };
         pump();
         return;

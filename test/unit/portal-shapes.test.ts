@@ -7,8 +7,8 @@ import { ALL_BENEFIT_TYPES, type PolarBenefitType } from '../../benefits/benefit
 import { serializeSubscriberOrganization } from '../../wire/benefit-subscriber.serializer';
 import { serializePortalGrant } from '../../wire/portal-grant.serializer';
 
-const schemas = JSON.parse(readFileSync(path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), 'utf8'))
-  .components.schemas;
+const schemas = JSON.parse(readFileSync(path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), 'utf8')).components
+  .schemas;
 const keysOf = (name: string): string[] => Object.keys(schemas[name].properties ?? {}).sort();
 
 const SPEC_NAME: Record<PolarBenefitType, string> = {
@@ -45,13 +45,33 @@ const customer = { id: 'c1', created_at: now, modified_at: null, email: 'a@examp
 describe.each(ALL_BENEFIT_TYPES)('a portal grant of type %s', (type) => {
   const grant = serializePortalGrant(
     {
-      id: 'g1', created_at: now, modified_at: null, organization_id: 'o1', customer_id: 'c1', benefit_id: 'b1', member_id: null,
-      subscription_id: null, order_id: 'ord1', granted_at: now, revoked_at: null, revoke_reason: null,
-      properties: storedGrantProperties(type), error: null,
+      id: 'g1',
+      created_at: now,
+      modified_at: null,
+      organization_id: 'o1',
+      customer_id: 'c1',
+      benefit_id: 'b1',
+      member_id: null,
+      subscription_id: null,
+      order_id: 'ord1',
+      granted_at: now,
+      revoked_at: null,
+      revoke_reason: null,
+      properties: storedGrantProperties(type),
+      error: null,
     },
     {
-      id: 'b1', created_at: now, modified_at: null, deleted_at: null, organization_id: 'o1', type, description: 'B',
-      selectable: true, deletable: true, metadata: { internal: 'merchant' }, properties: MERCHANT_PROPERTIES[type],
+      id: 'b1',
+      created_at: now,
+      modified_at: null,
+      deleted_at: null,
+      organization_id: 'o1',
+      type,
+      description: 'B',
+      selectable: true,
+      deletable: true,
+      metadata: { internal: 'merchant' },
+      properties: MERCHANT_PROPERTIES[type],
     },
     customer,
     organization,
@@ -73,7 +93,16 @@ describe.each(ALL_BENEFIT_TYPES)('a portal grant of type %s', (type) => {
 
   it('leaks nothing meant for the merchant', () => {
     const text = JSON.stringify(grant);
-    for (const secret of ['secret-bot-token', 'guild_token', 'permission"', 'kick_member', 'archived', 'merchant', 'never-shown', 'expires_at']) {
+    for (const secret of [
+      'secret-bot-token',
+      'guild_token',
+      'permission"',
+      'kick_member',
+      'archived',
+      'merchant',
+      'never-shown',
+      'expires_at',
+    ]) {
       if (type === 'github_repository' && secret === 'permission"') continue; // the grant's own permission is in the spec
       expect(text).not.toContain(secret);
     }
@@ -82,10 +111,35 @@ describe.each(ALL_BENEFIT_TYPES)('a portal grant of type %s', (type) => {
 
 test('a downloadables subscriber sees only the files still offered', () => {
   const grant = serializePortalGrant(
-    { id: 'g', created_at: now, modified_at: null, organization_id: 'o1', customer_id: 'c1', benefit_id: 'b', member_id: null,
-      subscription_id: null, order_id: null, granted_at: null, revoked_at: null, revoke_reason: null, properties: {}, error: null },
-    { id: 'b', created_at: now, modified_at: null, deleted_at: null, organization_id: 'o1', type: 'downloadables', description: 'D',
-      selectable: true, deletable: true, metadata: {}, properties: MERCHANT_PROPERTIES.downloadables },
+    {
+      id: 'g',
+      created_at: now,
+      modified_at: null,
+      organization_id: 'o1',
+      customer_id: 'c1',
+      benefit_id: 'b',
+      member_id: null,
+      subscription_id: null,
+      order_id: null,
+      granted_at: null,
+      revoked_at: null,
+      revoke_reason: null,
+      properties: {},
+      error: null,
+    },
+    {
+      id: 'b',
+      created_at: now,
+      modified_at: null,
+      deleted_at: null,
+      organization_id: 'o1',
+      type: 'downloadables',
+      description: 'D',
+      selectable: true,
+      deletable: true,
+      metadata: {},
+      properties: MERCHANT_PROPERTIES.downloadables,
+    },
     customer,
     organization,
   );

@@ -4,9 +4,17 @@ import type { ScopeFacts } from '../../db/repositories/scopes.repository';
 import { deadScopeReason, inferredRevokeReason } from '../../activities/scope-liveness';
 import { mayGrantAgain } from '../../workflows/definitions';
 
-const order: ScopeFacts = { customerDeleted: false, benefitDeleted: false, subscription: null, order: { refunded: false, refundRevoked: false }, inProduct: true };
+const order: ScopeFacts = {
+  customerDeleted: false,
+  benefitDeleted: false,
+  subscription: null,
+  order: { refunded: false, refundRevoked: false },
+  inProduct: true,
+};
 const sub = (status: string, extra: Partial<{ ended: boolean; inGrace: boolean }> = {}): ScopeFacts => ({
-  ...order, order: null, subscription: { status, ended: false, inGrace: false, ...extra },
+  ...order,
+  order: null,
+  subscription: { status, ended: false, inGrace: false, ...extra },
 });
 
 test('a live scope: a paid order, an order refunded without revoke, an active, trialing or in-grace subscription', () => {

@@ -33,13 +33,19 @@ afterAll(async () => {
 async function seed() {
   const { organization } = await new OrganizationsRepository(ds).createWithToken(`Expiry ${randomUUID()}`);
   const org = organization.id;
-  const [customer] = await ds.query(`INSERT INTO customers (organization_id, email) VALUES ($1, $2) RETURNING id`, [org, `${randomUUID()}@example.com`]);
+  const [customer] = await ds.query(`INSERT INTO customers (organization_id, email) VALUES ($1, $2) RETURNING id`, [
+    org,
+    `${randomUUID()}@example.com`,
+  ]);
   const properties = { prefix: 'EXP', expires: { ttl: 30, timeframe: 'day' }, activations: null, limit_usage: null };
   const [benefit] = await ds.query(
     `INSERT INTO benefits (organization_id, type, description, properties) VALUES ($1, 'license_keys', 'License', $2) RETURNING id`,
     [org, JSON.stringify(properties)],
   );
-  const [order] = await ds.query(`INSERT INTO orders (organization_id, customer_id, billing_reason) VALUES ($1, $2, 'purchase') RETURNING id`, [org, customer.id]);
+  const [order] = await ds.query(
+    `INSERT INTO orders (organization_id, customer_id, billing_reason) VALUES ($1, $2, 'purchase') RETURNING id`,
+    [org, customer.id],
+  );
   const [grant] = await ds.query(
     `INSERT INTO benefit_grants (organization_id, customer_id, benefit_id, order_id) VALUES ($1, $2, $3, $4) RETURNING id`,
     [org, customer.id, benefit.id, order.id],
@@ -83,7 +89,13 @@ test('the key expires at grant time + ttl and the grant is marked expired exactl
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
     activities: createActivities({
-      dataSource: ds, engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), webhookTransport, webhookAllowPrivateNetworks: false, webhookTimeoutMs: 1000,
+      dataSource: ds,
+      engine,
+      registry: defaultRegistry(),
+      logger: createLogger('silent', 'test'),
+      webhookTransport,
+      webhookAllowPrivateNetworks: false,
+      webhookTimeoutMs: 1000,
     }),
   });
   const { input } = await seed();
@@ -108,9 +120,9 @@ test('the key expires at grant time + ttl and the grant is marked expired exactl
 
     await advanceTo(expiresAt + 1_000);
     await poll(async () => (await expiredEvents(input.grantId)) === 1, 'expired event');
-    const [event] = await ds.query(
-      `SELECT payload FROM webhook_events WHERE organization_id = $1 AND type = 'benefit_grant.updated'`, [input.organizationId],
-    );
+    const [event] = await ds.query(`SELECT payload FROM webhook_events WHERE organization_id = $1 AND type = 'benefit_grant.updated'`, [
+      input.organizationId,
+    ]);
     expect(JSON.parse(event.payload).data).toMatchObject({ id: input.grantId, is_granted: true, properties: { license_key_id: key.id } });
     await poll(async () => delivered.includes('benefit_grant.updated'), 'webhook delivery');
     expect((await handle.query(grantStateQuery)).expiresAt).toBeNull();
@@ -119,7 +131,18 @@ test('the key expires at grant time + ttl and the grant is marked expired exactl
     await advanceTo(expiresAt + 40 * DAY);
     expect(await expiredEvents(input.grantId)).toBe(1);
   });
-  const open = [workflowIds.grant(input.grantId), ...(await ds.query(`SELECT id FROM webhook_endpoints WHERE organization_id = $1`, [input.organizationId]))
-    .map((e: { id: string }) => workflowIds.webhookEndpoint(e.id))];
-  await Promise.all(open.map((id) => client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+  const open = [
+    workflowIds.grant(input.grantId),
+    ...(await ds.query(`SELECT id FROM webhook_endpoints WHERE organization_id = $1`, [input.organizationId])).map((e: { id: string }) =>
+      workflowIds.webhookEndpoint(e.id),
+    ),
+  ];
+  await Promise.all(
+    open.map((id) =>
+      client.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch(() => undefined),
+    ),
+  );
 });

@@ -9,18 +9,22 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync } from 'node:fs';
 import { HISTORIES_DIR, loadHistory } from '../fakes/time-skipping-env';
 
-const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const bundle = () => ({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } });
 
 test('saved histories cover every scenario that guards determinism', () => {
-  expect(files).toEqual(expect.arrayContaining([
-    'before-local-first.purchase.order.json',
-    'purchase.grant.json',
-    'cancel-at-period-end.subscription.json',
-    'cancel-at-period-end.grant.json',
-    'product-benefits-changed.json',
-    'product-benefits-changed.revoked-grant.json',
-  ]));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'before-local-first.purchase.order.json',
+      'purchase.grant.json',
+      'cancel-at-period-end.subscription.json',
+      'cancel-at-period-end.grant.json',
+      'product-benefits-changed.json',
+      'product-benefits-changed.revoked-grant.json',
+    ]),
+  );
 });
 
 test('every saved history replays with the current workflow code', async () => {
@@ -46,7 +50,9 @@ test('a history the code would not produce is reported as nondeterministic', asy
 test('a purchased grant is applied in the workflow task that started it', () => {
   // The local-first path: no activity task, one workflow task, the grant command recorded as a
   // local activity marker next to the GrantStatus upsert.
-  const types = loadHistory('purchase.grant.json').events!.map((e) => temporal.api.enums.v1.EventType[e.eventType as number] ?? String(e.eventType));
+  const types = loadHistory('purchase.grant.json').events!.map(
+    (e) => temporal.api.enums.v1.EventType[e.eventType as number] ?? String(e.eventType),
+  );
   expect(types.filter((t) => t === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toHaveLength(1);
   expect(types).not.toContain('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
   expect(types).toContain('EVENT_TYPE_MARKER_RECORDED');

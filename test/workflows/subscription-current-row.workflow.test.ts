@@ -5,7 +5,17 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SubscriptionSnapshot } from '../../activities/activity-types';
 import { subscriptionStateQuery, workflowIds } from '../../workflows/definitions';
 import type { InMemoryEngine } from '../fakes/in-memory-engine';
-import { advanceTo, DAY_MS, EngineTest, expectAt, saveHistory, settle, startTimeSkippingEnv, until, withEngine } from '../fakes/time-skipping-env';
+import {
+  advanceTo,
+  DAY_MS,
+  EngineTest,
+  expectAt,
+  saveHistory,
+  settle,
+  startTimeSkippingEnv,
+  until,
+  withEngine,
+} from '../fakes/time-skipping-env';
 
 let env: TestWorkflowEnvironment;
 
@@ -21,7 +31,12 @@ async function startSubscription(t: EngineTest, opts: { gracePeriodDays?: number
   const { fake, client } = t;
   const periodEnd = (await env.currentTimeMs()) + 30 * DAY_MS;
   const product = fake.addProduct([fake.addBenefit('feature_flag'), fake.addBenefit('custom')]);
-  const sub = fake.addSubscription({ customerId: 'cus-1', productId: product, currentPeriodEnd: periodEnd, gracePeriodDays: opts.gracePeriodDays });
+  const sub = fake.addSubscription({
+    customerId: 'cus-1',
+    productId: product,
+    currentPeriodEnd: periodEnd,
+    gracePeriodDays: opts.gracePeriodDays,
+  });
   const workflowId = workflowIds.subscription(sub.id);
   t.track(workflowId);
   const args = [{ subscriptionId: sub.id, ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}) }];
@@ -32,7 +47,8 @@ async function startSubscription(t: EngineTest, opts: { gracePeriodDays?: number
 
 const grantsOf = (fake: InMemoryEngine, sub: SubscriptionSnapshot) => fake.grantsOf({ customerId: sub.customerId, subscriptionId: sub.id });
 const statuses = (fake: InMemoryEngine, sub: SubscriptionSnapshot) => grantsOf(fake, sub).map((g) => g.status);
-const transitionsTo = (fake: InMemoryEngine, sub: SubscriptionSnapshot) => fake.transitions.filter((x) => x.subscriptionId === sub.id).map((x) => x.to);
+const transitionsTo = (fake: InMemoryEngine, sub: SubscriptionSnapshot) =>
+  fake.transitions.filter((x) => x.subscriptionId === sub.id).map((x) => x.to);
 const cycles = (fake: InMemoryEngine) => fake.provider.filter((p) => p.kind === 'cycle').length;
 
 test('a renewal whose signal was lost keeps the customer active: the period end cycles instead of going past due', async () => {
@@ -69,30 +85,34 @@ test('a renewal whose signal was lost keeps the customer active: the period end 
 
 test('a cancel committed while the period end decides past due wins: the subscription stays canceled and ends', async () => {
   let raceAfter = Infinity;
-  await withEngine(env, async (t) => {
-    const { fake, client } = t;
-    const { sub, periodEnd, workflowId } = await startSubscription(t, { gracePeriodDays: 2 });
-    raceAfter = periodEnd;
+  await withEngine(
+    env,
+    async (t) => {
+      const { fake, client } = t;
+      const { sub, periodEnd, workflowId } = await startSubscription(t, { gracePeriodDays: 2 });
+      raceAfter = periodEnd;
 
-    await advanceTo(env, periodEnd + 1);
-    const result = await client.workflow.getHandle(workflowId).result();
-    expect(result).toMatchObject({ phase: 'ended', status: 'canceled' });
-    expect(fake.subscriptions.get(sub.id)!.status).toBe('canceled');
-    expect(transitionsTo(fake, sub)).toEqual([]);
-    await until(() => statuses(fake, sub).every((s) => s === 'revoked'), 'benefits revoked');
-  }, {
-    // The merchant revokes the subscription right after the workflow read it at the period end
-    // (the API commits the row; its revokeNow signal is still on its way).
-    activities: (fake) => ({
-      loadSubscription: async ({ subscriptionId }) => {
-        const row = structuredClone(fake.subscriptions.get(subscriptionId)!);
-        if ((await env.currentTimeMs()) >= raceAfter) {
-          Object.assign(fake.subscriptions.get(subscriptionId)!, { status: 'canceled', endedAt: new Date(raceAfter).toISOString() });
-        }
-        return row;
-      },
-    }),
-  });
+      await advanceTo(env, periodEnd + 1);
+      const result = await client.workflow.getHandle(workflowId).result();
+      expect(result).toMatchObject({ phase: 'ended', status: 'canceled' });
+      expect(fake.subscriptions.get(sub.id)!.status).toBe('canceled');
+      expect(transitionsTo(fake, sub)).toEqual([]);
+      await until(() => statuses(fake, sub).every((s) => s === 'revoked'), 'benefits revoked');
+    },
+    {
+      // The merchant revokes the subscription right after the workflow read it at the period end
+      // (the API commits the row; its revokeNow signal is still on its way).
+      activities: (fake) => ({
+        loadSubscription: async ({ subscriptionId }) => {
+          const row = structuredClone(fake.subscriptions.get(subscriptionId)!);
+          if ((await env.currentTimeMs()) >= raceAfter) {
+            Object.assign(fake.subscriptions.get(subscriptionId)!, { status: 'canceled', endedAt: new Date(raceAfter).toISOString() });
+          }
+          return row;
+        },
+      }),
+    },
+  );
 });
 
 describe('continue-as-new', () => {

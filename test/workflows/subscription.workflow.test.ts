@@ -4,7 +4,17 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SubscriptionSnapshot } from '../../activities/activity-types';
 import { subscriptionStateQuery, workflowIds } from '../../workflows/definitions';
 import type { InMemoryEngine } from '../fakes/in-memory-engine';
-import { advanceTo, DAY_MS, EngineTest, expectAt, saveHistory, settle, startTimeSkippingEnv, until, withEngine } from '../fakes/time-skipping-env';
+import {
+  advanceTo,
+  DAY_MS,
+  EngineTest,
+  expectAt,
+  saveHistory,
+  settle,
+  startTimeSkippingEnv,
+  until,
+  withEngine,
+} from '../fakes/time-skipping-env';
 
 let env: TestWorkflowEnvironment;
 
@@ -89,7 +99,16 @@ test('a renewal cycles every granted benefit and moves the period end', async ()
     fake.renewSubscription(sub.id, nextPeriodEnd);
     await engine.signalSubscription(sub.id, { kind: 'renewed', orderId: 'order-2' });
     await until(() => fake.provider.filter((p) => p.kind === 'cycle').length === 2, 'both grants cycled');
-    expect(fake.provider.filter((p) => p.kind === 'cycle').map((p) => p.grantId).sort()).toEqual(grantsOf(fake, sub).map((g) => g.id).sort());
+    expect(
+      fake.provider
+        .filter((p) => p.kind === 'cycle')
+        .map((p) => p.grantId)
+        .sort(),
+    ).toEqual(
+      grantsOf(fake, sub)
+        .map((g) => g.id)
+        .sort(),
+    );
 
     await advanceTo(env, periodEnd + DAY_MS);
     expect(transitionsOf(fake, sub)).toEqual([]);
@@ -115,7 +134,9 @@ describe('a missed renewal', () => {
       expect(pastDue.to).toBe('past_due');
       expectAt(pastDue.at, periodEnd);
       await settle(env, client, [workflowIds.subscription(sub.id)]);
-      expect((await client.workflow.getHandle(workflowIds.subscription(sub.id)).query(subscriptionStateQuery)).phase).toBe('past_due_grace');
+      expect((await client.workflow.getHandle(workflowIds.subscription(sub.id)).query(subscriptionStateQuery)).phase).toBe(
+        'past_due_grace',
+      );
 
       await advanceTo(env, graceEnd - 1_000);
       expect(statuses(fake, sub)).toEqual(['granted', 'granted']);

@@ -33,10 +33,7 @@ let ds: DataSource;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  const [e] = await Promise.all([
-    startTimeSkippingEnv(),
-    (ds = createDataSource({ url: required('TEST_DATABASE_URL') })).initialize(),
-  ]);
+  const [e] = await Promise.all([startTimeSkippingEnv(), (ds = createDataSource({ url: required('TEST_DATABASE_URL') })).initialize()]);
   env = e;
   receiver = await WebhookReceiver.start({ clock: () => env.currentTimeMs(), defaultAnswer: 500 });
 });
@@ -55,9 +52,17 @@ test('the backoff doubles from 2 s and is capped at 20 min', () => {
 async function endpointWithEvents(path: string, events: number) {
   const { organization } = await new OrganizationsRepository(ds).createWithToken(`Receiver ${path}`);
   const secret = newWebhookSecret();
-  const endpoint = (await new WebhookEndpointsRepository(ds).create(organization.id, {
-    url: receiver.url(path), name: null, format: 'raw', events: ['benefit.created'], secret,
-  }, 50))!;
+  const endpoint = (await new WebhookEndpointsRepository(ds).create(
+    organization.id,
+    {
+      url: receiver.url(path),
+      name: null,
+      format: 'raw',
+      events: ['benefit.created'],
+      secret,
+    },
+    50,
+  ))!;
   for (let n = 1; n <= events; n++) await outbox().enqueue(ds, organization.id, 'benefit.created', { n });
   return { organizationId: organization.id, endpoint, secret };
 }
@@ -73,7 +78,12 @@ async function withDelivery(endpointId: string, body: (handle: WorkflowHandle) =
     taskQueue,
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
     activities: createActivities({
-      dataSource: ds, engine, registry: defaultRegistry(), logger: createLogger('silent', 'test'), webhookAllowPrivateNetworks: true, webhookTimeoutMs: 2_000,
+      dataSource: ds,
+      engine,
+      registry: defaultRegistry(),
+      logger: createLogger('silent', 'test'),
+      webhookAllowPrivateNetworks: true,
+      webhookTimeoutMs: 2_000,
     }),
   });
   await worker.runUntil(async () => {
@@ -104,7 +114,8 @@ test('each event gets 10 recorded attempts on the backoff schedule; 10 failed ev
     expect(row).toEqual({ n: row.n, succeeded: false, skipped: false, attempts: all, codes: all.map(() => 500) });
   }
   expect(rows.slice(DISABLE_AFTER).map((r) => [r.n, r.succeeded, r.skipped, r.attempts])).toEqual([
-    [11, null, true, []], [12, null, true, []],
+    [11, null, true, []],
+    [12, null, true, []],
   ]);
   const [state] = await ds.query(`SELECT enabled, consecutive_failures FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);
   expect(state).toEqual({ enabled: false, consecutive_failures: DISABLE_AFTER });
@@ -150,7 +161,10 @@ test('an endpoint disabled while an event waits for its retry stops, and the eve
        FROM webhook_events ev WHERE ev.endpoint_id = $1 ORDER BY ev.created_at`,
     [endpoint.id],
   );
-  expect(events).toEqual([{ succeeded: null, skipped: true, deliveries: 1 }, { succeeded: null, skipped: true, deliveries: 0 }]);
+  expect(events).toEqual([
+    { succeeded: null, skipped: true, deliveries: 1 },
+    { succeeded: null, skipped: true, deliveries: 0 },
+  ]);
   const [state] = await ds.query(`SELECT consecutive_failures FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);
   expect(state.consecutive_failures).toBe(0);
 });
