@@ -7,6 +7,8 @@ import type { EntityManager } from 'typeorm';
 import { serializeGrant } from '../wire/grant.serializer';
 import { isSupportedBenefitType } from '../benefits/benefit-types';
 import type { BenefitStrategy, GrantContext, GrantOutcome } from '../benefits/strategy';
+import { BenefitsRepository } from '../db/repositories/benefits.repository';
+import { CustomersRepository } from '../db/repositories/customers.repository';
 import { GrantRow, GrantsRepository } from '../db/repositories/grants.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
 import { ScopesRepository } from '../db/repositories/scopes.repository';
@@ -39,12 +41,14 @@ export function grantActivities(deps: EngineDeps) {
   const grants = new GrantsRepository(deps.dataSource);
   const outbox = new WebhookEventsRepository(deps.dataSource);
   const scopes = new ScopesRepository(deps.dataSource);
+  const benefits = new BenefitsRepository(deps.dataSource);
+  const customers = new CustomersRepository(deps.dataSource);
 
   async function load(em: EntityManager, grantId: string): Promise<Loaded> {
     const grant = await grants.lock(em, grantId);
     if (!grant) throw new Error(`grant ${grantId} not found`);
-    const [benefit] = await em.query(`SELECT * FROM benefits WHERE id = $1`, [grant.benefit_id]);
-    const [customer] = await em.query(`SELECT * FROM customers WHERE id = $1`, [grant.customer_id]);
+    const benefit: any = await benefits.findRow(grant.benefit_id, em);
+    const customer = await customers.findRawRow(grant.customer_id, em);
     const type: string = benefit.type;
     if (!isSupportedBenefitType(type)) throw new Error(`no strategy for benefit type ${type}`);
     return { grant, benefit, customer, strategy: deps.registry[type], em };

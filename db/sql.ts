@@ -1,4 +1,10 @@
 // Small SQL helpers shared by the repositories.
+import type { DataSource } from 'typeorm';
+
+/** Round trip to Postgres (the readiness probe). */
+export async function ping(q: Pick<DataSource, 'query'>): Promise<void> {
+  await q.query('SELECT 1');
+}
 
 /** Accumulates WHERE clauses with $n placeholders so filters compose without string juggling. */
 export class SqlWhere {

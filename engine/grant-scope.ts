@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { GrantScope } from '../activities/activity-types';
 import { isSupportedBenefitType } from '../benefits/benefit-types';
 import { GrantsRepository } from '../db/repositories/grants.repository';
+import { ProductsRepository } from '../db/repositories/products.repository';
 import type { UnstartedOrder } from '../db/repositories/outbox-scans.repository';
 import { mayGrantAgain, type GrantCommand, type GrantWorkflowInput } from '../workflows/definitions';
 import type { EngineClient } from './engine-client';
@@ -19,11 +20,7 @@ export interface ScopeDeps {
 /** The product's live, supported benefits, in the product's order. */
 export async function productBenefitIds(deps: ScopeDeps, productId: string | null): Promise<string[]> {
   if (!productId) return [];
-  const rows: { id: string; type: string }[] = await deps.dataSource.query(
-    `SELECT b.id, b.type FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id
-      WHERE pb.product_id = $1 AND b.deleted_at IS NULL ORDER BY pb.position`,
-    [productId],
-  );
+  const rows = await new ProductsRepository(deps.dataSource).liveBenefitTypes(productId);
   return rows.filter((r) => isSupportedBenefitType(r.type)).map((r) => r.id);
 }
 

@@ -2,7 +2,7 @@
 // them by linking an account (PATCH with properties.account_id).
 import { Router } from 'express';
 import { z } from 'zod';
-import { listGrantIds } from '../../db/repositories/grants.repository';
+import { GrantsRepository, listGrantIds } from '../../db/repositories/grants.repository';
 import type { ApiServices } from '../composition';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
@@ -36,11 +36,7 @@ export function customerPortalGrantsRoutes(services: ApiServices): Router {
   const ds = services.dataSource;
 
   async function findOwn(res: any, id: string) {
-    const [g] = await ds.query(
-      `SELECT g.*, b.type AS benefit_type FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id
-        WHERE g.id = $1 AND g.customer_id = $2 AND b.deleted_at IS NULL`,
-      [id, customerIdOf(res)],
-    );
+    const g = await new GrantsRepository(ds).findOwnWithType(id, customerIdOf(res));
     if (!g) throw new NotFoundError('Benefit grant not found');
     return g;
   }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { ping } from '../../db/sql';
 import type { ApiServices } from '../composition';
 
 export interface ReadinessProbe {
@@ -13,7 +14,7 @@ export interface ReadinessProbe {
  */
 export function healthRoutes(services: ApiServices): Router {
   const probes: ReadinessProbe[] = [
-    { name: 'postgres', check: async () => void (await services.dataSource.query('SELECT 1')) },
+    { name: 'postgres', check: () => ping(services.dataSource) },
     { name: 'temporal', check: async () => void (await services.temporal.workflowService.getSystemInfo({})) },
   ];
   const router = Router();

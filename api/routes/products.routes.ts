@@ -3,7 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
-import { ProductsRepository, type ProductPatch, type ProductRow, type StoredPrice } from '../../db/repositories/products.repository';
+import {
+  productSortColumns,
+  ProductsRepository,
+  type ProductPatch,
+  type ProductRow,
+  type StoredPrice,
+} from '../../db/repositories/products.repository';
 import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
@@ -12,7 +18,6 @@ import {
   productBenefitsBody,
   productCreateBody,
   productListQuery,
-  productSortColumns,
   productUpdateBody,
   type PriceCreate,
   type ProductCreateBody,

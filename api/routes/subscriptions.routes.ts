@@ -1,6 +1,7 @@
 // /v1/subscriptions: created when the billing system starts one, changed when it cancels or
 // renews; the subscription's workflow keeps the benefits in step.
 import { Router } from 'express';
+import { CustomersRepository } from '../../db/repositories/customers.repository';
 import { SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
 import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
@@ -26,10 +27,7 @@ export function subscriptionsRoutes(services: ApiServices): Router {
     const body = parseBody(subscriptionCreateBody, req);
     let customerId = body.customer_id;
     if (!customerId) {
-      const [c] = await services.dataSource.query(
-        `SELECT id FROM customers WHERE organization_id = $1 AND external_id = $2 AND deleted_at IS NULL`,
-        [orgId, body.external_customer_id],
-      );
+      const c = await new CustomersRepository(services.dataSource).find(orgId, { externalId: body.external_customer_id! });
       if (!c) throw RequestValidationError.at(['body', 'external_customer_id'], 'Customer not found');
       customerId = c.id as string;
     }

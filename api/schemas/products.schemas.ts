@@ -178,18 +178,6 @@ export const productListQuery = z.object({
   ...paginationQuery,
 });
 
-/** The first active price decides price-based sorting, as a product shows it first. */
-const firstPrice = (field: string, cast = '') =>
-  `(SELECT (pr->>'${field}')${cast} FROM jsonb_array_elements(p.prices) WITH ORDINALITY AS x(pr, n)
-     WHERE NOT COALESCE((pr->>'is_archived')::boolean, false) ORDER BY n LIMIT 1)`;
-
-export const productSortColumns: Record<string, string> = {
-  created_at: 'p.created_at',
-  name: 'p.name',
-  price_amount_type: firstPrice('amount_type'),
-  price_amount: `COALESCE(${firstPrice('price_amount', '::int')}, ${firstPrice('minimum_amount', '::int')})`,
-};
-
 /** Reconciles existing orders and subscriptions after a product's benefit set changed. */
 export interface ProductsEngine {
   /** Records the reconcile in the change's transaction. */

@@ -5,6 +5,8 @@
 // commands in their own transaction (EngineService). Nothing after a commit fails the request.
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { CustomersRepository } from '../../db/repositories/customers.repository';
+import { ProductsRepository } from '../../db/repositories/products.repository';
 import { OrderRow, OrdersRepository } from '../../db/repositories/orders.repository';
 import { enqueueCustomerStateEvent } from '../../db/repositories/customer-state-events';
 import { RefundRow, RefundsRepository } from '../../db/repositories/refunds.repository';
@@ -300,13 +302,13 @@ export class CommerceService {
   }
 
   private async product(orgId: string, id: string, loc: (string | number)[]): Promise<any> {
-    const [p] = await this.ds.query(`SELECT * FROM products WHERE id = $1 AND organization_id = $2`, [id, orgId]);
+    const p = await new ProductsRepository(this.ds).findRowInOrg(orgId, id);
     if (!p) throw RequestValidationError.at(loc, 'Product not found');
     return p;
   }
 
   private async customer(orgId: string, id: string): Promise<void> {
-    const [c] = await this.ds.query(`SELECT id FROM customers WHERE id = $1 AND organization_id = $2 AND deleted_at IS NULL`, [id, orgId]);
+    const c = await new CustomersRepository(this.ds).find(orgId, { id });
     if (!c) throw RequestValidationError.at(['body', 'customer_id'], 'Customer not found');
   }
 }

@@ -2,6 +2,7 @@
 // rows are invisible. Deletion is soft (deleted_at); deleted rows are hidden unless asked for.
 import type { DataSource, EntityManager } from 'typeorm';
 import { escapeLike, SqlWhere, unwrapRows } from '../sql';
+import type { Queryable } from './grants.repository';
 
 export type Json = Record<string, unknown>;
 
@@ -98,6 +99,16 @@ export class BenefitsRepository {
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id)).filter((r): r is BenefitRow => r !== undefined);
+  }
+
+  /** Every column of these benefits, whatever their organization or deletion, in no order. */
+  async findRows(ids: string[], q: Queryable = this.ds): Promise<BenefitRow[]> {
+    return q.query(`SELECT * FROM benefits WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async findRow(id: string, q: Queryable = this.ds): Promise<BenefitRow | null> {
+    const [row]: BenefitRow[] = await q.query(`SELECT * FROM benefits WHERE id = $1`, [id]);
+    return row ?? null;
   }
 
   async create(orgId: string, input: BenefitInsert, afterWrite?: AfterWrite): Promise<BenefitRow> {

@@ -179,6 +179,22 @@ export class CustomersRepository implements CustomerStateReader {
   }
 
   /** Which unique field (email, then external id) another live customer of the organization holds. */
+  /** The customer whatever its organization or deletion, as CustomerRow (for views of rows that reference it). */
+  async findRow(id: string, q: Queryable = this.ds): Promise<CustomerRow | null> {
+    const [row]: CustomerRow[] = await q.query(`SELECT ${customerColumns()} FROM customers c WHERE c.id = $1`, [id]);
+    return row ?? null;
+  }
+
+  async findRows(ids: string[], q: Queryable = this.ds): Promise<CustomerRow[]> {
+    return q.query(`SELECT ${customerColumns()} FROM customers c WHERE c.id = ANY($1::uuid[])`, [ids]);
+  }
+
+  /** Every stored column (the grant activities hand the whole row to benefit strategies). */
+  async findRawRow(id: string, q: Queryable = this.ds): Promise<Record<string, any> | null> {
+    const [row] = await q.query(`SELECT * FROM customers WHERE id = $1`, [id]);
+    return row ?? null;
+  }
+
   async conflict(orgId: string, w: CustomerWrite, exceptId: string | null): Promise<CustomerConflictError | null> {
     const rows: { email_taken: boolean; external_taken: boolean }[] = await this.ds.query(
       `SELECT

@@ -62,6 +62,21 @@ export class GrantsRepository {
   }
 
   /** Locks the grant row for the rest of the transaction: one command at a time per grant. */
+  /** These grants, in no order. */
+  async findRows(ids: string[], q: Queryable = this.ds): Promise<GrantRow[]> {
+    return q.query(`SELECT * FROM benefit_grants WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  /** The customer's grant of a live benefit, with the benefit's type (the portal's view of its own grants). */
+  async findOwnWithType(id: string, customerId: string, q: Queryable = this.ds): Promise<(GrantRow & { benefit_type: string }) | null> {
+    const [row] = await q.query(
+      `SELECT g.*, b.type AS benefit_type FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id
+        WHERE g.id = $1 AND g.customer_id = $2 AND b.deleted_at IS NULL`,
+      [id, customerId],
+    );
+    return row ?? null;
+  }
+
   async lock(em: EntityManager, id: string): Promise<GrantRow | null> {
     const rows = await em.query(`SELECT * FROM benefit_grants WHERE id = $1 FOR UPDATE`, [id]);
     return rows[0] ?? null;

@@ -1,7 +1,18 @@
 import { DataSource } from 'typeorm';
 import { OrganizationAccessTokenEntity, OrganizationEntity } from '../entities';
 import { unwrapRows } from '../sql';
+import type { Queryable } from './grants.repository';
 import { hashToken, newToken, ORGANIZATION_TOKEN_PREFIX } from '../../lib/tokens';
+
+/** An organization row as stored (snake_case); the columns the API's views read. */
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: Date;
+  modified_at: Date | null;
+  [column: string]: unknown;
+}
 
 export interface CreatedOrganization {
   organization: OrganizationEntity;
@@ -102,6 +113,11 @@ export class OrganizationsRepository {
       [organizationId, days],
     );
     return unwrapRows(result).length > 0;
+  }
+
+  /** Every column of these organizations, as stored (snake_case), in no order. */
+  async findRows(ids: string[], q: Queryable = this.ds): Promise<OrganizationRow[]> {
+    return q.query(`SELECT * FROM organizations WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
   async findById(id: string): Promise<OrganizationEntity | null> {

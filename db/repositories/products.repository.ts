@@ -3,6 +3,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { type BenefitRow, type Json, type PageWindow } from './benefits.repository';
 import { escapeLike, SqlWhere, unwrapRows } from '../sql';
+import type { Queryable } from './grants.repository';
 
 export interface StoredPrice {
   id: string;
@@ -74,6 +75,19 @@ const PATCHABLE = [
   'prices',
 ] as const;
 
+/** The first active price decides price-based sorting, as a product shows it first. */
+const firstPrice = (field: string, cast = '') =>
+  `(SELECT (pr->>'${field}')${cast} FROM jsonb_array_elements(p.prices) WITH ORDINALITY AS x(pr, n)
+     WHERE NOT COALESCE((pr->>'is_archived')::boolean, false) ORDER BY n LIMIT 1)`;
+
+/** The API's `sorting` keys for products, as ORDER BY expressions over `products p`. */
+export const productSortColumns: Record<string, string> = {
+  created_at: 'p.created_at',
+  name: 'p.name',
+  price_amount_type: firstPrice('amount_type'),
+  price_amount: `COALESCE(${firstPrice('price_amount', '::int')}, ${firstPrice('minimum_amount', '::int')})`,
+};
+
 export class ProductsRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -114,6 +128,36 @@ export class ProductsRepository {
       id,
     ]);
     return rows[0] ?? null;
+  }
+
+  /** Every column of the product, whatever its organization (for views of rows that reference it). */
+  async findRow(id: string, q: Queryable = this.ds): Promise<ProductRow | null> {
+    const [row]: ProductRow[] = await q.query(`SELECT * FROM products WHERE id = $1`, [id]);
+    return row ?? null;
+  }
+
+  /** Every column of the organization's product (archived ones too). */
+  async findRowInOrg(orgId: string, id: string, q: Queryable = this.ds): Promise<ProductRow | null> {
+    const [row]: ProductRow[] = await q.query(`SELECT * FROM products WHERE id = $1 AND organization_id = $2`, [id, orgId]);
+    return row ?? null;
+  }
+
+  /** The product's live benefits, in the product's order. */
+  async liveBenefits(productId: string, q: Queryable = this.ds): Promise<BenefitRow[]> {
+    return q.query(
+      `SELECT b.* FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id
+        WHERE pb.product_id = $1 AND b.deleted_at IS NULL ORDER BY pb.position`,
+      [productId],
+    );
+  }
+
+  /** Ids and types of the product's live benefits, in the product's order. */
+  async liveBenefitTypes(productId: string, q: Queryable = this.ds): Promise<{ id: string; type: string }[]> {
+    return q.query(
+      `SELECT b.id, b.type FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id
+        WHERE pb.product_id = $1 AND b.deleted_at IS NULL ORDER BY pb.position`,
+      [productId],
+    );
   }
 
   async create(orgId: string, input: ProductInsert): Promise<ProductRow> {

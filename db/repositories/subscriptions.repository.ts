@@ -104,6 +104,12 @@ export class SubscriptionsRepository {
     return rows[0] ?? null;
   }
 
+  /** The subscription whatever its organization (for views of rows that reference it). */
+  async findRow(id: string, q: Queryable = this.ds): Promise<SubscriptionRow | null> {
+    const [row]: SubscriptionRow[] = await q.query(`SELECT * FROM subscriptions WHERE id = $1`, [id]);
+    return row ?? null;
+  }
+
   async snapshot(q: Queryable, id: string): Promise<SubscriptionSnapshotRow | null> {
     const rows = await q.query(
       `SELECT s.*, o.grace_period_days FROM subscriptions s JOIN organizations o ON o.id = s.organization_id WHERE s.id = $1`,
