@@ -20,7 +20,7 @@ import {
   type LicenseCertificateClaims,
   type ListedKey,
   type PublishedKey,
-} from '../../lib/license-certificates';
+} from '../../benefits/license-keys/license-certificates';
 import { ApiError, BadRequestError, NotFoundError, NotPermittedError } from '../errors';
 import type {
   LicenseCertificateBody,
