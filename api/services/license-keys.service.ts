@@ -11,13 +11,13 @@ import type { GrantCommand, GrantWorkflowInput } from '../../engine/engine-clien
 import {
   CertificatesUnavailableError,
   LicenseCertificateIssuer,
-  type LicenseCertificateClaims,
   type ListedKey,
   type PublishedKey,
 } from '../../benefits/license-keys/license-certificates';
 import {
   ACTIVATE_MESSAGES,
   ACTIVATION_NOT_FOUND,
+  certificateClaims,
   certificateRefusal,
   certificateValidUntil,
   KEY_NOT_FOUND,
@@ -165,51 +165,12 @@ export class LicenseKeysService {
     if (body.activation_id && !activation) throw new NotFoundError(ACTIVATION_NOT_FOUND);
     const maxDays = await this.organizations.certificateMaxDays(key.organization_id);
     const validUntil = certificateValidUntil(now, key.expires_at, maxDays, body.validity_days);
-    const claims = certificateClaims(key, activation, now, validUntil);
+    const wire = serializeLicenseKey(key);
+    const shown = { display_key: wire.display_key as string, expires_at: wire.expires_at as string | null };
+    const claims = certificateClaims(key, activation, now, validUntil, shown);
     const { certificate, keyId } = await certificates(() => this.issuer.issue(key.organization_id, claims));
     return { certificate, key_id: keyId, algorithm: 'Ed25519', issued_at: claims.issued_at, valid_until: claims.valid_until, claims };
   }
-}
-
-function certificateClaims(
-  key: KeyWithCustomer,
-  activation: { id: string; label: string; conditions: any; meta: any } | null,
-  now: Date,
-  validUntil: Date,
-): LicenseCertificateClaims {
-  const wire = serializeLicenseKey(key);
-  return {
-    iss: key.organization_id,
-    sub: key.id,
-    iat: Math.floor(now.getTime() / 1000),
-    nbf: Math.floor(now.getTime() / 1000),
-    exp: Math.floor(validUntil.getTime() / 1000),
-    issued_at: now.toISOString(),
-    valid_from: now.toISOString(),
-    valid_until: validUntil.toISOString(),
-    license_key: {
-      id: key.id,
-      key: key.key,
-      display_key: wire.display_key as string,
-      status: key.status,
-      benefit_id: key.benefit_id,
-      customer_id: key.customer_id,
-      limit_activations: key.limit_activations,
-      limit_usage: key.limit_usage,
-      usage: Number(key.usage),
-      expires_at: wire.expires_at as string | null,
-    },
-    customer: {
-      id: key.customer.id,
-      email: key.customer.email ?? null,
-      name: key.customer.name ?? null,
-      external_id: key.customer.external_id ?? null,
-    },
-    benefit_id: key.benefit_id,
-    activation: activation
-      ? { id: activation.id, label: activation.label, conditions: activation.conditions ?? {}, meta: activation.meta ?? {} }
-      : null,
-  };
 }
 
 async function certificates<T>(fn: () => Promise<T>): Promise<T> {

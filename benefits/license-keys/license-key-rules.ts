@@ -1,9 +1,9 @@
 // License-key rules that are not SQL or HTTP: what a failed validation or activation tells the
 // caller (Polar's wording, which merchants' apps match on), and when a key may get an offline
-// certificate and for how long. Pure: api/services/license-keys.service.ts maps these onto HTTP
-// errors, db/repositories/license-keys.repository.ts runs the checks themselves in SQL.
-import type { ActivateFailure, ValidateFailure } from '../../db/repositories/license-key-rows';
-import { MAX_CERTIFICATE_DAYS } from './license-certificates';
+// certificate, for how long and what it states. Pure: api/services/license-keys.service.ts maps
+// these onto HTTP errors, db/repositories/license-keys.repository.ts runs the checks themselves in SQL.
+import type { ActivateFailure, KeyWithCustomer, ValidateFailure } from '../../db/repositories/license-key-rows';
+import { MAX_CERTIFICATE_DAYS, type LicenseCertificateClaims } from './license-certificates';
 
 export const KEY_NOT_FOUND = 'License key not found.';
 export const ACTIVATION_NOT_FOUND = 'License key activation not found.';
@@ -65,4 +65,49 @@ export function certificateValidUntil(
   const windowEnd = new Date(now.getTime() + days * 86_400_000);
   const expiresAt = keyExpiresAt ? new Date(keyExpiresAt) : null;
   return expiresAt && expiresAt < windowEnd ? expiresAt : windowEnd;
+}
+
+/**
+ * What a certificate states about a key, its customer and (when bound to one) its activation.
+ * `shown` is the key's API form (display key, expiry), so a certificate and the API agree.
+ */
+export function certificateClaims(
+  key: KeyWithCustomer,
+  activation: { id: string; label: string; conditions: any; meta: any } | null,
+  now: Date,
+  validUntil: Date,
+  shown: { display_key: string; expires_at: string | null },
+): LicenseCertificateClaims {
+  return {
+    iss: key.organization_id,
+    sub: key.id,
+    iat: Math.floor(now.getTime() / 1000),
+    nbf: Math.floor(now.getTime() / 1000),
+    exp: Math.floor(validUntil.getTime() / 1000),
+    issued_at: now.toISOString(),
+    valid_from: now.toISOString(),
+    valid_until: validUntil.toISOString(),
+    license_key: {
+      id: key.id,
+      key: key.key,
+      display_key: shown.display_key,
+      status: key.status,
+      benefit_id: key.benefit_id,
+      customer_id: key.customer_id,
+      limit_activations: key.limit_activations,
+      limit_usage: key.limit_usage,
+      usage: Number(key.usage),
+      expires_at: shown.expires_at,
+    },
+    customer: {
+      id: key.customer.id,
+      email: key.customer.email ?? null,
+      name: key.customer.name ?? null,
+      external_id: key.customer.external_id ?? null,
+    },
+    benefit_id: key.benefit_id,
+    activation: activation
+      ? { id: activation.id, label: activation.label, conditions: activation.conditions ?? {}, meta: activation.meta ?? {} }
+      : null,
+  };
 }
