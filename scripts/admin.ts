@@ -7,7 +7,7 @@ import { databaseUrlOrStackSettings, encryptionKeyOrStackSettings } from '../con
 import { openDatabase } from '../db/data-source';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
 import { SigningKeysRepository } from '../db/repositories/signing-keys.repository';
-import { MAX_CERTIFICATE_DAYS, newSigningKey } from '../lib/license-certificates';
+import { MAX_CERTIFICATE_DAYS, newSigningKey } from '../benefits/license-keys/license-certificates';
 
 const USAGE = `usage: npm run -s admin -- <command> [options]
 

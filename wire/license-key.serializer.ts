@@ -1,6 +1,6 @@
 // License key rows -> Polar 2026-10 wire shapes: LicenseKeyRead, LicenseKeyWithActivations,
 // ValidatedLicenseKey, LicenseKeyActivationBase / LicenseKeyActivationRead.
-import { displayKey } from '../benefits/license-keys/license-keys.strategy';
+import { displayKey } from '../benefits/license-keys/license-key-format';
 import type { ActivationRow, KeyWithCustomer } from '../db/repositories/license-keys.repository';
 import { isoDate, serializeCustomer } from './customer.serializer';
 

@@ -2,12 +2,7 @@
 // validate / activate / deactivate (Polar's checks, in Polar's order), status changes through the
 // grant engine, and signed certificates.
 import type { DataSource } from 'typeorm';
-import {
-  LicenseKeysRepository,
-  type ActivateFailure,
-  type KeyWithCustomer,
-  type ValidateFailure,
-} from '../../db/repositories/license-keys.repository';
+import { LicenseKeysRepository, type KeyWithCustomer } from '../../db/repositories/license-keys.repository';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { SigningKeysRepository } from '../../db/repositories/signing-keys.repository';
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
@@ -16,11 +11,19 @@ import type { GrantCommand, GrantWorkflowInput } from '../../engine/engine-clien
 import {
   CertificatesUnavailableError,
   LicenseCertificateIssuer,
-  MAX_CERTIFICATE_DAYS,
-  type LicenseCertificateClaims,
   type ListedKey,
   type PublishedKey,
-} from '../../lib/license-certificates';
+} from '../../benefits/license-keys/license-certificates';
+import {
+  ACTIVATE_MESSAGES,
+  ACTIVATION_NOT_FOUND,
+  certificateClaims,
+  certificateRefusal,
+  certificateValidUntil,
+  KEY_NOT_FOUND,
+  usageExhaustedMessage,
+  VALIDATE_MESSAGES,
+} from '../../benefits/license-keys/license-key-rules';
 import { ApiError, BadRequestError, NotFoundError, NotPermittedError } from '../errors';
 import type {
   LicenseCertificateBody,
@@ -30,23 +33,6 @@ import type {
   LicenseKeyValidateBody,
 } from '../schemas/license-keys.schemas';
 import { serializeActivationRead, serializeLicenseKey, serializeValidatedLicenseKey } from '../../wire/license-key.serializer';
-
-const VALIDATE_MESSAGES: Record<Exclude<ValidateFailure, 'usage'>, string> = {
-  not_found: 'License key not found.',
-  status: 'License key is no longer active.',
-  expired: 'License key has expired.',
-  activation: 'License key activation not found.',
-  conditions: 'License key does not match required conditions',
-  benefit: 'License key does not match given benefit.',
-  customer: 'License key does not match given user.',
-};
-
-const ACTIVATE_MESSAGES: Record<Exclude<ActivateFailure, 'not_found'>, string> = {
-  status: 'License key is no longer active. This license key can not be activated.',
-  expired: 'License key has expired.',
-  unsupported: 'This license key does not support activations. Use the /validate endpoint instead to check license validity.',
-  limit: 'License key activation limit already reached',
-};
 
 /** The grant engine as a status change needs it (api/services/engine.service.ts). */
 export interface LicenseKeyEngine {
@@ -83,7 +69,7 @@ export class LicenseKeysService {
       increment: body.increment_usage ?? 0,
     });
     if (result.ok) return serializeValidatedLicenseKey(result.key, result.activation);
-    if (result.failure === 'usage') throw new BadRequestError(`License key only has ${result.remaining ?? 0} more usages.`);
+    if (result.failure === 'usage') throw new BadRequestError(usageExhaustedMessage(result.remaining));
     throw new NotFoundError(VALIDATE_MESSAGES[result.failure]);
   }
 
@@ -94,14 +80,14 @@ export class LicenseKeysService {
       meta: body.meta ?? {},
     });
     if (result.ok) return serializeActivationRead(result.activation, result.key);
-    if (result.failure === 'not_found') throw new NotFoundError('License key not found.');
+    if (result.failure === 'not_found') throw new NotFoundError(KEY_NOT_FOUND);
     throw new NotPermittedError(ACTIVATE_MESSAGES[result.failure]);
   }
 
   async deactivate(body: LicenseKeyDeactivateBody): Promise<void> {
     const result = await this.repo.deactivate(body.organization_id, body.key, body.activation_id);
-    if (result === 'key_not_found') throw new NotFoundError('License key not found.');
-    if (result === 'activation_not_found') throw new NotFoundError('License key activation not found.');
+    if (result === 'key_not_found') throw new NotFoundError(KEY_NOT_FOUND);
+    if (result === 'activation_not_found') throw new NotFoundError(ACTIVATION_NOT_FOUND);
   }
 
   /**
@@ -173,65 +159,18 @@ export class LicenseKeysService {
   async certificate(key: KeyWithCustomer, body: LicenseCertificateBody): Promise<Record<string, unknown>> {
     await certificates(async () => this.issuer.assertAvailable());
     const now = new Date();
-    if (key.status !== 'granted') throw new NotPermittedError(`License key is ${key.status}: no certificate can be issued.`);
-    const expiresAt = key.expires_at ? new Date(key.expires_at) : null;
-    if (expiresAt && expiresAt <= now) throw new NotPermittedError('License key has expired: no certificate can be issued.');
-    if (key.limit_activations !== null && !body.activation_id) {
-      throw new NotPermittedError(
-        'License key limits activations: a certificate is issued only for one of its activations (activation_id).',
-      );
-    }
+    const refusal = certificateRefusal(key, body.activation_id, now);
+    if (refusal) throw new NotPermittedError(refusal);
     const activation = body.activation_id ? await this.repo.activation(key.id, body.activation_id) : null;
-    if (body.activation_id && !activation) throw new NotFoundError('License key activation not found.');
-    const maxDays = Math.min((await this.organizations.certificateMaxDays(key.organization_id)) ?? 1, MAX_CERTIFICATE_DAYS);
-    const days = Math.min(body.validity_days ?? maxDays, maxDays);
-    const windowEnd = new Date(now.getTime() + days * 86_400_000);
-    const validUntil = expiresAt && expiresAt < windowEnd ? expiresAt : windowEnd;
-    const claims = certificateClaims(key, activation, now, validUntil);
+    if (body.activation_id && !activation) throw new NotFoundError(ACTIVATION_NOT_FOUND);
+    const maxDays = await this.organizations.certificateMaxDays(key.organization_id);
+    const validUntil = certificateValidUntil(now, key.expires_at, maxDays, body.validity_days);
+    const wire = serializeLicenseKey(key);
+    const shown = { display_key: wire.display_key as string, expires_at: wire.expires_at as string | null };
+    const claims = certificateClaims(key, activation, now, validUntil, shown);
     const { certificate, keyId } = await certificates(() => this.issuer.issue(key.organization_id, claims));
     return { certificate, key_id: keyId, algorithm: 'Ed25519', issued_at: claims.issued_at, valid_until: claims.valid_until, claims };
   }
-}
-
-function certificateClaims(
-  key: KeyWithCustomer,
-  activation: { id: string; label: string; conditions: any; meta: any } | null,
-  now: Date,
-  validUntil: Date,
-): LicenseCertificateClaims {
-  const wire = serializeLicenseKey(key);
-  return {
-    iss: key.organization_id,
-    sub: key.id,
-    iat: Math.floor(now.getTime() / 1000),
-    nbf: Math.floor(now.getTime() / 1000),
-    exp: Math.floor(validUntil.getTime() / 1000),
-    issued_at: now.toISOString(),
-    valid_from: now.toISOString(),
-    valid_until: validUntil.toISOString(),
-    license_key: {
-      id: key.id,
-      key: key.key,
-      display_key: wire.display_key as string,
-      status: key.status,
-      benefit_id: key.benefit_id,
-      customer_id: key.customer_id,
-      limit_activations: key.limit_activations,
-      limit_usage: key.limit_usage,
-      usage: Number(key.usage),
-      expires_at: wire.expires_at as string | null,
-    },
-    customer: {
-      id: key.customer.id,
-      email: key.customer.email ?? null,
-      name: key.customer.name ?? null,
-      external_id: key.customer.external_id ?? null,
-    },
-    benefit_id: key.benefit_id,
-    activation: activation
-      ? { id: activation.id, label: activation.label, conditions: activation.conditions ?? {}, meta: activation.meta ?? {} }
-      : null,
-  };
 }
 
 async function certificates<T>(fn: () => Promise<T>): Promise<T> {

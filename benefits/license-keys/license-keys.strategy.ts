@@ -1,6 +1,5 @@
 // License keys: one key per grant, written in the grant's own transaction (GrantContext.tx), so a
 // grant and its key commit together and a retried activity finds the key it already issued.
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   findKeyForGrant,
@@ -11,6 +10,7 @@ import {
   type Queryable,
 } from '../../db/repositories/license-keys.repository';
 import type { BenefitStrategy, GrantContext, GrantOutcome, Json } from '../strategy';
+import { addTimeframe, displayKey, generateLicenseKey } from './license-key-format';
 
 const INT32_MAX = 2_147_483_647;
 const positiveInt = z.number().int().gt(0).max(INT32_MAX);
@@ -39,32 +39,6 @@ export type LicenseKeysProperties = z.infer<typeof schema>;
 function normalize(raw: unknown): LicenseKeysProperties {
   const parsed = schema.safeParse(raw ?? {});
   return parsed.success ? parsed.data : { prefix: null, expires: null, activations: null, limit_usage: null };
-}
-export type Timeframe = 'year' | 'month' | 'day';
-
-/** `PREFIX-<UUID>` (or the bare UUID), uppercase, from the platform's cryptographic source. */
-export function generateLicenseKey(prefix: string | null | undefined): string {
-  const id = randomUUID().toUpperCase();
-  const p = prefix?.trim();
-  return p ? `${p.toUpperCase()}-${id}` : id;
-}
-
-/** What the API shows instead of the key: the last 6 characters. */
-export function displayKey(key: string): string {
-  return `****-${key.slice(-6)}`;
-}
-
-/** Calendar arithmetic in UTC; a month or year that has no such day ends on its last day. */
-export function addTimeframe(from: Date, ttl: number, timeframe: Timeframe): Date {
-  if (timeframe === 'day') return new Date(from.getTime() + ttl * 86_400_000);
-  const months = timeframe === 'year' ? ttl * 12 : ttl;
-  const d = new Date(from.getTime());
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, lastDay));
-  return d;
 }
 
 /** Keys from a one-time order expire; a subscription's key lives (and is revoked) with it. */

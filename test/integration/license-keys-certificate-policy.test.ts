@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { createApp } from '../../api/app';
 import { parseConfig } from '../../config/config';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
-import { verifyLicenseCertificate } from '../../lib/license-certificates';
+import { verifyLicenseCertificate } from '../../benefits/license-keys/license-certificates';
 import { createLogger } from '../../lib/logger';
 import { startTestStack, TestStack } from '../support/harness';
 import { buyKey, createLicenseShop } from '../support/license-keys.fixtures';

@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
 import { parseConfig } from '../../config/config';
-import { decryptPrivateKey, verifyLicenseCertificate } from '../../lib/license-certificates';
+import { decryptPrivateKey, verifyLicenseCertificate } from '../../benefits/license-keys/license-certificates';
 import { createLogger } from '../../lib/logger';
 import { startTestStack, TestStack } from '../support/harness';
 import { buyKey, createLicenseShop, LicenseShop, setKey } from '../support/license-keys.fixtures';

@@ -10,7 +10,7 @@ import {
   signCertificate,
   verifyLicenseCertificate,
   type VerificationKey,
-} from '../../lib/license-certificates';
+} from '../../benefits/license-keys/license-certificates';
 
 const SECRET = 'unit-test-secret-encryption-key-0123456789';
 const ORG = '11111111-1111-4111-8111-111111111111';

@@ -1,6 +1,7 @@
 // The license_keys strategy's pure parts (properties, keys, expiry arithmetic, which changes
 // matter) and the token bucket rate limiter.
-import { addTimeframe, displayKey, generateLicenseKey, licenseKeysStrategy } from '../../benefits/license-keys/license-keys.strategy';
+import { addTimeframe, displayKey, generateLicenseKey } from '../../benefits/license-keys/license-key-format';
+import { licenseKeysStrategy } from '../../benefits/license-keys/license-keys.strategy';
 import { TokenBucketLimiter } from '../../lib/rate-limiter';
 
 const UUID = '[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}';
