@@ -81,7 +81,7 @@ export interface BenefitGrantFilters {
   member_id?: string[];
 }
 
-/** Reads a benefit's grants, serialized as Polar's BenefitGrant (owned by the lead). */
+/** Reads a benefit's grants, serialized as Polar's BenefitGrant (for GET /v1/benefits/{id}/grants). */
 export interface BenefitGrantsReader {
   listForBenefit(
     organizationId: string,
