@@ -11,8 +11,7 @@ import { OrganizationsRepository } from '../../db/repositories/organizations.rep
 import { freePort } from '../../lib/free-port';
 import { DevServer, startDevServer } from '../../scripts/tools/dev-server';
 import type { TemporalCliSource } from '../../scripts/tools/tools';
-import { workflowIds } from '../../workflows/definitions';
-import { Child, Log, registerCleanup, startChild, waitFor, withFlags } from './stack';
+import { Child, Log, registerCleanup, startChild, waitFor, waitForApiAndWorker, withFlags } from './stack';
 
 export type Part = 'worker' | 'temporal' | 'postgres';
 
@@ -84,19 +83,7 @@ export async function startChaosStack(opts: ChaosStackOptions): Promise<ChaosSta
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const baseUrl = `http://127.0.0.1:${apiPort}`;
-  await waitFor('the API', async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true, assertAlive);
-  await waitFor(
-    'the worker',
-    () =>
-      client.workflow
-        .getHandle(workflowIds.outboxRelay())
-        .describe()
-        .then(
-          () => true,
-          () => false,
-        ),
-    assertAlive,
-  );
+  await waitForApiAndWorker(baseUrl, client, assertAlive);
   await waitFor('the worker to poll', () => polling(client, worker.pid), assertAlive);
 
   let closed = false;

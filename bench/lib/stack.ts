@@ -166,20 +166,7 @@ export async function startIsolatedStack(box: Toolbox, label: string, opts: Isol
   const client = new Client({ connection });
   const assertAlive = () => [api, worker].forEach((c) => c.assertAlive());
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitFor('the API', async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true, assertAlive);
-  // The worker starts the outbox relay right before it polls: its existence means the worker is up.
-  await waitFor(
-    'the worker',
-    () =>
-      client.workflow
-        .getHandle(workflowIds.outboxRelay())
-        .describe()
-        .then(
-          () => true,
-          () => false,
-        ),
-    assertAlive,
-  );
+  await waitForApiAndWorker(baseUrl, client, assertAlive);
 
   return {
     baseUrl,
@@ -285,4 +272,21 @@ export async function waitFor(what: string, check: () => Promise<boolean>, asser
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s`);
+}
+
+/** Waits for the API's readiness and the worker (it starts the outbox relay right before it polls). */
+export async function waitForApiAndWorker(baseUrl: string, client: Client, assertAlive: () => void): Promise<void> {
+  await waitFor('the API', async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true, assertAlive);
+  await waitFor(
+    'the worker',
+    () =>
+      client.workflow
+        .getHandle(workflowIds.outboxRelay())
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        ),
+    assertAlive,
+  );
 }
