@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { BenefitProviders } from '../benefits/providers';
 import type { StrategyRegistry } from '../benefits/registry';
 import type { EngineClient } from '../engine/engine-client';
 import type { Logger } from '../lib/logger';
@@ -10,6 +11,8 @@ export interface EngineDeps {
   dataSource: DataSource;
   engine: EngineClient;
   registry: StrategyRegistry;
+  /** Provider clients handed to strategies (benefits/providers.ts); none when absent. */
+  providers?: BenefitProviders;
   logger: Logger;
   webhookTimeoutMs: number;
   /** Whether webhook deliveries may connect to loopback and private networks (see lib/network-guard). */

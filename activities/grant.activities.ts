@@ -39,7 +39,7 @@ interface Loaded {
 
 export function grantActivities(deps: EngineDeps) {
   const grants = new GrantsRepository(deps.dataSource);
-  const outbox = new WebhookEventsRepository(deps.dataSource);
+  const webhookEvents = new WebhookEventsRepository(deps.dataSource);
   const scopes = new ScopesRepository(deps.dataSource);
   const benefits = new BenefitsRepository(deps.dataSource);
   const customers = new CustomersRepository(deps.dataSource);
@@ -77,12 +77,13 @@ export function grantActivities(deps: EngineDeps) {
       accountId: accountId ?? (l.grant.properties?.account_id as string | undefined) ?? null,
       tx: l.em,
       signal: activityCancellation(deps.stopping),
+      providers: deps.providers ?? {},
     };
   }
 
   async function emit(em: EntityManager, l: Loaded, row: GrantRow, type: string, previous?: Record<string, unknown>) {
     const data = { ...serializeGrant(row, l.benefit, l.customer), previous_properties: previous ?? null };
-    await outbox.enqueue(em, row.organization_id, type, data);
+    await webhookEvents.enqueue(em, row.organization_id, type, data);
     await enqueueCustomerState(em, row.organization_id, row.customer_id);
   }
 

@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { EngineCommandsRepository } from '../db/repositories/engine-commands.repository';
 import { OrdersRepository } from '../db/repositories/orders.repository';
-import { OutboxScansRepository } from '../db/repositories/outbox-scans.repository';
+import { UnstartedWorkRepository } from '../db/repositories/unstarted-work.repository';
 import { SubscriptionsRepository } from '../db/repositories/subscriptions.repository';
 import { dispatchRecorded } from '../engine/engine-commands';
 import type { EngineDeps } from './engine-deps';
@@ -25,7 +25,7 @@ export interface RelayPassInput {
 
 export function outboxActivities(deps: EngineDeps) {
   const commands = new EngineCommandsRepository(deps.dataSource);
-  const scans = new OutboxScansRepository(deps.dataSource);
+  const scans = new UnstartedWorkRepository(deps.dataSource);
   const orders = new OrdersRepository(deps.dataSource);
   const subscriptions = new SubscriptionsRepository(deps.dataSource);
 

@@ -50,8 +50,8 @@ export function subscriptionActivities(deps: EngineDeps) {
         const snap = toSnapshot((await subscriptions.snapshot(em, input.subscriptionId))!);
         if (!applied) return { snap, applied };
         const view = await subscriptionView(em, snap.organizationId, snap.id);
-        const outbox = new WebhookEventsRepository(ds);
-        for (const type of EVENTS[input.to]) await outbox.enqueue(em, snap.organizationId, type, view);
+        const webhookEvents = new WebhookEventsRepository(ds);
+        for (const type of EVENTS[input.to]) await webhookEvents.enqueue(em, snap.organizationId, type, view);
         await enqueueCustomerState(em, snap.organizationId, snap.customerId);
         return { snap, applied };
       });

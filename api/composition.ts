@@ -3,7 +3,8 @@
 // or a deployment replaces a strategy by passing its own registry, as it does for the worker.
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { defaultRegistry, type StrategyRegistry } from '../benefits/registry';
+import { buildProviders, type BenefitProviders } from '../benefits/providers';
+import { strategies, type StrategyRegistry } from '../benefits/registry';
 import type { Env } from '../config/config';
 import { CustomersRepository } from '../db/repositories/customers.repository';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
@@ -12,7 +13,7 @@ import type { Logger } from '../lib/logger';
 import { benefitGrantsReader } from './services/benefit-grants.service';
 import type { BenefitGrantsReader } from './schemas/benefits.schemas';
 import { CommerceService } from './services/commerce.service';
-import { EngineService } from './services/engine.service';
+import { EngineDispatcher } from './services/engine-dispatcher';
 import { LicenseKeysService } from './services/license-keys.service';
 
 export interface AppDeps {
@@ -22,13 +23,16 @@ export interface AppDeps {
   temporal: Client;
   /** Replaces the default strategies (tests use stand-ins, as the worker's deps allow). */
   registry?: StrategyRegistry;
+  /** Replaces the provider clients built from config (tests point them at test/fakes). */
+  providers?: BenefitProviders;
 }
 
 /** What the routes are given: the process's dependencies plus the services built from them. */
 export interface ApiServices extends AppDeps {
   registry: StrategyRegistry;
+  providers: BenefitProviders;
   engineClient: EngineClient;
-  engine: EngineService;
+  dispatcher: EngineDispatcher;
   commerce: CommerceService;
   licenseKeys: LicenseKeysService;
   grants: BenefitGrantsReader;
@@ -38,14 +42,15 @@ export interface ApiServices extends AppDeps {
 
 export function composeApi(deps: AppDeps): ApiServices {
   const engineClient = new EngineClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
-  const engine = new EngineService(engineClient, deps.dataSource, deps.logger);
+  const dispatcher = new EngineDispatcher(engineClient, deps.dataSource, deps.logger);
   return {
     ...deps,
-    registry: deps.registry ?? defaultRegistry(),
+    registry: deps.registry ?? strategies,
+    providers: deps.providers ?? buildProviders(deps.config),
     engineClient,
-    engine,
-    commerce: new CommerceService(deps.dataSource, engineClient, engine, deps.logger),
-    licenseKeys: new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, engine),
+    dispatcher,
+    commerce: new CommerceService(deps.dataSource, engineClient, dispatcher, deps.logger),
+    licenseKeys: new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, dispatcher),
     grants: benefitGrantsReader(deps.dataSource),
     customers: new CustomersRepository(deps.dataSource),
     organizations: new OrganizationsRepository(deps.dataSource),

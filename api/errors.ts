@@ -115,7 +115,7 @@ const GRPC_UNAVAILABLE = new Set([14, 4]);
 
 /**
  * True when Temporal could not answer. Writes never get here (their engine work waits in the
- * outbox); a request that must wait on the engine itself (a customer resuming a parked grant) does.
+ * command outbox); a request that must wait on the engine itself (a customer resuming a parked grant) does.
  */
 export function isEngineUnavailable(err: unknown): boolean {
   for (let e: any = err, depth = 0; e && depth < 4; e = e.cause, depth++) {

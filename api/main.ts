@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   temporal.workflowService.getSystemInfo({}).catch((err: Error) => {
     logger.warn(
       { address: config.TEMPORAL_ADDRESS, err: err.message },
-      'Temporal unreachable: serving anyway; engine work waits in the outbox until it is back',
+      'Temporal unreachable: serving anyway; engine work waits in the command outbox until it is back',
     );
   });
   const app = createApp({ config, logger, dataSource, temporal });

@@ -7,10 +7,14 @@ import type { BenefitStrategy } from './strategy';
 /** Typed over every supported type: a new type without a strategy fails to compile. */
 export type StrategyRegistry = { [T in BenefitType]: BenefitStrategy<any> };
 
-export function defaultRegistry(): StrategyRegistry {
-  return {
-    custom: customStrategy,
-    feature_flag: featureFlagStrategy,
-    license_keys: licenseKeysStrategy,
-  };
-}
+/**
+ * The strategies, one per type. They hold no clients and no state: what a strategy calls (GitHub,
+ * Discord, storage) reaches it in its context as `providers`, built once by each process root
+ * (api/composition.ts, workers/main.ts). So this table is a constant, shared by the roots and by
+ * the wire serializers (`publicProperties`); a root may still be handed another table (tests).
+ */
+export const strategies: StrategyRegistry = {
+  custom: customStrategy,
+  feature_flag: featureFlagStrategy,
+  license_keys: licenseKeysStrategy,
+};

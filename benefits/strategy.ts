@@ -2,6 +2,7 @@
 // generic activities, which look the strategy up in the registry.
 import type { z } from 'zod';
 import type { BenefitType } from './benefit-types';
+import type { BenefitProviders } from './providers';
 
 export type Json = Record<string, unknown>;
 
@@ -42,6 +43,8 @@ export interface GrantContext {
   tx?: { query(sql: string, params?: unknown[]): Promise<any> };
   /** Aborted when the activity is cancelled (worker shutdown): pass it to provider HTTP calls. */
   signal?: AbortSignal;
+  /** The provider clients the worker was built with (benefits/providers.ts). */
+  providers: BenefitProviders;
 }
 
 export interface RevokeContext extends GrantContext {
@@ -58,6 +61,8 @@ export interface GrantOutcome {
 
 export interface ValidationContext {
   organizationId: string;
+  /** The provider clients the API was built with (benefits/providers.ts). */
+  providers: BenefitProviders;
 }
 
 /** Thrown by validateProperties: the message and the path under `body.properties`. */

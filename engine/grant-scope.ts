@@ -6,7 +6,7 @@ import type { GrantScope } from '../activities/activity-types';
 import { isSupportedBenefitType } from '../benefits/benefit-types';
 import { GrantsRepository } from '../db/repositories/grants.repository';
 import { ProductsRepository } from '../db/repositories/products.repository';
-import type { UnstartedOrder } from '../db/repositories/outbox-scans.repository';
+import type { UnstartedOrder } from '../db/repositories/unstarted-work.repository';
 import { mayGrantAgain, type GrantCommand, type GrantWorkflowInput } from '../workflows/definitions';
 import type { EngineClient } from './engine-client';
 

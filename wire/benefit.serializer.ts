@@ -1,10 +1,8 @@
 // Polar's `Benefit` (oneOf by type) from a benefits row; properties go through the type's strategy
 // so secrets a strategy keeps in its stored properties never reach the API.
 import { isSupportedBenefitType } from '../benefits/benefit-types';
-import { defaultRegistry } from '../benefits/registry';
+import { strategies } from '../benefits/registry';
 import type { BenefitRow, Json } from '../db/repositories/benefits.repository';
-
-const registry = defaultRegistry();
 
 export interface BenefitBody {
   id: string;
@@ -23,7 +21,7 @@ export interface BenefitBody {
 }
 
 export function serializeBenefit(row: BenefitRow): BenefitBody {
-  const properties = isSupportedBenefitType(row.type) ? registry[row.type].publicProperties(row.properties as never) : row.properties;
+  const properties = isSupportedBenefitType(row.type) ? strategies[row.type].publicProperties(row.properties as never) : row.properties;
   return {
     id: row.id,
     created_at: iso(row.created_at),

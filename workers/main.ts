@@ -4,7 +4,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createActivities } from '../activities';
-import { defaultRegistry } from '../benefits/registry';
+import { buildProviders } from '../benefits/providers';
+import { strategies } from '../benefits/registry';
 import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
 import { openDatabase } from '../db/data-source';
 import { WebhookEndpointsRepository } from '../db/repositories/webhook-endpoints.repository';
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
     activities: createActivities({
       dataSource,
       engine,
-      registry: defaultRegistry(),
+      registry: strategies,
+      providers: buildProviders(config),
       logger,
       webhookTimeoutMs: 10_000,
       stopping: stopping.signal,

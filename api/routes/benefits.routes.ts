@@ -3,6 +3,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { isSupportedBenefitType } from '../../benefits/benefit-types';
+import type { BenefitProviders } from '../../benefits/providers';
 import type { StrategyRegistry } from '../../benefits/registry';
 import { PropertiesValidationError, type BenefitStrategy } from '../../benefits/strategy';
 import { type AfterWrite, BenefitsRepository, type Json } from '../../db/repositories/benefits.repository';
@@ -30,14 +31,21 @@ export type { BenefitGrantsReader, BenefitsEngine } from '../schemas/benefits.sc
 type AnyStrategy = BenefitStrategy<any>;
 
 export function benefitsRoutes(services: ApiServices): Router {
-  const outbox = new WebhookEventsRepository(services.dataSource);
+  const webhookEvents = new WebhookEventsRepository(services.dataSource);
   // The event is written in the benefit's own transaction; delivery is kicked after the commit.
   const webhook =
     (type: 'benefit.created' | 'benefit.updated'): AfterWrite =>
     async (em, row) => {
-      await outbox.enqueue(em, row.organization_id, type, serializeBenefit(row));
+      await webhookEvents.enqueue(em, row.organization_id, type, serializeBenefit(row));
     };
-  const h = new BenefitHandlers(new BenefitsRepository(services.dataSource), services.registry, services.engine, services.grants, webhook);
+  const h = new BenefitHandlers(
+    new BenefitsRepository(services.dataSource),
+    services.registry,
+    services.providers,
+    services.dispatcher,
+    services.grants,
+    webhook,
+  );
   const router = Router();
   router.get(['/benefits/', '/benefits'], h.list);
   router.post(['/benefits/', '/benefits'], h.create);
@@ -52,6 +60,7 @@ class BenefitHandlers {
   constructor(
     private readonly repo: BenefitsRepository,
     private readonly registry: StrategyRegistry,
+    private readonly providers: BenefitProviders,
     private readonly engine: BenefitsEngine,
     private readonly grantsReader: BenefitGrantsReader,
     private readonly webhook: (type: 'benefit.created' | 'benefit.updated') => AfterWrite,
@@ -75,7 +84,7 @@ class BenefitHandlers {
 
   create = async (req: Request, res: Response) => {
     const orgId = organizationIdOf(res);
-    const input = await parseCreate(this.registry, req, orgId);
+    const input = await parseCreate(this.registry, this.providers, req, orgId);
     const row = await this.repo.create(orgId, input, this.webhook('benefit.created'));
     await this.engine.kickWebhooks(orgId);
     res.status(201).json(serializeBenefit(row));
@@ -89,7 +98,7 @@ class BenefitHandlers {
     const orgId = organizationIdOf(res);
     const existing = await mustFind(this.repo, req, res);
     const strategy = checkUpdateType(this.registry, req.body?.type, existing.type);
-    const patch = await parseUpdate(strategy, req, orgId);
+    const patch = await parseUpdate(strategy, this.providers, req, orgId);
     const recorded: RecordedCommand[] = [];
     const row = await this.repo.update(orgId, existing.id, patch, async (em, updated) => {
       await this.webhook('benefit.updated')(em, updated);
@@ -170,7 +179,7 @@ function checkUpdateType(registry: StrategyRegistry, type: unknown, existingType
   return registry[existingType];
 }
 
-async function parseCreate(registry: StrategyRegistry, req: Request, orgId: string) {
+async function parseCreate(registry: StrategyRegistry, providers: BenefitProviders, req: Request, orgId: string) {
   const strategy = strategyForType(registry, req.body?.type);
   const body = benefitCreateBody.safeParse(req.body ?? {});
   const issues = body.success ? [] : fromZodError(body.error, 'body').issues;
@@ -189,11 +198,11 @@ async function parseCreate(registry: StrategyRegistry, req: Request, orgId: stri
     );
   }
   checkVisibility(data.visibility);
-  const properties = await validateProperties(strategy, orgId, parsed.data as Json);
+  const properties = await validateProperties(strategy, providers, orgId, parsed.data as Json);
   return { type: strategy.type, description: data.description, metadata: data.metadata ?? {}, properties };
 }
 
-async function parseUpdate(strategy: AnyStrategy, req: Request, orgId: string) {
+async function parseUpdate(strategy: AnyStrategy, providers: BenefitProviders, req: Request, orgId: string) {
   const body = benefitUpdateBody.safeParse(req.body ?? {});
   const issues = body.success ? [] : fromZodError(body.error, 'body').issues;
   const props = (req.body ?? {}).properties;
@@ -201,7 +210,7 @@ async function parseUpdate(strategy: AnyStrategy, req: Request, orgId: string) {
   if (parsed && !parsed.success) issues.push(...propertiesIssues(parsed.error));
   if (issues.length || !body.success) throw new RequestValidationError(issues);
   checkVisibility(body.data.visibility);
-  const properties = parsed?.success ? await validateProperties(strategy, orgId, parsed.data as Json) : undefined;
+  const properties = parsed?.success ? await validateProperties(strategy, providers, orgId, parsed.data as Json) : undefined;
   return { description: body.data.description ?? undefined, metadata: body.data.metadata, properties };
 }
 
@@ -216,9 +225,9 @@ function propertiesIssues(error: z.ZodError): ValidationIssue[] {
   return fromZodError(error, 'body').issues.map((i) => ({ ...i, loc: ['body', 'properties', ...i.loc.slice(1)] }));
 }
 
-async function validateProperties(strategy: AnyStrategy, orgId: string, props: Json): Promise<Json> {
+async function validateProperties(strategy: AnyStrategy, providers: BenefitProviders, orgId: string, props: Json): Promise<Json> {
   try {
-    return await strategy.validateProperties({ organizationId: orgId }, props);
+    return await strategy.validateProperties({ organizationId: orgId, providers }, props);
   } catch (err) {
     if (err instanceof PropertiesValidationError) {
       throw RequestValidationError.at(['body', 'properties', ...err.path], err.message);

@@ -182,7 +182,7 @@ function stateHandler(state: CustomerStateReader) {
 }
 
 export function customersRoutes(services: ApiServices): Router {
-  const { engine, customers: repo, customers: state } = services;
+  const { dispatcher, customers: repo, customers: state } = services;
   const router = Router();
   const getOne = async (req: Request, res: Response): Promise<void> => {
     res.json(serializeCustomer(await findOr404(repo, organizationIdOf(res), lookupOf(req))));
@@ -194,11 +194,11 @@ export function customersRoutes(services: ApiServices): Router {
   router.get('/customers/external/:external_id/state', stateHandler(state));
   router.get('/customers/external/:external_id', getOne);
   router.patch('/customers/external/:external_id', updateHandler(repo));
-  router.delete('/customers/external/:external_id', deleteHandler(services.dataSource, repo, engine));
+  router.delete('/customers/external/:external_id', deleteHandler(services.dataSource, repo, dispatcher));
   router.get('/customers/:id/state', stateHandler(state));
   router.get('/customers/:id', getOne);
   router.patch('/customers/:id', updateHandler(repo));
-  router.delete('/customers/:id', deleteHandler(services.dataSource, repo, engine));
+  router.delete('/customers/:id', deleteHandler(services.dataSource, repo, dispatcher));
   return router;
 }
 

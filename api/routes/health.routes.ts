@@ -10,7 +10,7 @@ export interface ReadinessProbe {
 /**
  * /healthz: the process is alive. /readyz: every dependency answers (503 naming the ones that
  * don't, in `down`). With Temporal down the API still serves reads, license validation and
- * purchases (engine work waits in the outbox), but is not ready: the engine is part of the service.
+ * purchases (engine work waits in the command outbox), but is not ready: the engine is part of the service.
  */
 export function healthRoutes(services: ApiServices): Router {
   const probes: ReadinessProbe[] = [

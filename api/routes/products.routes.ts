@@ -30,7 +30,7 @@ import { metadataFilter, parseBody, parseQuery, pathId } from '../validation';
 export type { ProductsEngine } from '../schemas/products.schemas';
 
 export function productsRoutes(services: ApiServices): Router {
-  const engine = services.engine;
+  const engine = services.dispatcher;
   const h = new ProductHandlers(new ProductsRepository(services.dataSource), engine);
   const router = Router();
   router.get(['/products/', '/products'], h.list);

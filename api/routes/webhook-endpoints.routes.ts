@@ -17,7 +17,7 @@ import {
 import { serializeWebhookDelivery, serializeWebhookEndpoint } from '../../wire/webhook.serializer';
 import { parseBody, parseQuery, pathId } from '../validation';
 
-/** Schedules a fresh delivery of a stored event (the lead's Temporal-backed delivery). */
+/** Schedules a fresh delivery of a stored event (a webhook-delivery workflow per endpoint). */
 export interface WebhookRedelivery {
   redeliver(organizationId: string, eventId: string): Promise<void>;
 }
@@ -97,7 +97,7 @@ function deliveriesHandler(repo: WebhookEndpointsRepository) {
 }
 
 export function webhookEndpointsRoutes(services: ApiServices): Router {
-  const webhooks = services.engine;
+  const webhooks = services.dispatcher;
   const router = Router();
   const repo = new WebhookEndpointsRepository(services.dataSource, secretBoxFor(services.config.SECRET_ENCRYPTION_KEY));
   const events = new WebhookEventsRepository(services.dataSource);

@@ -57,7 +57,7 @@ export const benefitGrantsQuery = z.object({
   ...paginationQuery,
 });
 
-/** What the grant engine must do when benefits change (api/services/engine.service.ts). */
+/** What the grant engine must do when benefits change (api/services/engine-dispatcher.ts). */
 export interface BenefitsEngine {
   /** Records, in the change's transaction: properties changed in a way that matters to existing grants. */
   benefitUpdated(

@@ -2,7 +2,7 @@
 // order: the row commits first, then its workflows start (deterministic ids: a purchase's grant
 // workflows, a renewal's signal to its subscription); the outbox relay starts any whose start was
 // lost to a crash or an unreachable Temporal in between. Other changes record their engine
-// commands in their own transaction (EngineService). Nothing after a commit fails the request.
+// commands in their own transaction (EngineDispatcher). Nothing after a commit fails the request.
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CustomersRepository } from '../../db/repositories/customers.repository';
@@ -19,7 +19,7 @@ import { ApiError, BadRequestError, NotFoundError, RequestValidationError } from
 import { serializeCustomerState } from '../../wire/customer.serializer';
 import { serializeRefund } from '../../wire/refund.serializer';
 import { orderView, subscriptionView } from '../../wire/commerce.views';
-import { type EngineService, settleWithin } from './engine.service';
+import { afterCommit, type EngineDispatcher } from './engine-dispatcher';
 
 export interface OrderInput {
   customer_id: string;
@@ -45,18 +45,18 @@ export interface RefundInput {
 export class CommerceService {
   private readonly orders: OrdersRepository;
   private readonly subscriptions: SubscriptionsRepository;
-  private readonly outbox: WebhookEventsRepository;
+  private readonly webhookEvents: WebhookEventsRepository;
   private readonly refunds: RefundsRepository;
 
   constructor(
     private readonly ds: DataSource,
     private readonly engine: EngineClient,
-    private readonly engineService: EngineService,
+    private readonly dispatcher: EngineDispatcher,
     private readonly logger: Logger,
   ) {
     this.orders = new OrdersRepository(ds);
     this.subscriptions = new SubscriptionsRepository(ds);
-    this.outbox = new WebhookEventsRepository(ds);
+    this.webhookEvents = new WebhookEventsRepository(ds);
     this.refunds = new RefundsRepository(ds);
   }
 
@@ -98,7 +98,7 @@ export class CommerceService {
       if (res.created && sub) await this.advancePeriod(em, sub);
       if (res.created) {
         const view = await orderView(em, orgId, res.row.id);
-        for (const type of ['order.created', 'order.paid']) await this.outbox.enqueue(em, orgId, type, view);
+        for (const type of ['order.created', 'order.paid']) await this.webhookEvents.enqueue(em, orgId, type, view);
       }
       return res;
     });
@@ -133,18 +133,18 @@ export class CommerceService {
       });
       if (res.created) {
         const view = await subscriptionView(em, orgId, res.row.id);
-        for (const type of ['subscription.created', 'subscription.active']) await this.outbox.enqueue(em, orgId, type, view);
+        for (const type of ['subscription.created', 'subscription.active']) await this.webhookEvents.enqueue(em, orgId, type, view);
         await enqueueCustomerStateEvent(em, orgId, input.customer_id, serializeCustomerState);
       }
       return res;
     });
     if (!row.workflow_started_at) {
-      await this.afterCommit('subscription workflow not started', { subscriptionId: row.id }, async () => {
+      await afterCommit(this.logger, 'subscription workflow not started', { subscriptionId: row.id }, async () => {
         await this.engine.startSubscription(row.id);
         await this.subscriptions.markWorkflowStarted(row.id);
       });
     }
-    await this.engineService.kickWebhooks(orgId);
+    await this.dispatcher.kickWebhooks(orgId);
     return { subscription: await subscriptionView(this.ds, orgId, row.id), created };
   }
 
@@ -161,12 +161,12 @@ export class CommerceService {
       await this.subscriptions.update(em, id, set);
       const view = await subscriptionView(em, orgId, id);
       const types = ['subscription.updated', cancel ? 'subscription.canceled' : 'subscription.uncanceled'];
-      for (const type of types) await this.outbox.enqueue(em, orgId, type, view);
+      for (const type of types) await this.webhookEvents.enqueue(em, orgId, type, view);
       await enqueueCustomerStateEvent(em, orgId, sub.customer_id, serializeCustomerState);
-      return [await this.engineService.signalSubscription(em, orgId, id, { kind: 'changed' })];
+      return [await this.dispatcher.signalSubscription(em, orgId, id, { kind: 'changed' })];
     });
-    await this.engineService.dispatch(recorded);
-    await this.engineService.kickWebhooks(orgId);
+    await this.dispatcher.dispatch(recorded);
+    await this.dispatcher.kickWebhooks(orgId);
     return subscriptionView(this.ds, orgId, id);
   }
 
@@ -176,9 +176,9 @@ export class CommerceService {
       const sub = await this.liveSubscription(orgId, id, em);
       const now = new Date();
       await this.subscriptions.update(em, id, { status: 'canceled', canceled_at: sub.canceled_at ?? now, ends_at: now, ended_at: now });
-      return [await this.engineService.signalSubscription(em, orgId, id, { kind: 'revokeNow' })];
+      return [await this.dispatcher.signalSubscription(em, orgId, id, { kind: 'revokeNow' })];
     });
-    await this.engineService.dispatch(recorded);
+    await this.dispatcher.dispatch(recorded);
     return subscriptionView(this.ds, orgId, id);
   }
 
@@ -196,10 +196,10 @@ export class CommerceService {
       }
       await this.subscriptions.update(em, id, { current_period_start: sub.current_period_end, current_period_end: periodEnd });
       return [
-        await this.engineService.signalSubscription(em, orgId, id, { kind: 'renewed', orderId: `period-end:${periodEnd.toISOString()}` }),
+        await this.dispatcher.signalSubscription(em, orgId, id, { kind: 'renewed', orderId: `period-end:${periodEnd.toISOString()}` }),
       ];
     });
-    await this.engineService.dispatch(recorded);
+    await this.dispatcher.dispatch(recorded);
     return subscriptionView(this.ds, orgId, id);
   }
 
@@ -216,7 +216,7 @@ export class CommerceService {
     const revokes = async (em: EntityManager, order: OrderRow, row: RefundRow) =>
       row.revoke_benefits
         ? [
-            await this.engineService.revokeScope(em, {
+            await this.dispatcher.revokeScope(em, {
               organizationId: orgId,
               customerId: order.customer_id,
               productId: order.product_id,
@@ -259,12 +259,12 @@ export class CommerceService {
         return { refund: taken, created: false, recorded: [] };
       }
       await this.orders.refund(em, order.id, input.amount, input.amount === refundable);
-      await this.outbox.enqueue(em, orgId, 'order.refunded', await orderView(em, orgId, order.id));
-      await this.outbox.enqueue(em, orgId, 'refund.created', serializeRefund(inserted));
+      await this.webhookEvents.enqueue(em, orgId, 'order.refunded', await orderView(em, orgId, order.id));
+      await this.webhookEvents.enqueue(em, orgId, 'refund.created', serializeRefund(inserted));
       return { refund: inserted, created: true, recorded: await revokes(em, order, inserted) };
     });
-    await this.engineService.dispatch(recorded);
-    await this.engineService.kickWebhooks(orgId);
+    await this.dispatcher.dispatch(recorded);
+    await this.dispatcher.kickWebhooks(orgId);
     return { refund, created };
   }
 
@@ -278,20 +278,12 @@ export class CommerceService {
 
   private async dispatch(row: OrderRow): Promise<void> {
     if (!row.workflow_started_at) {
-      await this.afterCommit('order workflows not started', { orderId: row.id }, async () => {
+      await afterCommit(this.logger, 'order workflows not started', { orderId: row.id }, async () => {
         await dispatchOrder({ engine: this.engine, dataSource: this.ds }, row);
         await this.orders.markWorkflowStarted(row.id);
       });
     }
-    await this.engineService.kickWebhooks(row.organization_id);
-  }
-
-  /** Work after a commit: a failure is logged and left to the outbox relay, never answered 500. */
-  private async afterCommit(what: string, ids: Record<string, string>, fn: () => Promise<void>): Promise<void> {
-    const work = fn().catch((err) => {
-      this.logger.warn({ ...ids, err: err instanceof Error ? err.message : String(err) }, `${what}; the outbox relay starts them`);
-    });
-    await settleWithin(work);
+    await this.dispatcher.kickWebhooks(row.organization_id);
   }
 
   private async liveSubscription(orgId: string, id: string, em: any): Promise<SubscriptionRow> {

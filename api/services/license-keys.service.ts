@@ -34,7 +34,7 @@ import type {
 } from '../schemas/license-keys.schemas';
 import { serializeActivationRead, serializeLicenseKey, serializeValidatedLicenseKey } from '../../wire/license-key.serializer';
 
-/** The grant engine as a status change needs it (api/services/engine.service.ts). */
+/** The grant engine as a status change needs it (api/services/engine-dispatcher.ts). */
 export interface LicenseKeyEngine {
   commandGrant(q: Queryable, grant: GrantWorkflowInput, command: GrantCommand): Promise<RecordedCommand>;
   dispatch(commands: RecordedCommand[], opts: { wait: boolean }): Promise<void>;

@@ -17,12 +17,12 @@ export async function enqueueCustomerStateEvent(
   customerId: string,
   toPayload: (state: CustomerStateRow) => Record<string, unknown>,
 ): Promise<void> {
-  const outbox = new WebhookEventsRepository(em as unknown as DataSource);
+  const webhookEvents = new WebhookEventsRepository(em as unknown as DataSource);
   // Building the state is the costly part of a grant's transaction: only when someone listens.
-  if (!(await outbox.hasSubscribers(em, organizationId, 'customer.state_changed'))) return;
+  if (!(await webhookEvents.hasSubscribers(em, organizationId, 'customer.state_changed'))) return;
   await em.query(`SELECT 1 FROM customers WHERE id = $1 FOR NO KEY UPDATE`, [customerId]);
   // The repository only needs `query`, which the transaction's manager provides.
   const state = await new CustomersRepository(em as unknown as DataSource).state(organizationId, { id: customerId });
   if (!state) return;
-  await outbox.enqueue(em, organizationId, 'customer.state_changed', toPayload(state));
+  await webhookEvents.enqueue(em, organizationId, 'customer.state_changed', toPayload(state));
 }

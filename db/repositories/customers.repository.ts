@@ -26,7 +26,7 @@ export interface CustomerStateRow extends CustomerRow {
 
 export type CustomerLookup = { id: string } | { externalId: string };
 
-/** Reads a customer's state from Postgres alone; the lead's webhooks reuse it for `customer.state_changed`. */
+/** Reads a customer's state from Postgres alone; webhook payloads reuse it for `customer.state_changed`. */
 export interface CustomerStateReader {
   state(organizationId: string, where: CustomerLookup): Promise<CustomerStateRow | null>;
 }

@@ -1,4 +1,4 @@
-// The engine outbox: intents the API commits with its change (fan-outs, subscription signals, grant
+// The command outbox (engine_commands): intents the API commits with its change (fan-outs, subscription signals, grant
 // commands), dispatched right after the commit and, when that fails, by the outbox relay.
 import type { DataSource } from 'typeorm';
 import { unwrapRows } from '../sql';

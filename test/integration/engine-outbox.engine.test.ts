@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { outboxActivities } from '../../activities/outbox.activities';
-import { defaultRegistry } from '../../benefits/registry';
+import { strategies } from '../../benefits/registry';
 import { freePort } from '../../lib/free-port';
 import { createLogger } from '../../lib/logger';
 import { buyKey, createLicenseShop, keyOfScope, type LicenseShop } from '../support/license-keys.fixtures';
@@ -26,7 +26,7 @@ async function relayPass(): Promise<number> {
   const deps = {
     dataSource: stack.dataSource,
     engine: stack.engine,
-    registry: defaultRegistry(),
+    registry: strategies,
     logger: createLogger('silent', 'test'),
     webhookAllowPrivateNetworks: true,
     webhookTimeoutMs: 10_000,

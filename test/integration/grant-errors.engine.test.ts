@@ -2,7 +2,7 @@
 // retry-after) and action required (parked, then resumed once the customer links an account).
 import type { BenefitStrategy, GrantContext } from '../../benefits/strategy';
 import { customStrategy } from '../../benefits/custom/custom.strategy';
-import { defaultRegistry } from '../../benefits/registry';
+import { strategies } from '../../benefits/registry';
 import { ActionRequiredError, RetriableError } from '../../benefits/strategy-errors';
 import { createShop, grantsOf } from '../support/fixtures';
 import { eventually, startTestStack, TestStack } from '../support/harness';
@@ -30,7 +30,7 @@ const provider = new ScriptedProvider();
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ deps: { registry: { ...defaultRegistry(), custom: provider.strategy() } } });
+  stack = await startTestStack({ deps: { registry: { ...strategies, custom: provider.strategy() } } });
 });
 afterAll(async () => stack?.close());
 

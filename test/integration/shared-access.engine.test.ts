@@ -2,7 +2,7 @@
 // access: ending one keeps it, ending the last removes it. Real API, workflows, activities and
 // PostgreSQL; a recording provider stands in for the benefit type's external system.
 import { customStrategy } from '../../benefits/custom/custom.strategy';
-import { defaultRegistry } from '../../benefits/registry';
+import { strategies } from '../../benefits/registry';
 import type { BenefitStrategy } from '../../benefits/strategy';
 import { createShop, grantsOf } from '../support/fixtures';
 import { eventually, startTestStack, TestStack } from '../support/harness';
@@ -38,7 +38,7 @@ const provider = new SharedAccessProvider();
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ deps: { registry: { ...defaultRegistry(), custom: provider.strategy() } } });
+  stack = await startTestStack({ deps: { registry: { ...strategies, custom: provider.strategy() } } });
 });
 afterAll(async () => stack?.close());
 

@@ -2,7 +2,7 @@
 // status it expects, so a change the API committed meanwhile (revoke, renewal) wins. The workflow
 // is not running here (no worker): the test calls its activities as it would.
 import { subscriptionActivities } from '../../activities/subscription.activities';
-import { defaultRegistry } from '../../benefits/registry';
+import { strategies } from '../../benefits/registry';
 import { createLogger } from '../../lib/logger';
 import { createShop, Shop } from '../support/fixtures';
 import { startTestStack, TestStack } from '../support/harness';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   acts = subscriptionActivities({
     dataSource: stack.dataSource,
     engine: stack.engine,
-    registry: defaultRegistry(),
+    registry: strategies,
     logger: createLogger('silent', 'test'),
     webhookAllowPrivateNetworks: true,
     webhookTimeoutMs: 1_000,

@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { customStrategy } from '../../benefits/custom/custom.strategy';
-import { defaultRegistry } from '../../benefits/registry';
+import { strategies } from '../../benefits/registry';
 import type { BenefitStrategy } from '../../benefits/strategy';
 import { createLogger } from '../../lib/logger';
 import { createWorker } from '../../workers/worker';
@@ -71,7 +71,7 @@ async function startWorker(name: string): Promise<{ worker: Worker; running: Pro
     activities: createActivities({
       dataSource: stack.dataSource,
       engine: stack.engine,
-      registry: { ...defaultRegistry(), custom: provider.strategy(name) },
+      registry: { ...strategies, custom: provider.strategy(name) },
       logger: createLogger('silent', 'test'),
       webhookAllowPrivateNetworks: true,
       webhookTimeoutMs: 10_000,

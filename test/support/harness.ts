@@ -7,7 +7,8 @@ import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import type { EngineDeps } from '../../activities/engine-deps';
 import { createApp } from '../../api/app';
-import { defaultRegistry } from '../../benefits/registry';
+import { buildProviders } from '../../benefits/providers';
+import { strategies } from '../../benefits/registry';
 import { parseConfig } from '../../config/config';
 import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
@@ -52,6 +53,8 @@ export interface StackOptions {
    * client): an engine down for that API, while the first, the worker and `engine` reach the real one.
    */
   engineDownApi?: boolean;
+  /** Settings on top of the test defaults (e.g. provider URLs pointed at test/fakes). */
+  env?: Record<string, string>;
 }
 
 let counter = 0;
@@ -75,7 +78,10 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
     TRUST_PROXY: 'loopback',
+    ...opts.env,
   });
+  // One set of provider clients for the API and the worker, as each process root builds them.
+  const providers = opts.deps?.providers ?? buildProviders(config);
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
   const dataSource = createDataSource({ url, poolSize: 20 });
   await dataSource.initialize();
@@ -99,7 +105,8 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
       activities: createActivities({
         dataSource,
         engine,
-        registry: defaultRegistry(),
+        registry: strategies,
+        providers,
         logger,
         webhookTimeoutMs: 10_000,
         // Test receivers listen on 127.0.0.1.
@@ -112,11 +119,12 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
     running = worker.run();
   }
 
-  const main = await serve(createApp({ config, logger, dataSource, temporal }));
+  const apiDeps = { config, logger, dataSource, registry: opts.deps?.registry, providers };
+  const main = await serve(createApp({ ...apiDeps, temporal }));
   const down = opts.engineDownApi
     ? lazyTemporalClient(parseConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, NODE_ENV: 'test' }))
     : null;
-  const engineDown = down ? await serve(createApp({ config, logger, dataSource, temporal: down.client })) : null;
+  const engineDown = down ? await serve(createApp({ ...apiDeps, temporal: down.client })) : null;
   const organizations = new OrganizationsRepository(dataSource);
 
   return {

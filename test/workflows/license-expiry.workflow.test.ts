@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
-import { defaultRegistry } from '../../benefits/registry';
+import { strategies } from '../../benefits/registry';
 import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { EngineClient } from '../../engine/engine-client';
@@ -91,7 +91,7 @@ test('the key expires at grant time + ttl and the grant is marked expired exactl
     activities: createActivities({
       dataSource: ds,
       engine,
-      registry: defaultRegistry(),
+      registry: strategies,
       logger: createLogger('silent', 'test'),
       webhookTransport,
       webhookAllowPrivateNetworks: false,

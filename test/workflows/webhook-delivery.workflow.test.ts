@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import { newWebhookSecret } from '../../api/routes/webhook-endpoints.routes';
-import { defaultRegistry } from '../../benefits/registry';
+import { strategies } from '../../benefits/registry';
 import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoints.repository';
@@ -80,7 +80,7 @@ async function withDelivery(endpointId: string, body: (handle: WorkflowHandle) =
     activities: createActivities({
       dataSource: ds,
       engine,
-      registry: defaultRegistry(),
+      registry: strategies,
       logger: createLogger('silent', 'test'),
       webhookAllowPrivateNetworks: true,
       webhookTimeoutMs: 2_000,

@@ -12,7 +12,7 @@ export interface UnstartedOrder {
   billing_reason: string;
 }
 
-export class OutboxScansRepository {
+export class UnstartedWorkRepository {
   constructor(private readonly ds: DataSource) {}
 
   async unstartedSubscriptions(olderThanSeconds: number, limit: number): Promise<{ id: string }[]> {

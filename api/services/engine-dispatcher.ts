@@ -41,7 +41,18 @@ export async function settleWithin(work: Promise<void>, ms = AFTER_COMMIT_BUDGET
   }
 }
 
-export class EngineService {
+/**
+ * Engine work after a commit: started at once, waited for at most the budget, and a failure is
+ * logged (the relay does it later), never thrown: the change is committed, so the request succeeds.
+ */
+export async function afterCommit(logger: Logger, what: string, ids: Record<string, string>, fn: () => Promise<void>): Promise<void> {
+  const work = fn().catch((err) => {
+    logger.warn({ ...ids, err: err instanceof Error ? err.message : String(err) }, `${what}; the outbox relay will`);
+  });
+  await settleWithin(work);
+}
+
+export class EngineDispatcher {
   private readonly events: WebhookEventsRepository;
   private readonly commands: EngineCommandsRepository;
 
@@ -118,26 +129,16 @@ export class EngineService {
 
   /** Signals each endpoint with undelivered events; the relay kicks any this misses. */
   async kickWebhooks(organizationId: string): Promise<void> {
-    const work = kickOrganizationWebhooks({ dataSource: this.ds, engine: this.engine }, organizationId).catch((err) => {
-      this.logger.warn(
-        { organizationId, err: err instanceof Error ? err.message : String(err) },
-        'webhook delivery not kicked; the outbox relay will',
-      );
-    });
-    await settleWithin(work);
+    await afterCommit(this.logger, 'webhook delivery not kicked', { organizationId }, () =>
+      kickOrganizationWebhooks({ dataSource: this.ds, engine: this.engine }, organizationId),
+    );
   }
 
   /** Queues a copy of a past event for its endpoint (the route checked it is the org's). */
   async redeliver(organizationId: string, eventId: string): Promise<void> {
     const endpointId = await this.events.requeue(organizationId, eventId);
     if (!endpointId) return;
-    const work = this.engine.kickWebhookEndpoint(endpointId).catch((err) => {
-      this.logger.warn(
-        { endpointId, err: err instanceof Error ? err.message : String(err) },
-        'webhook delivery not kicked; the outbox relay will',
-      );
-    });
-    await settleWithin(work);
+    await afterCommit(this.logger, 'webhook delivery not kicked', { endpointId }, () => this.engine.kickWebhookEndpoint(endpointId));
   }
 
   private record(q: Queryable, organizationId: string, id: string, c: EngineCommand): Promise<RecordedCommand> {

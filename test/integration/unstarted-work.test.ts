@@ -2,7 +2,7 @@
 // partial index (which holds only the rows still to do), never by a scan of the whole table.
 import type { DataSource } from 'typeorm';
 import { EngineCommandsRepository } from '../../db/repositories/engine-commands.repository';
-import { OutboxScansRepository } from '../../db/repositories/outbox-scans.repository';
+import { UnstartedWorkRepository } from '../../db/repositories/unstarted-work.repository';
 import { startTestStack, TestStack } from '../support/harness';
 
 let stack: TestStack;
@@ -38,14 +38,14 @@ test.each([
   ['engine commands due', (ds: DataSource) => new EngineCommandsRepository(ds).due(30, 500), 'engine_commands_pending_idx'],
   [
     'subscriptions not started',
-    (ds: DataSource) => new OutboxScansRepository(ds).unstartedSubscriptions(30, 500),
+    (ds: DataSource) => new UnstartedWorkRepository(ds).unstartedSubscriptions(30, 500),
     'subscriptions_workflow_pending_idx',
   ],
-  ['orders not started', (ds: DataSource) => new OutboxScansRepository(ds).unstartedOrders(30, 500), 'orders_workflow_pending_idx'],
-  ['deleted benefits', (ds: DataSource) => new OutboxScansRepository(ds).deletedBenefitsWithLiveGrants(30, 100), 'benefits_deleted_idx'],
+  ['orders not started', (ds: DataSource) => new UnstartedWorkRepository(ds).unstartedOrders(30, 500), 'orders_workflow_pending_idx'],
+  ['deleted benefits', (ds: DataSource) => new UnstartedWorkRepository(ds).deletedBenefitsWithLiveGrants(30, 100), 'benefits_deleted_idx'],
   [
     'undelivered webhook events',
-    (ds: DataSource) => new OutboxScansRepository(ds).endpointsWithStaleEvents(30, 1000),
+    (ds: DataSource) => new UnstartedWorkRepository(ds).endpointsWithStaleEvents(30, 1000),
     // Both partial indexes hold only undelivered rows; which one the planner takes depends on the rows.
     'webhook_events_(undelivered|pending)_idx',
   ],
