@@ -10,6 +10,7 @@ import type { BenefitStrategy, GrantContext, GrantOutcome } from '../benefits/st
 import { BenefitsRepository } from '../db/repositories/benefits.repository';
 import { CustomersRepository } from '../db/repositories/customers.repository';
 import { GrantRow, GrantsRepository } from '../db/repositories/grants.repository';
+import { LinkedAccountsRepository, type LinkedAccount } from '../db/repositories/linked-accounts.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
 import { ScopesRepository } from '../db/repositories/scopes.repository';
 import { mayGrantAgain, type GrantCommand, type RevokeReason } from '../workflows/definitions';
@@ -34,6 +35,8 @@ interface Loaded {
   benefit: any;
   customer: any;
   strategy: BenefitStrategy<any>;
+  /** The customer's account on the strategy's `linkedPlatform` (undefined when it has none). */
+  linkedAccount?: LinkedAccount | null;
   em: EntityManager;
 }
 
@@ -43,6 +46,7 @@ export function grantActivities(deps: EngineDeps) {
   const scopes = new ScopesRepository(deps.dataSource);
   const benefits = new BenefitsRepository(deps.dataSource);
   const customers = new CustomersRepository(deps.dataSource);
+  const linkedAccounts = new LinkedAccountsRepository(deps.dataSource, deps.secretBox ?? null);
 
   async function load(em: EntityManager, grantId: string): Promise<Loaded> {
     const grant = await grants.lock(em, grantId);
@@ -51,7 +55,9 @@ export function grantActivities(deps: EngineDeps) {
     const customer = await customers.findRawRow(grant.customer_id, em);
     const type: string = benefit.type;
     if (!isSupportedBenefitType(type)) throw new Error(`no strategy for benefit type ${type}`);
-    return { grant, benefit, customer, strategy: deps.registry[type], em };
+    const strategy = deps.registry[type];
+    const linkedAccount = strategy.linkedPlatform ? await linkedAccounts.find(em, grant.customer_id, strategy.linkedPlatform) : undefined;
+    return { grant, benefit, customer, strategy, linkedAccount, em };
   }
 
   function context(l: Loaded, accountId?: string | null): GrantContext {
@@ -74,7 +80,8 @@ export function grantActivities(deps: EngineDeps) {
         grantedAt: l.grant.granted_at,
       },
       now: new Date(),
-      accountId: accountId ?? (l.grant.properties?.account_id as string | undefined) ?? null,
+      accountId: l.linkedAccount?.accountId ?? accountId ?? (l.grant.properties?.account_id as string | undefined) ?? null,
+      linkedAccount: l.linkedAccount,
       tx: l.em,
       signal: activityCancellation(deps.stopping),
       providers: deps.providers ?? {},
@@ -110,6 +117,13 @@ export function grantActivities(deps: EngineDeps) {
       await emit(em, l, row, 'benefit_grant.updated', grant.properties);
       return { row, changed: true, expiresAt: null };
     };
+    const awaitAccount = async (): Promise<Applied> => {
+      if (!grant.error && grant.properties && grant.properties.account_id === null) return noop;
+      const row = await grants.markAwaitingAccount(em, grant.id);
+      await grants.recordEvent(em, row, 'awaiting_account', { platform: strategy.linkedPlatform });
+      await emit(em, l, row, 'benefit_grant.updated', grant.properties);
+      return { row, changed: true, expiresAt: null };
+    };
     const revoke = async (reason: RevokeReason): Promise<Applied> => {
       const wasGranted = grant.granted_at !== null;
       let properties = grant.properties ?? {};
@@ -131,7 +145,7 @@ export function grantActivities(deps: EngineDeps) {
       await grants.recordEvent(em, row, 'revoke_reason', { reason, previous: grant.revoke_reason });
       return { ...noop, row };
     };
-    return { noop, attempt, park, revoke, recordReason };
+    return { noop, attempt, park, awaitAccount, revoke, recordReason };
   }
   type Moves = ReturnType<typeof moves>;
 
@@ -145,7 +159,9 @@ export function grantActivities(deps: EngineDeps) {
     // Only a live scope grants, whoever sent the command (fan-out, relay, retry, portal).
     const dead = deadScopeReason(await scopes.facts(em, g.id));
     if (dead) return g.revoked_at ? m.recordReason(dead) : m.revoke(dead);
-    const accountId = command.action === 'accountLinked' ? command.accountId : undefined;
+    // A type that acts on the customer's own account waits, without an error, until one is linked.
+    if (strategy.linkedPlatform && !l.linkedAccount) return m.awaitAccount();
+    const accountId = l.linkedAccount?.accountId ?? (command.action === 'accountLinked' ? command.accountId : undefined);
     const out = await m.attempt(() => strategy.grant(context(l, accountId)));
     if (!('properties' in out)) return m.park(out);
     const properties = { ...out.properties, ...(accountId ? { account_id: accountId } : {}) };

@@ -2,6 +2,7 @@
 // generic activities, which look the strategy up in the registry.
 import type { z } from 'zod';
 import type { BenefitType } from './benefit-types';
+import type { LinkedAccount, LinkedPlatform } from '../db/repositories/linked-accounts.repository';
 import type { BenefitProviders } from './providers';
 
 export type Json = Record<string, unknown>;
@@ -39,6 +40,11 @@ export interface GrantContext {
   now: Date;
   /** An account the customer linked for this grant (GitHub, Discord), when the type needs one. */
   accountId?: string | null;
+  /**
+   * For a type with `linkedPlatform`: the customer's account on that platform, tokens opened. A
+   * grant is only attempted with one; without it the grant waits on the customer (not an error).
+   */
+  linkedAccount?: LinkedAccount | null;
   /** The transaction holding the grant row's lock: rows a strategy writes commit with the grant. */
   tx?: { query(sql: string, params?: unknown[]): Promise<any> };
   /** Aborted when the activity is cancelled (worker shutdown): pass it to provider HTTP calls. */
@@ -85,6 +91,12 @@ export interface BenefitStrategy<P extends Json = Json> {
    * License keys own one key per grant, so they say false.
    */
   readonly sharedAccess: boolean;
+  /**
+   * The platform on which the customer must have linked an account before a grant can be carried
+   * out (GitHub repository access, Discord roles). Without one the grant waits: not granted, no
+   * error, `account_id` null; linking resumes it (an `accountLinked` grant command).
+   */
+  readonly linkedPlatform?: LinkedPlatform;
   /** Checks that need I/O (the role exists, the files belong to the organization). */
   validateProperties(ctx: ValidationContext, properties: P): Promise<P>;
   grant(ctx: GrantContext): Promise<GrantOutcome>;

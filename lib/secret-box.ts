@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 
 const PREFIX = 'enc:v1:';
 
-export type SecretPurpose = 'webhook-endpoint-secret';
+export type SecretPurpose = 'webhook-endpoint-secret' | 'oauth-access-token' | 'oauth-refresh-token';
 
 export class SecretBox {
   private readonly key: Buffer;

@@ -132,6 +132,17 @@ export class GrantsRepository {
     return unwrapRows<GrantRow>(rows)[0];
   }
 
+  /** Waiting on the customer to link an account: not granted, no error, `account_id` null. */
+  async markAwaitingAccount(em: EntityManager, id: string): Promise<GrantRow> {
+    const rows = await em.query(
+      `UPDATE benefit_grants SET granted_at = NULL, error = NULL, modified_at = now(),
+              properties = coalesce(properties, '{}'::jsonb) || '{"account_id": null}'::jsonb
+        WHERE id = $1 RETURNING *`,
+      [id],
+    );
+    return unwrapRows<GrantRow>(rows)[0];
+  }
+
   async markFailed(em: EntityManager, id: string, error: { message: string; type: string }): Promise<GrantRow> {
     const rows = await em.query(
       `UPDATE benefit_grants SET granted_at = NULL, revoked_at = NULL, revoke_reason = NULL, modified_at = now(),
