@@ -2,14 +2,10 @@
 // for more), the key's expiry, an activation when the key limits activations, and signing-key
 // rotation (new certificates with the new key, old ones verifying until they expire).
 import { execFile } from 'node:child_process';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createApp } from '../../api/app';
-import { parseConfig } from '../../config/config';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { verifyLicenseCertificate } from '../../benefits/license-keys/license-certificates';
-import { createLogger } from '../../lib/logger';
 import { startTestStack, TestStack } from '../support/harness';
 import { buyKey, createLicenseShop } from '../support/license-keys.fixtures';
 
@@ -18,33 +14,16 @@ const DAY = 86_400_000;
 const root = path.resolve(__dirname, '../..');
 
 let stack: TestStack;
-let server: Server;
-let base: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  const config = parseConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: stack.taskQueue, SECRET_ENCRYPTION_KEY: SECRET });
-  const app = createApp({ config, logger: createLogger('silent', 'test'), dataSource: stack.dataSource, temporal: stack.temporal });
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  stack = await startTestStack({ env: { SECRET_ENCRYPTION_KEY: SECRET } });
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
   await stack?.close();
 });
 
-async function call(method: string, url: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, opts: { token?: string; body?: unknown } = {}) =>
+  stack.http(method, path, opts).then(({ status, body }) => ({ status, body }));
 
 const daysFromNow = (iso: string) => (Date.parse(iso) - Date.now()) / DAY;
 

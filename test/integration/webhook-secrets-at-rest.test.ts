@@ -2,11 +2,8 @@
 // no usable secret, the merchant still reads the plain one, deliveries still verify with it, rows
 // stored in clear before are sealed by the worker's startup pass, and production will not start
 // without a key.
-import type { Server } from 'node:http';
-import { createApp } from '../../api/app';
 import { ConfigError, parseConfig, requireEncryptionKey } from '../../config/config';
 import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoints.repository';
-import { createLogger } from '../../lib/logger';
 import { SecretBox } from '../../lib/secret-box';
 import { WebhookReceiver } from '../fakes/webhook-receiver';
 import { eventually, startTestStack, type TestStack } from '../support/harness';
@@ -21,34 +18,18 @@ const box = new SecretBox(KEY);
 
 let stack: TestStack;
 let receiver: WebhookReceiver;
-let server: Server;
-let base: string;
 
 beforeAll(async () => {
   receiver = await WebhookReceiver.start();
-  stack = await startTestStack({ deps: { secretBox: box } });
-  const config = parseConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: stack.taskQueue, SECRET_ENCRYPTION_KEY: KEY });
-  const app = createApp({ config, logger: createLogger('silent', 'test'), dataSource: stack.dataSource, temporal: stack.temporal });
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  stack = await startTestStack({ deps: { secretBox: box }, env: { SECRET_ENCRYPTION_KEY: KEY } });
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
   await stack?.close();
   await receiver?.close();
 });
 
-async function keyed(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: res.status === 204 ? null : await res.json() };
-}
+const keyed = (method: string, path: string, token: string, body?: unknown) =>
+  stack.http(method, path, { token, body }).then(({ status, body: b }) => ({ status, body: b }));
 
 const storedSecret = async (id: string): Promise<string> =>
   (await stack.dataSource.query(`SELECT secret FROM webhook_endpoints WHERE id = $1`, [id]))[0].secret;

@@ -15,6 +15,7 @@ import { OrganizationsRepository } from '../../db/repositories/organizations.rep
 import { EngineClient } from '../../engine/engine-client';
 import { freePort } from '../../lib/free-port';
 import { createLogger } from '../../lib/logger';
+import { secretBoxFor } from '../../lib/secret-box';
 import { lazyTemporalClient } from '../../lib/temporal-connection';
 import { createWorker } from '../../workers/worker';
 
@@ -112,6 +113,7 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
         // Test receivers listen on 127.0.0.1.
         webhookAllowPrivateNetworks: true,
         stopping: stopping.signal,
+        secretBox: secretBoxFor(config.SECRET_ENCRYPTION_KEY),
         ...opts.deps,
       }),
       shutdownGraceSeconds: 1,
