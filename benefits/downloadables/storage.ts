@@ -34,19 +34,8 @@ export interface AssembledObject {
   etag: string | null;
 }
 
-export type StorageErrorCode = 'missing_part' | 'etag_mismatch' | 'part_checksum_mismatch' | 'size_mismatch' | 'checksum_mismatch';
-
-/** A completion the client got wrong; `partIndex` points into the completion's parts when it is about one. */
-export class StorageInputError extends Error {
-  constructor(
-    readonly code: StorageErrorCode,
-    message: string,
-    readonly partIndex?: number,
-  ) {
-    super(message);
-    this.name = 'StorageInputError';
-  }
-}
+// The error lives with the drivers (integrations depend on this folder for types only).
+export { StorageInputError, type StorageErrorCode } from '../../integrations/storage/storage-errors';
 
 export interface ObjectStorage {
   readonly driver: 'local' | 'gcs';

@@ -6,14 +6,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Storage, type Bucket, type File } from '@google-cloud/storage';
-import {
-  StorageInputError,
-  type AssembledObject,
-  type CompletedPart,
-  type ObjectStorage,
-  type PartSpec,
-  type SignedRequest,
-} from '../../benefits/downloadables/storage';
+import type { AssembledObject, CompletedPart, ObjectStorage, PartSpec, SignedRequest } from '../../benefits/downloadables/storage';
+import { StorageInputError } from './storage-errors';
 
 /** GCS composes at most 32 source objects per call. */
 export const COMPOSE_LIMIT = 32;

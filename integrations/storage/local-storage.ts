@@ -7,14 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  StorageInputError,
-  type AssembledObject,
-  type CompletedPart,
-  type ObjectStorage,
-  type PartSpec,
-  type SignedRequest,
-} from '../../benefits/downloadables/storage';
+import type { AssembledObject, CompletedPart, ObjectStorage, PartSpec, SignedRequest } from '../../benefits/downloadables/storage';
+import { StorageInputError } from './storage-errors';
 import type { UrlSigner } from '../../lib/signed-token';
 
 /** Where the API serves the driver's URLs; the routes mount these paths. */
