@@ -185,3 +185,17 @@ describe('local driver: bad input, tenancy, expiry', () => {
     ).toBe(403);
   });
 });
+
+test('/openapi.json lists the files paths', async () => {
+  const stack = await startTestStack({ worker: false, env: localEnv() });
+  try {
+    const { paths } = (await stack.http('GET', '/openapi.json')).body;
+    expect(Object.keys(paths['/v1/files/'])).toEqual(['get', 'post']);
+    for (const p of ['/v1/files/{id}/uploaded', '/v1/files/{id}', '/v1/benefits/{id}/files', '/v1/customer-portal/downloadables/']) {
+      expect(paths).toHaveProperty([p]);
+    }
+    expect(paths['/v1/files/{id}'].delete.description).toMatch(/Archive/);
+  } finally {
+    await stack.close();
+  }
+});
