@@ -96,7 +96,7 @@ export class LocalStorage implements ObjectStorage {
     const tmp = path.join(dir, `${n}.${randomUUID()}.tmp`);
     const meter = new Meter(createHash('sha256'), s);
     try {
-      await pipeline(req, meter, fs.createWriteStream(tmp));
+      await pipeline(req, meter, fs.createWriteStream(tmp, { highWaterMark: 1 << 20 }));
       if (meter.bytes !== s) throw new StorageInputError('size_mismatch', `The part must be ${s} bytes, got ${meter.bytes}`);
       const sha256 = meter.hash.digest();
       if (c && sha256.toString('base64') !== c)
@@ -140,7 +140,7 @@ export class LocalStorage implements ObjectStorage {
     const hash = createHash('sha256');
     const sources = parts.map((p) => path.join(dir, String(p.number)));
     try {
-      await pipeline(concat(sources), new Meter(hash), fs.createWriteStream(tmp));
+      await pipeline(concat(sources), new Meter(hash), fs.createWriteStream(tmp, { highWaterMark: 1 << 20 }));
       const sha256 = hash.digest();
       if (expected.sha256 && !sha256.equals(expected.sha256))
         throw new StorageInputError('checksum_mismatch', 'The file does not match its checksum');
@@ -176,7 +176,7 @@ export class LocalStorage implements ObjectStorage {
       'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(check.payload.f)}`,
       'Cache-Control': 'private, no-store',
     });
-    await pipeline(fs.createReadStream(file), res).catch(() => undefined); // a client that hangs up is not an error
+    await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), res).catch(() => undefined); // a client that hangs up is not an error
   }
 
   async deleteObject(key: string): Promise<void> {
