@@ -87,7 +87,7 @@ export class FilesService {
       const req = await storage.signPartUpload(
         storageKey,
         uploadId,
-        { number: p.number, size, checksumSha256Base64: p.checksum_sha256_base64 },
+        { number: p.number, offset: p.chunk_start, size, checksumSha256Base64: p.checksum_sha256_base64 },
         expiresAt,
       );
       signed.push({ ...p, url: this.absolute(req.url, origin), expires_at: req.expiresAt.toISOString(), headers: req.headers });

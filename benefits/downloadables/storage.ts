@@ -14,6 +14,8 @@ export interface SignedRequest {
 
 export interface PartSpec {
   number: number;
+  /** Where the part starts in the file (chunk_start). */
+  offset: number;
   /** Bytes the part must have (chunk_end - chunk_start + 1). */
   size: number;
   /** When given, the part must hash to it (SHA-256, base64). */

@@ -1,6 +1,9 @@
 // The `local` storage driver: objects on disk under one folder, part uploads and downloads served
 // by the API itself at HMAC-signed, expiring URLs (api/routes/files-storage.routes.ts). Bytes are
-// streamed both ways and hashed on the way through; no part or file is ever held in memory.
+// streamed both ways, never a whole part or file in memory. Each part is written in place, at its
+// offset in the upload's one data file, so completion joins nothing: it reads the file once to hash
+// it (and any part with a checksum to check) and renames it into place. A part's ETag names one
+// successful PUT of it; its SHA-256 is only computed when the part declares a checksum.
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,6 +25,7 @@ interface PartToken {
   k: string;
   u: string;
   n: number;
+  o: number;
   s: number;
   c: string | null;
 }
@@ -31,23 +35,24 @@ interface ObjectToken {
   m: string;
 }
 interface PartMeta {
+  offset: number;
   size: number;
-  sha256: string;
+  etag: string;
 }
 
 /** Counts and hashes what flows through, failing once more than `limit` bytes came. */
 class Meter extends Transform {
   bytes = 0;
   constructor(
-    readonly hash: Hash,
+    readonly hash: Hash | null,
     private readonly limit = Infinity,
   ) {
-    super();
+    super({ highWaterMark: 1 << 20 });
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.limit) return done(new StorageInputError('size_mismatch', `more than ${this.limit} bytes`));
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     done(null, chunk);
   }
 }
@@ -74,11 +79,13 @@ export class LocalStorage implements ObjectStorage {
     this.objectPath(key);
     const uploadId = randomUUID();
     await fs.promises.mkdir(this.uploadDir(uploadId), { recursive: true });
+    // Parts land at their offsets in this one file (sparse until every part came).
+    await fs.promises.writeFile(path.join(this.uploadDir(uploadId), 'data'), '');
     return { uploadId };
   }
 
   async signPartUpload(key: string, uploadId: string, part: PartSpec, expiresAt: Date): Promise<SignedRequest> {
-    const payload: PartToken = { k: key, u: uploadId, n: part.number, s: part.size, c: part.checksumSha256Base64 ?? null };
+    const payload: PartToken = { k: key, u: uploadId, n: part.number, o: part.offset, s: part.size, c: part.checksumSha256Base64 ?? null };
     const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
     if (part.checksumSha256Base64) headers['x-amz-checksum-sha256'] = part.checksumSha256Base64;
     return { url: LOCAL_PART_PATH + this.signer.sign('part', { ...payload }, expiresAt), headers, expiresAt };
@@ -88,26 +95,26 @@ export class LocalStorage implements ObjectStorage {
   async receivePart(token: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const check = this.signer.verify<PartToken>('part', token);
     if (!check.ok) return answer(res, 403, check.reason === 'expired' ? 'Request has expired' : 'Signature does not match');
-    const { u, n, s, c } = check.payload;
+    const { u, n, o, s, c } = check.payload;
     const dir = this.uploadDir(u);
-    if (!fs.existsSync(dir)) return answer(res, 404, 'No such upload');
+    const data = path.join(dir, 'data');
+    if (!fs.existsSync(data)) return answer(res, 404, 'No such upload');
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) !== s) return answer(res, 400, `The part must be ${s} bytes`);
-    const tmp = path.join(dir, `${n}.${randomUUID()}.tmp`);
-    const meter = new Meter(createHash('sha256'), s);
+    // The part's range is about to change: until this PUT succeeds the part counts as not uploaded.
+    const metaFile = path.join(dir, `${n}.json`);
+    await fs.promises.rm(metaFile, { force: true });
+    const meter = new Meter(c ? createHash('sha256') : null, s);
     try {
-      await pipeline(req, meter, fs.createWriteStream(tmp, { highWaterMark: 1 << 20 }));
+      await pipeline(req, meter, fs.createWriteStream(data, { flags: 'r+', start: o, highWaterMark: 1 << 20 }));
       if (meter.bytes !== s) throw new StorageInputError('size_mismatch', `The part must be ${s} bytes, got ${meter.bytes}`);
-      const sha256 = meter.hash.digest();
-      if (c && sha256.toString('base64') !== c)
+      if (c && meter.hash!.digest('base64') !== c)
         throw new StorageInputError('part_checksum_mismatch', 'x-amz-checksum-sha256 does not match');
-      const meta: PartMeta = { size: s, sha256: sha256.toString('hex') };
-      await fs.promises.rename(tmp, path.join(dir, String(n)));
-      await fs.promises.writeFile(path.join(dir, `${n}.json`), JSON.stringify(meta));
-      res.setHeader('ETag', `"${meta.sha256}"`);
+      const meta: PartMeta = { offset: o, size: s, etag: randomUUID().replace(/-/g, '') };
+      await fs.promises.writeFile(metaFile, JSON.stringify(meta));
+      res.setHeader('ETag', `"${meta.etag}"`);
       answer(res, 200, '');
     } catch (err) {
-      await fs.promises.rm(tmp, { force: true });
       if (err instanceof StorageInputError) return answer(res, 400, err.message);
       if (!res.headersSent && req.destroyed) return; // the client went away mid-part
       throw err;
@@ -125,32 +132,42 @@ export class LocalStorage implements ObjectStorage {
     for (const [i, part] of parts.entries()) {
       const meta = await readMeta(path.join(dir, `${part.number}.json`));
       if (!meta) throw new StorageInputError('missing_part', `Part ${part.number} was not uploaded`, i);
-      if (stripQuotes(part.etag) !== meta.sha256)
-        throw new StorageInputError('etag_mismatch', `Part ${part.number}: ETag does not match`, i);
-      if (part.checksumSha256Base64 && Buffer.from(meta.sha256, 'hex').toString('base64') !== part.checksumSha256Base64)
-        throw new StorageInputError('part_checksum_mismatch', `Part ${part.number}: checksum does not match`, i);
+      if (stripQuotes(part.etag) !== meta.etag) throw new StorageInputError('etag_mismatch', `Part ${part.number}: ETag does not match`, i);
       metas.push(meta);
     }
     const total = metas.reduce((sum, m) => sum + m.size, 0);
     if (total !== expected.size) throw new StorageInputError('size_mismatch', `The parts add up to ${total} bytes, not ${expected.size}`);
 
+    // One sequential read: the whole file's SHA-256, and each part's where a checksum is to be checked.
+    const data = path.join(dir, 'data');
+    const whole = createHash('sha256');
+    let position = 0;
+    for (const [i, part] of parts.entries()) {
+      const meta = metas[i];
+      if (meta.offset !== position)
+        throw new StorageInputError('missing_part', `Part ${part.number} does not follow the part before it`, i);
+      const own = part.checksumSha256Base64 ? createHash('sha256') : null;
+      for await (const chunk of fs.createReadStream(data, {
+        start: meta.offset,
+        end: meta.offset + meta.size - 1,
+        highWaterMark: 1 << 20,
+      })) {
+        whole.update(chunk);
+        own?.update(chunk);
+      }
+      if (own && own.digest('base64') !== part.checksumSha256Base64)
+        throw new StorageInputError('part_checksum_mismatch', `Part ${part.number}: checksum does not match`, i);
+      position += meta.size;
+    }
+    const sha256 = whole.digest();
+    if (expected.sha256 && !sha256.equals(expected.sha256))
+      throw new StorageInputError('checksum_mismatch', 'The file does not match its checksum');
     const target = this.objectPath(key);
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${randomUUID()}.tmp`;
-    const hash = createHash('sha256');
-    const sources = parts.map((p) => path.join(dir, String(p.number)));
-    try {
-      await pipeline(concat(sources), new Meter(hash), fs.createWriteStream(tmp, { highWaterMark: 1 << 20 }));
-      const sha256 = hash.digest();
-      if (expected.sha256 && !sha256.equals(expected.sha256))
-        throw new StorageInputError('checksum_mismatch', 'The file does not match its checksum');
-      await fs.promises.rename(tmp, target);
-      await fs.promises.rm(dir, { recursive: true, force: true });
-      return { size: total, sha256, etag: sha256.toString('hex') };
-    } catch (err) {
-      await fs.promises.rm(tmp, { force: true });
-      throw err;
-    }
+    await fs.promises.truncate(data, total); // nothing past the last part
+    await fs.promises.rename(data, target);
+    await fs.promises.rm(dir, { recursive: true, force: true });
+    return { size: total, sha256, etag: sha256.toString('hex') };
   }
 
   async abortMultipartUpload(_key: string, uploadId: string): Promise<void> {
@@ -186,11 +203,6 @@ export class LocalStorage implements ObjectStorage {
   async openRead(key: string): Promise<Readable> {
     return fs.createReadStream(this.objectPath(key));
   }
-}
-
-/** The files' bytes one after the other, read in the stream's own chunks. */
-async function* concat(files: string[]): AsyncGenerator<Buffer> {
-  for (const file of files) yield* fs.createReadStream(file, { highWaterMark: 1 << 20 });
 }
 
 function answer(res: ServerResponse, status: number, message: string): void {

@@ -115,6 +115,21 @@ describe('local driver: bad input, tenancy, expiry', () => {
     const tampered = p1.url.replace(/.(\.[^.]+)$/, (m: string) => (m[0] === 'A' ? 'B' : 'A') + m.slice(1));
     expect((await fetch(tampered, { method: 'PUT', headers: p1.headers, body: data.subarray(0, 10_000) })).status).toBe(403);
 
+    // A part declared with a checksum must hash to it.
+    const declared = await shop.polar.files.create({
+      service: 'downloadable',
+      name: 'y.bin',
+      mime_type: 'application/octet-stream',
+      size: 10,
+      upload: {
+        parts: [{ number: 1, chunk_start: 0, chunk_end: 9, checksum_sha256_base64: sha256(Buffer.alloc(10, 1)).toString('base64') }],
+      },
+    });
+    const [d1] = declared.upload.parts;
+    expect(d1.headers['x-amz-checksum-sha256']).toBe(sha256(Buffer.alloc(10, 1)).toString('base64'));
+    expect((await fetch(d1.url, { method: 'PUT', headers: d1.headers, body: Buffer.alloc(10, 2) })).status).toBe(400);
+    expect((await fetch(d1.url, { method: 'PUT', headers: d1.headers, body: Buffer.alloc(10, 1) })).status).toBe(200);
+
     const parts = await putParts(upload, data);
     const complete = (ps: unknown[]) =>
       failure(shop.polar.files.uploaded(upload.id, { id: upload.upload.id, path: upload.upload.path, parts: ps }));
