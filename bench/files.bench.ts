@@ -209,6 +209,11 @@ async function main(): Promise<void> {
       const first = await fetch(link, { redirect: 'manual' });
       await getToFile(first.headers.get('location')!, target);
     });
+    // The same download by curl into a file: the client's own cost apart from the server's.
+    const curl = await timed(async () => {
+      const first = await fetch(link, { redirect: 'manual' });
+      execFileSync('curl', ['-sf', '-o', target, first.headers.get('location')!]);
+    });
     sampler.stop();
     const peak = sampler.peak();
     const same =
@@ -229,6 +234,7 @@ async function main(): Promise<void> {
     console.log(`upload: completion (join + SHA-256): ${rate(SIZE, complete.ms)}`);
     console.log(`upload: PUTs + completion:          ${rate(SIZE, put.ms + complete.ms)}`);
     console.log(`download: portal link -> 302 -> file: ${rate(SIZE, down.ms)}`);
+    console.log(`download: the same by curl:         ${rate(SIZE, curl.ms)}`);
     console.log(
       `API RSS: ${(rss0 / 1024).toFixed(0)} MiB before, peak ${(peak / 1024).toFixed(0)} MiB, growth ${((peak - rss0) / 1024).toFixed(1)} MiB`,
     );

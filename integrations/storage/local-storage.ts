@@ -47,7 +47,7 @@ class Meter extends Transform {
     readonly hash: Hash | null,
     private readonly limit = Infinity,
   ) {
-    super({ highWaterMark: 1 << 20 });
+    super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
@@ -106,7 +106,7 @@ export class LocalStorage implements ObjectStorage {
     await fs.promises.rm(metaFile, { force: true });
     const meter = new Meter(c ? createHash('sha256') : null, s);
     try {
-      await pipeline(req, meter, fs.createWriteStream(data, { flags: 'r+', start: o, highWaterMark: 1 << 20 }));
+      await pipeline(req, meter, fs.createWriteStream(data, { flags: 'r+', start: o }));
       if (meter.bytes !== s) throw new StorageInputError('size_mismatch', `The part must be ${s} bytes, got ${meter.bytes}`);
       if (c && meter.hash!.digest('base64') !== c)
         throw new StorageInputError('part_checksum_mismatch', 'x-amz-checksum-sha256 does not match');
@@ -193,7 +193,7 @@ export class LocalStorage implements ObjectStorage {
       'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(check.payload.f)}`,
       'Cache-Control': 'private, no-store',
     });
-    await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), res).catch(() => undefined); // a client that hangs up is not an error
+    await pipeline(fs.createReadStream(file, { highWaterMark: 256 << 10 }), res).catch(() => undefined); // a client that hangs up is not an error
   }
 
   async deleteObject(key: string): Promise<void> {
