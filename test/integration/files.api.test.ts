@@ -73,6 +73,17 @@ describe.each(['local', 'gcs'] as const)('%s driver', (driver) => {
     expectMatchesSpec('/v1/benefits/{id}/files', 'get', 200, stats);
     expect(stats.items.map((f: any) => [f.id, f.downloads, f.downloaders])).toEqual([[file.id, 1, 1]]);
   });
+
+  test('more parts than one compose call takes (32) are joined in rounds, in order', async () => {
+    const shop = await createShop(stack, 0);
+    const data = randomBytes(70 * 1024 + 7);
+    const { file } = await uploadFile(shop.polar, { data, parts: 70 });
+    expect(file.checksum_sha256_hex).toBe(sha256(data).toString('hex'));
+    if (gcs) expect((await gcs.objectNames()).filter((n) => n.startsWith('uploads/'))).toEqual([]);
+    const { portal } = await buyFiles(stack, [file.id], shop);
+    const [item] = (await portal.customerPortal.downloadables.list({})).items;
+    expect(sha256((await download(item.file.download.url)).body!).equals(sha256(data))).toBe(true);
+  });
 });
 
 describe('local driver: bad input, tenancy, expiry', () => {
