@@ -44,6 +44,9 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/.build ./.build
 # /openapi.json embeds Polar's response schemas from this copy of the contract.
 COPY docs/reference ./docs/reference
+# The local storage driver's folder (STORAGE_LOCAL_DIR), writable by the app user; a named volume
+# mounted here starts with this ownership.
+RUN mkdir -p /data/files && chown node:node /data/files
 # Non-root: the official image's "node" user (uid 1000).
 USER node
 EXPOSE 8000

@@ -7,9 +7,11 @@ import { requireCustomerSession } from './customer-auth';
 import { errorHandler, NotFoundError } from './errors';
 import { knownRoutesOnly } from './known-routes';
 import { requestLog } from './request-log';
+import { customerPortalDownloadablesRoutes, customerPortalDownloadPublicRoutes } from './routes/customer-portal-downloadables.routes';
 import { customerPortalGrantsRoutes } from './routes/customer-portal-grants.routes';
 import { customerPortalLicenseKeysPublicRoutes, customerPortalLicenseKeysRoutes } from './routes/customer-portal-license-keys.routes';
 import { customerPortalCustomerRoutes } from './routes/customers.routes';
+import { filesStorageRoutes } from './routes/files-storage.routes';
 import { healthRoutes } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
 import { v1Routes } from './routes/v1.routes';
@@ -22,6 +24,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLog(deps.logger));
+  // The local storage driver's signed part uploads stream raw bytes: before the JSON body parser.
+  app.use(filesStorageRoutes(services));
   app.use(express.json({ limit: '1mb' }));
 
   app.use(healthRoutes(services));
@@ -29,6 +33,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Public license key endpoints (validate / activate / deactivate) need no token: before the portal.
   app.use('/v1/customer-portal', customerPortalLicenseKeysPublicRoutes(services));
+  app.use('/v1/customer-portal', customerPortalDownloadPublicRoutes(services));
 
   // Customer portal: customer session tokens only (mounted before the organization-token routes).
   // A path no portal route answers is a 404 with or without a token; a known one needs the session.
@@ -36,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalCustomerRoutes(services));
   portal.use(customerPortalGrantsRoutes(services));
   portal.use(customerPortalLicenseKeysRoutes(services));
+  portal.use(customerPortalDownloadablesRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
 
   const v1 = Router();

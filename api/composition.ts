@@ -14,6 +14,7 @@ import { benefitGrantsReader } from './services/benefit-grants.service';
 import type { BenefitGrantsReader } from './schemas/benefits.schemas';
 import { CommerceService } from './services/commerce.service';
 import { EngineDispatcher } from './services/engine-dispatcher';
+import { FilesService } from './services/files.service';
 import { LicenseKeysService } from './services/license-keys.service';
 
 export interface AppDeps {
@@ -35,6 +36,7 @@ export interface ApiServices extends AppDeps {
   dispatcher: EngineDispatcher;
   commerce: CommerceService;
   licenseKeys: LicenseKeysService;
+  files: FilesService;
   grants: BenefitGrantsReader;
   customers: CustomersRepository;
   organizations: OrganizationsRepository;
@@ -43,14 +45,16 @@ export interface ApiServices extends AppDeps {
 export function composeApi(deps: AppDeps): ApiServices {
   const engineClient = new EngineClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
   const dispatcher = new EngineDispatcher(engineClient, deps.dataSource, deps.logger);
+  const providers = deps.providers ?? buildProviders(deps.config);
   return {
     ...deps,
     registry: deps.registry ?? strategies,
-    providers: deps.providers ?? buildProviders(deps.config),
+    providers,
     engineClient,
     dispatcher,
     commerce: new CommerceService(deps.dataSource, engineClient, dispatcher, deps.logger),
     licenseKeys: new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, dispatcher),
+    files: new FilesService(deps.dataSource, deps.config, providers.storage, deps.logger),
     grants: benefitGrantsReader(deps.dataSource),
     customers: new CustomersRepository(deps.dataSource),
     organizations: new OrganizationsRepository(deps.dataSource),

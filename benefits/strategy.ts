@@ -69,6 +69,8 @@ export interface ValidationContext {
   organizationId: string;
   /** The provider clients the API was built with (benefits/providers.ts). */
   providers: BenefitProviders;
+  /** The API's database, for checks that read the organization's rows (files of a downloadables benefit). */
+  db?: { query(sql: string, params?: unknown[]): Promise<any> };
 }
 
 /** Thrown by validateProperties: the message and the path under `body.properties`. */

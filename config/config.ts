@@ -81,6 +81,32 @@ export const envSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
   WEBHOOK_MAX_ENDPOINTS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10_000).default(50),
 
+  // Downloadable files (the downloadables benefit). STORAGE picks the driver: `local` keeps objects
+  // under STORAGE_LOCAL_DIR (default DATA_DIR/files) and serves part uploads and downloads itself
+  // at HMAC-signed URLs; `gcs` uses a Google Cloud Storage bucket and its V4 signed URLs.
+  STORAGE: z.enum(['local', 'gcs']).default('local'),
+  STORAGE_LOCAL_DIR: z.string().min(1).optional(),
+  // Signs the local driver's URLs and the portal's download links (32+ chars). Unset: derived from
+  // SECRET_ENCRYPTION_KEY; with neither, a random key per process (links die with the process).
+  FILES_SIGNING_KEY: z.string().min(32).optional(),
+  FILES_UPLOAD_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(3_600),
+  FILES_DOWNLOAD_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .default(3_600),
+  GCS_BUCKET: z.string().min(1).optional(),
+  GCS_PROJECT_ID: z.string().min(1).optional(),
+  GOOGLE_APPLICATION_CREDENTIALS: z.string().min(1).optional(),
+  // An emulator (fake-gcs-server) instead of storage.googleapis.com.
+  GCS_API_ENDPOINT: z.url().optional(),
+
   // Key that encrypts secrets stored at rest (webhook secrets, organization signing keys); 32+
   // chars; required in production; `npm start` generates one into DATA_DIR.
   SECRET_ENCRYPTION_KEY: z.string().min(32).optional(),
@@ -106,6 +132,9 @@ export function parseConfig(env: Record<string, string | undefined>): Env {
   const config = result.data;
   if (config.TEMPORAL_TLS_CERT_PATH && !config.TEMPORAL_TLS_KEY_PATH) {
     throw new ConfigError('Invalid configuration:\n  TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
+  }
+  if (config.STORAGE === 'gcs' && !config.GCS_BUCKET) {
+    throw new ConfigError('Invalid configuration:\n  GCS_BUCKET: required with STORAGE=gcs');
   }
   return config;
 }

@@ -2,7 +2,7 @@
 // once, so tests and `npm start` never need the SDK's internet downloads. Cheap when cached, which
 // is why `npm test` runs it every time.
 import { loadConfig } from '../config/config';
-import { ensureTemporalCli, ensureTestServer } from './tools/tools';
+import { ensureFakeGcsServer, ensureTemporalCli, ensureTestServer } from './tools/tools';
 
 const log = (msg: string) => console.log(`[tools] ${msg}`);
 
@@ -12,6 +12,9 @@ async function main(): Promise<void> {
   log(`temporal CLI: ${cli.kind === 'existing-path' ? cli.path : 'none here; the SDK downloads one on first use'}`);
   const testServer = await ensureTestServer(log);
   log(`time-skipping test server: ${testServer}`);
+  // Only the gcs storage driver's tests need it; without Go they fail, the rest runs.
+  const fakeGcs = await ensureFakeGcsServer(log).catch((err: Error) => `not available (${err.message})`);
+  log(`fake-gcs-server: ${fakeGcs}`);
 }
 
 main().then(

@@ -7,6 +7,7 @@ import { GrantRevokeReason1764000004000 } from './1764000004000-grant-revoke-rea
 import { EngineCommands1764000005000 } from './1764000005000-engine-commands';
 import { SigningKeyRotation1764000007000 } from './1764000007000-signing-key-rotation';
 import { Refunds1764000008000 } from './1764000008000-refunds';
+import { Files1764000009000 } from './1764000009000-files';
 import { LinkedAccounts1764000010000 } from './1764000010000-linked-accounts';
 
 export const migrations = [
@@ -18,5 +19,6 @@ export const migrations = [
   EngineCommands1764000005000,
   SigningKeyRotation1764000007000,
   Refunds1764000008000,
+  Files1764000009000,
   LinkedAccounts1764000010000,
 ];

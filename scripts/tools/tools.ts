@@ -107,6 +107,36 @@ async function buildTemporalCli(go: string, binDir: string, log: Log): Promise<v
   }
 }
 
+export const FAKE_GCS_SERVER_VERSION = '1.55.1';
+
+/**
+ * Returns `.tools/bin/fake-gcs-server-v<version>`, a Google Cloud Storage emulator for the `gcs`
+ * storage driver's tests, built with `go install` on first use (the versioned name is the cache key).
+ */
+export async function ensureFakeGcsServer(log: Log): Promise<string> {
+  const binDir = path.join(toolsDir(), 'bin');
+  const target = path.join(binDir, `fake-gcs-server-v${FAKE_GCS_SERVER_VERSION}`);
+  if (isExecutable(target)) return target;
+  const go = findOnPath('go');
+  if (!go) throw new Error('fake-gcs-server is built from its Go module: install Go (`go` on PATH)');
+  log(`building fake-gcs-server v${FAKE_GCS_SERVER_VERSION} from its Go module (first run only)...`);
+  fs.mkdirSync(binDir, { recursive: true });
+  // Own GOBIN per build, renamed into place, as for the Temporal CLI.
+  const tmpBin = path.join(binDir, `.build-${process.pid}-${randomBytes(4).toString('hex')}`);
+  fs.mkdirSync(tmpBin);
+  try {
+    const res = await run(go, ['install', `github.com/fsouza/fake-gcs-server@v${FAKE_GCS_SERVER_VERSION}`], {
+      env: { ...process.env, GOBIN: tmpBin },
+      onLine: (line) => log(`  ${line}`),
+    });
+    if (res.code !== 0) throw new Error(`go install failed (exit ${res.code}):\n${res.tail.join('\n')}`);
+    fs.renameSync(path.join(tmpBin, 'fake-gcs-server'), target);
+    return target;
+  } finally {
+    fs.rmSync(tmpBin, { recursive: true, force: true });
+  }
+}
+
 async function reportsVersion(exe: string): Promise<boolean> {
   const res = await run(exe, ['--version'], { timeoutMs: 20_000 });
   return res.code === 0 && (res.tail[0] ?? '').startsWith(`temporal version ${TEMPORAL_CLI_VERSION} `);

@@ -2,9 +2,11 @@
 // spec's CustomerBenefitGrant<Type> fields, its benefit exactly Benefit<Type>Subscriber with the
 // type's SubscriberProperties, and its properties only BenefitGrant<Type>Properties fields; the
 // organization's benefit (metadata, visibility) and internal grant state (an expiry) stay out.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BENEFIT_TYPES } from '../../benefits/benefit-types';
+import { uploadFile } from '../support/files.fixtures';
 import { buyGranted, createShop } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/harness';
 import { expectMatchesSpec } from '../support/spec-validator';
@@ -12,13 +14,22 @@ import { expectMatchesSpec } from '../support/spec-validator';
 const schemas = JSON.parse(readFileSync(path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), 'utf8')).components
   .schemas;
 const keysOf = (name: string): string[] => Object.keys(schemas[name].properties ?? {}).sort();
-const SPEC_NAME: Record<string, string> = { custom: 'Custom', feature_flag: 'FeatureFlag', license_keys: 'LicenseKeys' };
+const SPEC_NAME: Record<string, string> = {
+  custom: 'Custom',
+  downloadables: 'Downloadables',
+  feature_flag: 'FeatureFlag',
+  license_keys: 'LicenseKeys',
+};
 
 let stack: TestStack;
+const files = mkdtempSync(path.join(os.tmpdir(), 'portal-shapes-files-'));
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ env: { STORAGE_LOCAL_DIR: files } });
 });
-afterAll(async () => stack?.close());
+afterAll(async () => {
+  await stack?.close();
+  rmSync(files, { recursive: true, force: true });
+});
 
 test('portal grants of every implemented type carry exactly the spec subscriber fields', async () => {
   const shop = await createShop(stack, 2);
@@ -33,8 +44,12 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
       limit_usage: 5,
     },
   });
-  await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), license.id] });
-  await buyGranted(shop, 3);
+  const { file } = await uploadFile(shop.polar, { parts: 1 });
+  const downloadables = await shop.polar.benefits.create({ type: 'downloadables', description: 'Files', properties: { files: [file.id] } });
+  await shop.polar.products.updateBenefits(shop.oneTime.id, {
+    benefits: [...shop.benefits.map((b) => b.id), license.id, downloadables.id],
+  });
+  await buyGranted(shop, 4);
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
 
   const res = await stack.http('GET', '/v1/customer-portal/benefit-grants/', { token: session.token });

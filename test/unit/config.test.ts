@@ -28,3 +28,10 @@ test('unknown variables are ignored and every accepted one is listed', () => {
   expect(() => parseConfig({ SOMETHING_ELSE: '1' })).not.toThrow();
   expect(ENV_VARIABLES).toEqual(expect.arrayContaining(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_API_KEY', 'PORT']));
 });
+
+test('file storage is local by default; gcs needs its bucket', () => {
+  expect(parseConfig({}).STORAGE).toBe('local');
+  expect(() => parseConfig({ STORAGE: 'gcs' })).toThrow(/GCS_BUCKET/);
+  expect(parseConfig({ STORAGE: 'gcs', GCS_BUCKET: 'b' }).GCS_BUCKET).toBe('b');
+  expect(() => parseConfig({ STORAGE: 's3' })).toThrow(/STORAGE:/);
+});
