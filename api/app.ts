@@ -8,6 +8,7 @@ import { errorHandler, NotFoundError } from './errors';
 import { knownRoutesOnly } from './known-routes';
 import { requestLog } from './request-log';
 import { customerPortalGrantsRoutes } from './routes/customer-portal-grants.routes';
+import { customerPortalMetersRoutes } from './routes/customer-portal-meters.routes';
 import { customerPortalLicenseKeysPublicRoutes, customerPortalLicenseKeysRoutes } from './routes/customer-portal-license-keys.routes';
 import { customerPortalCustomerRoutes } from './routes/customers.routes';
 import { healthRoutes } from './routes/health.routes';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalCustomerRoutes(services));
   portal.use(customerPortalGrantsRoutes(services));
   portal.use(customerPortalLicenseKeysRoutes(services));
+  portal.use(customerPortalMetersRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
 
   const v1 = Router();

@@ -15,6 +15,7 @@ import type { BenefitGrantsReader } from './schemas/benefits.schemas';
 import { CommerceService } from './services/commerce.service';
 import { EngineDispatcher } from './services/engine-dispatcher';
 import { LicenseKeysService } from './services/license-keys.service';
+import { MetersService } from './services/meters.service';
 
 export interface AppDeps {
   config: Env;
@@ -35,6 +36,7 @@ export interface ApiServices extends AppDeps {
   dispatcher: EngineDispatcher;
   commerce: CommerceService;
   licenseKeys: LicenseKeysService;
+  meters: MetersService;
   grants: BenefitGrantsReader;
   customers: CustomersRepository;
   organizations: OrganizationsRepository;
@@ -51,6 +53,7 @@ export function composeApi(deps: AppDeps): ApiServices {
     dispatcher,
     commerce: new CommerceService(deps.dataSource, engineClient, dispatcher, deps.logger),
     licenseKeys: new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, dispatcher),
+    meters: new MetersService(deps.dataSource, dispatcher),
     grants: benefitGrantsReader(deps.dataSource),
     customers: new CustomersRepository(deps.dataSource),
     organizations: new OrganizationsRepository(deps.dataSource),

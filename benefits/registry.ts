@@ -2,6 +2,7 @@ import type { BenefitType } from './benefit-types';
 import { customStrategy } from './custom/custom.strategy';
 import { featureFlagStrategy } from './feature-flag/feature-flag.strategy';
 import { licenseKeysStrategy } from './license-keys/license-keys.strategy';
+import { meterCreditStrategy } from './meter-credit/meter-credit.strategy';
 import type { BenefitStrategy } from './strategy';
 
 /** Typed over every supported type: a new type without a strategy fails to compile. */
@@ -17,4 +18,5 @@ export const strategies: StrategyRegistry = {
   custom: customStrategy,
   feature_flag: featureFlagStrategy,
   license_keys: licenseKeysStrategy,
+  meter_credit: meterCreditStrategy,
 };

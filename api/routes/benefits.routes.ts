@@ -3,7 +3,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { isSupportedBenefitType } from '../../benefits/benefit-types';
-import type { BenefitProviders } from '../../benefits/providers';
+import type { ValidationContext } from '../../benefits/strategy';
 import type { StrategyRegistry } from '../../benefits/registry';
 import { PropertiesValidationError, type BenefitStrategy } from '../../benefits/strategy';
 import { type AfterWrite, BenefitsRepository, type Json } from '../../db/repositories/benefits.repository';
@@ -29,6 +29,8 @@ import { metadataFilter, parseQuery, pathId } from '../validation';
 export type { BenefitGrantsReader, BenefitsEngine } from '../schemas/benefits.schemas';
 
 type AnyStrategy = BenefitStrategy<any>;
+/** What a strategy's validation may use besides the organization: provider clients, the database. */
+type ValidationDeps = Omit<ValidationContext, 'organizationId'>;
 
 export function benefitsRoutes(services: ApiServices): Router {
   const webhookEvents = new WebhookEventsRepository(services.dataSource);
@@ -41,7 +43,7 @@ export function benefitsRoutes(services: ApiServices): Router {
   const h = new BenefitHandlers(
     new BenefitsRepository(services.dataSource),
     services.registry,
-    services.providers,
+    { providers: services.providers, db: services.dataSource },
     services.dispatcher,
     services.grants,
     webhook,
@@ -60,7 +62,7 @@ class BenefitHandlers {
   constructor(
     private readonly repo: BenefitsRepository,
     private readonly registry: StrategyRegistry,
-    private readonly providers: BenefitProviders,
+    private readonly validation: ValidationDeps,
     private readonly engine: BenefitsEngine,
     private readonly grantsReader: BenefitGrantsReader,
     private readonly webhook: (type: 'benefit.created' | 'benefit.updated') => AfterWrite,
@@ -84,7 +86,7 @@ class BenefitHandlers {
 
   create = async (req: Request, res: Response) => {
     const orgId = organizationIdOf(res);
-    const input = await parseCreate(this.registry, this.providers, req, orgId);
+    const input = await parseCreate(this.registry, this.validation, req, orgId);
     const row = await this.repo.create(orgId, input, this.webhook('benefit.created'));
     await this.engine.kickWebhooks(orgId);
     res.status(201).json(serializeBenefit(row));
@@ -98,7 +100,7 @@ class BenefitHandlers {
     const orgId = organizationIdOf(res);
     const existing = await mustFind(this.repo, req, res);
     const strategy = checkUpdateType(this.registry, req.body?.type, existing.type);
-    const patch = await parseUpdate(strategy, this.providers, req, orgId);
+    const patch = await parseUpdate(strategy, this.validation, req, orgId);
     const recorded: RecordedCommand[] = [];
     const row = await this.repo.update(orgId, existing.id, patch, async (em, updated) => {
       await this.webhook('benefit.updated')(em, updated);
@@ -179,7 +181,7 @@ function checkUpdateType(registry: StrategyRegistry, type: unknown, existingType
   return registry[existingType];
 }
 
-async function parseCreate(registry: StrategyRegistry, providers: BenefitProviders, req: Request, orgId: string) {
+async function parseCreate(registry: StrategyRegistry, deps: ValidationDeps, req: Request, orgId: string) {
   const strategy = strategyForType(registry, req.body?.type);
   const body = benefitCreateBody.safeParse(req.body ?? {});
   const issues = body.success ? [] : fromZodError(body.error, 'body').issues;
@@ -198,11 +200,11 @@ async function parseCreate(registry: StrategyRegistry, providers: BenefitProvide
     );
   }
   checkVisibility(data.visibility);
-  const properties = await validateProperties(strategy, providers, orgId, parsed.data as Json);
+  const properties = await validateProperties(strategy, deps, orgId, parsed.data as Json);
   return { type: strategy.type, description: data.description, metadata: data.metadata ?? {}, properties };
 }
 
-async function parseUpdate(strategy: AnyStrategy, providers: BenefitProviders, req: Request, orgId: string) {
+async function parseUpdate(strategy: AnyStrategy, deps: ValidationDeps, req: Request, orgId: string) {
   const body = benefitUpdateBody.safeParse(req.body ?? {});
   const issues = body.success ? [] : fromZodError(body.error, 'body').issues;
   const props = (req.body ?? {}).properties;
@@ -210,7 +212,7 @@ async function parseUpdate(strategy: AnyStrategy, providers: BenefitProviders, r
   if (parsed && !parsed.success) issues.push(...propertiesIssues(parsed.error));
   if (issues.length || !body.success) throw new RequestValidationError(issues);
   checkVisibility(body.data.visibility);
-  const properties = parsed?.success ? await validateProperties(strategy, providers, orgId, parsed.data as Json) : undefined;
+  const properties = parsed?.success ? await validateProperties(strategy, deps, orgId, parsed.data as Json) : undefined;
   return { description: body.data.description ?? undefined, metadata: body.data.metadata, properties };
 }
 
@@ -225,9 +227,9 @@ function propertiesIssues(error: z.ZodError): ValidationIssue[] {
   return fromZodError(error, 'body').issues.map((i) => ({ ...i, loc: ['body', 'properties', ...i.loc.slice(1)] }));
 }
 
-async function validateProperties(strategy: AnyStrategy, providers: BenefitProviders, orgId: string, props: Json): Promise<Json> {
+async function validateProperties(strategy: AnyStrategy, deps: ValidationDeps, orgId: string, props: Json): Promise<Json> {
   try {
-    return await strategy.validateProperties({ organizationId: orgId, providers }, props);
+    return await strategy.validateProperties({ organizationId: orgId, ...deps }, props);
   } catch (err) {
     if (err instanceof PropertiesValidationError) {
       throw RequestValidationError.at(['body', 'properties', ...err.path], err.message);

@@ -7,6 +7,7 @@ import { benefitsRoutes } from './benefits.routes';
 import { customerSessionsRoutes } from './customer-sessions.routes';
 import { customersRoutes } from './customers.routes';
 import { licenseKeysRoutes } from './license-keys.routes';
+import { metersRoutes } from './meters.routes';
 import { ordersRoutes } from './orders.routes';
 import { productsRoutes } from './products.routes';
 import { refundsRoutes } from './refunds.routes';
@@ -28,6 +29,7 @@ export function v1Routes(services: ApiServices): Router {
   router.use(subscriptionsRoutes(services));
   router.use(webhookEndpointsRoutes(services));
   router.use(licenseKeysRoutes(services));
+  router.use(metersRoutes(services));
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {

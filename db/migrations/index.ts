@@ -7,6 +7,7 @@ import { GrantRevokeReason1764000004000 } from './1764000004000-grant-revoke-rea
 import { EngineCommands1764000005000 } from './1764000005000-engine-commands';
 import { SigningKeyRotation1764000007000 } from './1764000007000-signing-key-rotation';
 import { Refunds1764000008000 } from './1764000008000-refunds';
+import { Meters1764000011000 } from './1764000011000-meters';
 
 export const migrations = [
   Foundation1764000000000,
@@ -17,4 +18,5 @@ export const migrations = [
   EngineCommands1764000005000,
   SigningKeyRotation1764000007000,
   Refunds1764000008000,
+  Meters1764000011000,
 ];
