@@ -192,6 +192,10 @@ test('meters: list, archive, bad filters; a new filter recomputes the figures in
   });
   expectMatchesSpec('/v1/meters/{id}', 'patch', 200, updated);
   await eventually(async () => (await consumed()) === 16);
+  // The recompute ran as a workflow and reports its progress (events folded, cursor at the boundary).
+  const progress = await stack.temporal.workflow.getHandle(`meter-recompute:${meter.id}:1`).result();
+  expect(progress).toMatchObject({ processed: 3, done: true, stale: false });
+  expect(progress.lastSeq).toBe(progress.boundary);
   // Events after the change count with the new filter, once.
   await shop.polar.events.ingest({ events: [ev('us', 100), ev('eu', 1)] });
   expect(await consumed()).toBe(17);
