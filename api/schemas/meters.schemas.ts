@@ -126,6 +126,7 @@ const eventBase = {
 /** EventCreateCustomer and EventCreateExternalCustomer: one of them per event. */
 export const eventForCustomer = z.object({ ...eventBase, customer_id: uuid });
 export const eventForExternalCustomer = z.object({ ...eventBase, external_customer_id: safeString(TEXT_LIMITS.short).min(1) });
+export type EventInputParsed = z.infer<typeof eventForCustomer> | z.infer<typeof eventForExternalCustomer>;
 
 export const eventsIngestBody = z.object({
   events: z.array(z.unknown()).max(MAX_EVENTS_PER_INGEST, `At most ${MAX_EVENTS_PER_INGEST} events per call`),

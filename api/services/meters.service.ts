@@ -11,6 +11,7 @@ import { serializeCustomer } from '../../wire/customer.serializer';
 import { serializeEvent } from '../../wire/meter.serializer';
 import { fromZodError, NotFoundError, RequestValidationError } from '../errors';
 import { eventForCustomer, eventForExternalCustomer, meterCreateBody, meterUpdateBody } from '../schemas/meters.schemas';
+import { fastEvent } from '../schemas/event-fast-path';
 import type { EngineDispatcher } from './engine-dispatcher';
 
 /** Deadlocks between concurrent ingest calls on the same customers are retried this often. */
@@ -91,6 +92,8 @@ export class MetersService {
    */
   async ingest(orgId: string, raw: unknown[]): Promise<{ inserted: number; duplicates: number }> {
     const parsed = raw.map((e, i) => {
+      const fast = fastEvent(e);
+      if (fast) return fast;
       const byId = !!e && typeof e === 'object' && 'customer_id' in e;
       const result = (byId ? eventForCustomer : eventForExternalCustomer).safeParse(e);
       if (!result.success) {

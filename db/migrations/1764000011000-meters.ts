@@ -73,7 +73,7 @@ export class Meters1764000011000 implements MigrationInterface {
       last_reset_at timestamptz NOT NULL DEFAULT '-infinity',
       last_reset_key text,
       UNIQUE (customer_id, meter_id)
-    )`);
+    ) WITH (fillfactor = 30)`);
     await q.query(`CREATE INDEX customer_meters_org_idx ON customer_meters (organization_id, created_at)`);
     await q.query(`CREATE INDEX customer_meters_meter_idx ON customer_meters (meter_id)`);
 
