@@ -22,6 +22,11 @@ import { customerMeterSortColumns } from '../../db/repositories/customer-meters.
 import { serializeCustomerMeter, serializeMeter } from '../../wire/meter.serializer';
 import { metadataFilter, parseBody, parseQuery, pathId } from '../validation';
 
+/** One quantities answer holds at most this many intervals (an hourly year is 8,784). */
+const MAX_QUANTITY_BUCKETS = 10_000;
+const HOUR_MS = 3_600_000;
+const INTERVAL_MS = { hour: HOUR_MS, day: 24 * HOUR_MS, week: 168 * HOUR_MS, month: 28 * 24 * HOUR_MS, year: 365 * 24 * HOUR_MS };
+
 export function metersRoutes(services: ApiServices): Router {
   const svc = services.meters;
   const router = Router();
@@ -49,14 +54,24 @@ export function metersRoutes(services: ApiServices): Router {
     const q = parseQuery(quantitiesQuery, req);
     if (q.end_timestamp < q.start_timestamp)
       throw RequestValidationError.at(['query', 'end_timestamp'], 'Must not be before start_timestamp');
-    const out = await svc.meters.quantities(meter, {
-      start: q.start_timestamp,
-      end: q.end_timestamp,
-      interval: q.interval,
-      timezone: q.timezone,
-      customerIds: q.customer_id,
-      externalCustomerIds: q.external_customer_id,
-    });
+    const buckets = (q.end_timestamp.getTime() - q.start_timestamp.getTime()) / INTERVAL_MS[q.interval];
+    if (buckets > MAX_QUANTITY_BUCKETS) {
+      throw RequestValidationError.at(['query', 'interval'], `At most ${MAX_QUANTITY_BUCKETS} intervals between start and end`);
+    }
+    const out = await svc.meters
+      .quantities(meter, {
+        start: q.start_timestamp,
+        end: q.end_timestamp,
+        interval: q.interval,
+        timezone: q.timezone,
+        customerIds: q.customer_id,
+        externalCustomerIds: q.external_customer_id,
+      })
+      .catch((err) => {
+        // A zone the runtime knows and PostgreSQL does not (22023): the caller's input.
+        if ((err as { code?: string }).code === '22023') throw RequestValidationError.at(['query', 'timezone'], 'Unknown time zone');
+        throw err;
+      });
     res.json({ quantities: out.quantities.map((x) => ({ timestamp: x.timestamp.toISOString(), quantity: x.quantity })), total: out.total });
   });
 

@@ -215,3 +215,36 @@ test('meters: list, archive, bad filters; a new filter recomputes the figures in
   expect(archived.items[0].archived_at).not.toBeNull();
   expect((await shop.polar.customerMeters.list({ meter_id: meter.id })).items).toEqual([]);
 });
+
+test('concurrent ingest calls count every event once; quantities bound their intervals', async () => {
+  const shop = await createShop(stack, 0);
+  const meter = await shop.polar.meters.create({
+    name: 'Jobs',
+    filter: { conjunction: 'and', clauses: [] },
+    aggregation: { func: 'sum', property: 'n' },
+  });
+  // Four calls at once, half of each call's external ids shared with the next call.
+  const call = (k: number) =>
+    shop.polar.events.ingest({
+      events: Array.from({ length: 50 }, (_, i) => ({
+        name: 'job',
+        customer_id: shop.customer.id,
+        external_id: `j-${k * 25 + i}`,
+        metadata: { n: 2 },
+      })),
+    });
+  const answers = await Promise.all([0, 1, 2, 3].map(call));
+  const inserted = answers.reduce((s, a) => s + a.inserted, 0);
+  expect(inserted).toBe(125);
+  expect(answers.reduce((s, a) => s + a.duplicates, 0)).toBe(75);
+  const [cm] = (await shop.polar.customerMeters.list({ meter_id: meter.id })).items;
+  expect(cm.consumed_units).toBe(250);
+
+  const res = await stack.http(
+    'GET',
+    `/v1/meters/${meter.id}/quantities?start_timestamp=2000-01-01T00:00:00Z&end_timestamp=2026-01-01T00:00:00Z&interval=hour`,
+    { token: shop.token },
+  );
+  expect(res.status).toBe(422);
+  expect(res.body.detail[0].loc).toEqual(['query', 'interval']);
+});
