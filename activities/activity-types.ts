@@ -31,6 +31,8 @@ export interface SubscriptionSnapshot {
   cancelAtPeriodEnd: boolean;
   gracePeriodDays: number;
   endedAt: string | null;
+  /** How many times the period moved on (absent in snapshots recorded before it existed). */
+  renewalCount?: number;
 }
 
 export type SubscriptionTransition = 'past_due' | 'active' | 'canceled' | 'revoked';

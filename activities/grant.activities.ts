@@ -176,7 +176,9 @@ export function grantActivities(deps: EngineDeps) {
     const { grant: g, strategy } = l;
     if (!g.granted_at) return m.noop;
     const out = await m.attempt(() =>
-      command.action === 'update' ? strategy.update(context(l), command.previousProperties) : strategy.cycle(context(l)),
+      command.action === 'update'
+        ? strategy.update(context(l), command.previousProperties)
+        : strategy.cycle({ ...context(l), cycleKey: command.cycleKey ?? attemptKey() }),
     );
     if (!('properties' in out)) return m.park(out);
     const row = await grants.updateProperties(em, g.id, out.properties);
@@ -237,6 +239,19 @@ function resultOf(row: GrantRow, changed: boolean, expiresAt: string | null): Gr
     error: row.error ? { message: row.error.message, type: row.error.type } : null,
     changed,
   };
+}
+
+/**
+ * A cycle sent without a key (commands from before keys existed) is named by the activity that
+ * applies it: its retries share the id, so a retried cycle is still applied once.
+ */
+function attemptKey(): string | undefined {
+  try {
+    const info = Context.current().info;
+    return info.workflowExecution ? `activity:${info.workflowExecution.runId}:${info.activityId}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

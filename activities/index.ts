@@ -1,6 +1,7 @@
 import type { EngineActivities } from './activity-types';
 import type { EngineDeps } from './engine-deps';
 import { grantActivities } from './grant.activities';
+import { meterActivities } from './meter.activities';
 import { outboxActivities } from './outbox.activities';
 import { scopeActivities } from './scope.activities';
 import { subscriptionActivities } from './subscription.activities';
@@ -14,5 +15,6 @@ export function createActivities(deps: EngineDeps): EngineActivities {
     ...subscriptionActivities(deps),
     ...webhookActivities(deps),
     ...outboxActivities(deps),
+    ...meterActivities(deps),
   };
 }

@@ -28,6 +28,7 @@ function toSnapshot(s: SubscriptionSnapshotRow): SubscriptionSnapshot {
     cancelAtPeriodEnd: s.cancel_at_period_end,
     gracePeriodDays: s.grace_period_days,
     endedAt: s.ended_at ? new Date(s.ended_at).toISOString() : null,
+    renewalCount: s.renewal_count ?? 0,
   };
 }
 

@@ -9,6 +9,7 @@ import { knownRoutesOnly } from './known-routes';
 import { requestLog } from './request-log';
 import { customerPortalDownloadablesRoutes, customerPortalDownloadPublicRoutes } from './routes/customer-portal-downloadables.routes';
 import { customerPortalGrantsRoutes } from './routes/customer-portal-grants.routes';
+import { customerPortalMetersRoutes } from './routes/customer-portal-meters.routes';
 import { customerPortalLicenseKeysPublicRoutes, customerPortalLicenseKeysRoutes } from './routes/customer-portal-license-keys.routes';
 import { customerPortalCustomerRoutes } from './routes/customers.routes';
 import { filesStorageRoutes } from './routes/files-storage.routes';
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalGrantsRoutes(services));
   portal.use(customerPortalLicenseKeysRoutes(services));
   portal.use(customerPortalDownloadablesRoutes(services));
+  portal.use(customerPortalMetersRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
 
   const v1 = Router();

@@ -16,6 +16,7 @@ import { CommerceService } from './services/commerce.service';
 import { EngineDispatcher } from './services/engine-dispatcher';
 import { FilesService } from './services/files.service';
 import { LicenseKeysService } from './services/license-keys.service';
+import { MetersService } from './services/meters.service';
 
 export interface AppDeps {
   config: Env;
@@ -37,6 +38,7 @@ export interface ApiServices extends AppDeps {
   commerce: CommerceService;
   licenseKeys: LicenseKeysService;
   files: FilesService;
+  meters: MetersService;
   grants: BenefitGrantsReader;
   customers: CustomersRepository;
   organizations: OrganizationsRepository;
@@ -55,6 +57,7 @@ export function composeApi(deps: AppDeps): ApiServices {
     commerce: new CommerceService(deps.dataSource, engineClient, dispatcher, deps.logger),
     licenseKeys: new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, dispatcher),
     files: new FilesService(deps.dataSource, deps.config, providers.storage, deps.logger),
+    meters: new MetersService(deps.dataSource, dispatcher),
     grants: benefitGrantsReader(deps.dataSource),
     customers: new CustomersRepository(deps.dataSource),
     organizations: new OrganizationsRepository(deps.dataSource),

@@ -3,6 +3,7 @@ import { customStrategy } from './custom/custom.strategy';
 import { downloadablesStrategy } from './downloadables/downloadables.strategy';
 import { featureFlagStrategy } from './feature-flag/feature-flag.strategy';
 import { licenseKeysStrategy } from './license-keys/license-keys.strategy';
+import { meterCreditStrategy } from './meter-credit/meter-credit.strategy';
 import type { BenefitStrategy } from './strategy';
 
 /** Typed over every supported type: a new type without a strategy fails to compile. */
@@ -19,4 +20,5 @@ export const strategies: StrategyRegistry = {
   downloadables: downloadablesStrategy,
   feature_flag: featureFlagStrategy,
   license_keys: licenseKeysStrategy,
+  meter_credit: meterCreditStrategy,
 };

@@ -47,6 +47,11 @@ export interface GrantContext {
   linkedAccount?: LinkedAccount | null;
   /** The transaction holding the grant row's lock: rows a strategy writes commit with the grant. */
   tx?: { query(sql: string, params?: unknown[]): Promise<any> };
+  /**
+   * What identifies the cycle a `cycle` command applies (a subscription renewal): a strategy that
+   * must act once per cycle (credits) keys its write on the grant and this, in `tx`.
+   */
+  cycleKey?: string;
   /** Aborted when the activity is cancelled (worker shutdown): pass it to provider HTTP calls. */
   signal?: AbortSignal;
   /** The provider clients the worker was built with (benefits/providers.ts). */

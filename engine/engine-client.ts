@@ -17,11 +17,13 @@ import {
 export type { GrantCommand, GrantScope, GrantWorkflowInput, SubscriptionEvent } from '../workflows/definitions';
 import type { GrantFanOutInput, ProductBenefitsChangedInput } from '../workflows/fan-out.workflow';
 import type { OutboxRelayInput } from '../workflows/outbox-relay.workflow';
+import type { MeterRecomputeInput } from '../workflows/meter-recompute.workflow';
 
 /** The fan-out workflows and the input each is started with. */
 export interface FanOutInputs {
   grantFanOutWorkflow: GrantFanOutInput;
   productBenefitsChangedWorkflow: ProductBenefitsChangedInput;
+  meterRecomputeWorkflow: MeterRecomputeInput;
 }
 
 export type FanOutWorkflowType = keyof FanOutInputs;

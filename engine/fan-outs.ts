@@ -22,6 +22,12 @@ export const fanOuts = {
     workflowId: workflowIds.benefitDeleted(benefitId),
     input: { filter: { benefitId }, command: { action: 'revoke' } },
   }),
+  /** Recomputes a meter's figures after its filter or aggregation changed (one run per version). */
+  meterRecompute: (meterId: string, version: number): FanOutStart => ({
+    workflowType: 'meterRecomputeWorkflow',
+    workflowId: workflowIds.meterRecompute(meterId, version),
+    input: { meterId, version },
+  }),
   customerDeleted: (customerId: string): FanOutStart => ({
     workflowType: 'grantFanOutWorkflow',
     workflowId: workflowIds.customerDeleted(customerId),

@@ -1,6 +1,7 @@
 // Loads an order or subscription with what its wire shape embeds (customer, product with
 // benefits) and serializes it. Used by the API and by activities building webhook payloads.
 import type { DataSource } from 'typeorm';
+import { CustomerMetersRepository } from '../db/repositories/customer-meters.repository';
 import { CustomersRepository } from '../db/repositories/customers.repository';
 import type { Queryable } from '../db/repositories/grants.repository';
 import { OrdersRepository } from '../db/repositories/orders.repository';
@@ -9,6 +10,7 @@ import { SubscriptionsRepository } from '../db/repositories/subscriptions.reposi
 import { serializeCustomer } from './customer.serializer';
 import { serializeOrder } from './order.serializer';
 import { serializeProduct } from './product.serializer';
+import { serializeSubscriptionMeter } from './meter.serializer';
 import { serializeSubscription } from './subscription.serializer';
 
 /**
@@ -22,6 +24,7 @@ function repos(q: Queryable) {
     products: new ProductsRepository(ds),
     orders: new OrdersRepository(ds),
     subscriptions: new SubscriptionsRepository(ds),
+    customerMeters: new CustomerMetersRepository(ds),
   };
 }
 
@@ -38,9 +41,11 @@ export async function productView(q: Queryable, productId: string | null) {
 }
 
 export async function subscriptionView(q: Queryable, organizationId: string, id: string) {
-  const s = await repos(q).subscriptions.findById(organizationId, id, q);
+  const r = repos(q);
+  const s = await r.subscriptions.findById(organizationId, id, q);
   if (!s) return null;
-  return serializeSubscription(s, await customerOf(q, s.customer_id), await productView(q, s.product_id));
+  const meters = (await r.customerMeters.forSubscription(s.id, q)).map(serializeSubscriptionMeter);
+  return serializeSubscription(s, await customerOf(q, s.customer_id), await productView(q, s.product_id), meters);
 }
 
 export async function orderView(q: Queryable, organizationId: string, id: string) {

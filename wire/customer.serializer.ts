@@ -62,7 +62,7 @@ export function serializeCustomerState(row: CustomerStateRow): Record<string, un
     ...serializeCustomer(row),
     active_subscriptions: row.active_subscriptions,
     granted_benefits: row.granted_benefits,
-    active_meters: [],
+    active_meters: row.active_meters ?? [],
   };
 }
 

@@ -39,14 +39,14 @@ export function subscriptionFields(s: any): Record<string, unknown> {
 }
 
 /** Polar's Subscription: `customer` and `product` already serialized by their own serializers. */
-export function serializeSubscription(s: any, customer: unknown, product: any): Record<string, unknown> {
+export function serializeSubscription(s: any, customer: unknown, product: any, meters: unknown[] = []): Record<string, unknown> {
   return {
     ...subscriptionFields(s),
     customer,
     product,
     discount: null,
     prices: product?.prices ?? [],
-    meters: [],
+    meters,
     pending_update: null,
   };
 }

@@ -15,6 +15,7 @@ export const workflowIds = {
   productBenefitsChanged: (productId: string, version: string) => `product-benefits:${productId}:${version}`,
   webhookEndpoint: (endpointId: string) => `webhook-endpoint:${endpointId}`,
   outboxRelay: () => 'outbox-relay',
+  meterRecompute: (meterId: string, version: number) => `meter-recompute:${meterId}:${version}`,
 };
 
 /** Search attributes the grant workflows carry, so ops can filter grants in the Web UI. */
@@ -41,7 +42,8 @@ export type GrantCommand =
   /** `reason` is optional so commands sent before it existed still replay; the activity infers it. */
   | { action: 'revoke'; reason?: RevokeReason }
   | { action: 'update'; previousProperties: Record<string, unknown> }
-  | { action: 'cycle' }
+  /** `cycleKey` names the renewal (absent in commands sent before it existed). */
+  | { action: 'cycle'; cycleKey?: string }
   | { action: 'accountLinked'; accountId: string | null };
 
 /** An order or subscription: what holds a set of grants. */

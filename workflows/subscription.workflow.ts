@@ -16,6 +16,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const HISTORY_LIMIT = 5_000;
 /** Runs that started before period-end decisions re-read the row replay the old command sequence. */
 export const CURRENT_ROW_PATCH = 'subscription-decides-from-current-row';
+/**
+ * Cycles once per renewal the row counts, each with its key: two renewals that arrived before the
+ * workflow woke were one cycle before (a rollover credit lost). Runs from before replay as they were.
+ */
+export const CYCLE_PER_RENEWAL_PATCH = 'cycle-per-renewal';
 
 export interface SubscriptionWorkflowInput {
   subscriptionId: string;
@@ -28,6 +33,8 @@ export interface SubscriptionWorkflowInput {
   historyLimit?: number;
   /** Set on continue-as-new: the latest renewals applied, so a repeated signal stays harmless. */
   renewals?: string[];
+  /** Set on continue-as-new: the row's renewal count already cycled. */
+  cycledRenewals?: number;
 }
 
 /** Renewal ids kept to recognise a repeated signal (the outbox relay may send one twice). */
@@ -62,6 +69,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     state.currentPeriodEnd = s.currentPeriodEnd;
   };
   observe(sub);
+  // Renewals before this run are covered by its grants (or by the run it continues).
+  let cycledRenewals: number | undefined = input.cycledRenewals ?? sub.renewalCount;
 
   if (isEnded(sub)) return end(state, scope);
   if (!input.resumed && sub.status !== 'past_due') await acts.grantScope(scope);
@@ -84,7 +93,19 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       state.phase = 'active';
       await acts.grantScope(scope);
     }
-    await acts.commandScope({ scope, command: { action: 'cycle' } });
+    if (!patched(CYCLE_PER_RENEWAL_PATCH)) {
+      await acts.commandScope({ scope, command: { action: 'cycle' } });
+      return 'continue';
+    }
+    const count = sub.renewalCount ?? 0;
+    // A run continued from one without the count knows no baseline: this renewal alone.
+    const from = cycledRenewals === undefined ? count - 1 : cycledRenewals;
+    // At least one cycle: the period moved on even where nothing counted it.
+    const last = Math.max(count, from + 1);
+    for (let n = from + 1; n <= last; n++) {
+      await acts.commandScope({ scope, command: { action: 'cycle', cycleKey: `${sub.id}:renewal:${n}` } });
+    }
+    cycledRenewals = last;
     return 'continue';
   };
 
@@ -178,6 +199,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         subscriptionId: input.subscriptionId,
         resumed: true,
         renewals,
+        ...(cycledRenewals === undefined ? {} : { cycledRenewals }),
         phase,
         ...(phase === 'past_due_grace' ? { graceEndsAt } : {}),
         ...(input.historyLimit ? { historyLimit: input.historyLimit } : {}),

@@ -1,6 +1,5 @@
 // Every operation we serve, with the zod schemas its handler validates with and the Polar
 // component its response follows. /openapi.json is generated from this list.
-import type { z } from 'zod';
 import { benefitCreateBody, benefitGrantsQuery, benefitListQuery, benefitUpdateBody } from '../schemas/benefits.schemas';
 import {
   grantListQuery,
@@ -39,21 +38,10 @@ import {
   webhookEndpointListQuery,
   webhookEndpointUpdateSchema,
 } from '../schemas/webhooks.schemas';
+import { meterOperations } from './meter-operations';
+import type { Operation } from './operation';
 
-export interface Operation {
-  method: 'get' | 'post' | 'patch' | 'delete' | 'put';
-  path: string;
-  summary: string;
-  tag: string;
-  body?: z.ZodType;
-  query?: z.ZodType;
-  /** Polar component name of the success body; undefined for 204. */
-  response?: string;
-  status?: number;
-  auth?: 'organization' | 'customer' | 'none';
-  /** Set where we extend Polar's contract. */
-  extension?: string;
-}
+export type { Operation };
 
 const list = (name: string) => `ListResource_${name}_`;
 
@@ -547,4 +535,5 @@ export const operations: Operation[] = [
     auth: 'none',
     extension: 'Served only with STORAGE=local. The bytes, streamed; 403 expired or tampered, 404 once the file is deleted.',
   },
+  ...meterOperations,
 ];

@@ -8,6 +8,7 @@ import { customerSessionsRoutes } from './customer-sessions.routes';
 import { customersRoutes } from './customers.routes';
 import { filesRoutes } from './files.routes';
 import { licenseKeysRoutes } from './license-keys.routes';
+import { metersRoutes } from './meters.routes';
 import { ordersRoutes } from './orders.routes';
 import { productsRoutes } from './products.routes';
 import { refundsRoutes } from './refunds.routes';
@@ -30,6 +31,7 @@ export function v1Routes(services: ApiServices): Router {
   router.use(webhookEndpointsRoutes(services));
   router.use(licenseKeysRoutes(services));
   router.use(filesRoutes(services));
+  router.use(metersRoutes(services));
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {

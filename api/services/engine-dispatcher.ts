@@ -85,6 +85,11 @@ export class EngineDispatcher {
     return this.recordFanOut(q, organizationId, () => fanOuts.benefitDeleted(benefitId));
   }
 
+  /** A meter's filter or aggregation changed: its figures are recomputed from the events. */
+  meterRedefined(q: Queryable, organizationId: string, meterId: string, version: number): Promise<RecordedCommand> {
+    return this.recordFanOut(q, organizationId, () => fanOuts.meterRecompute(meterId, version));
+  }
+
   /** Revokes every grant of the customer; their subscriptions' workflows end (revokeNow). */
   async customerDeleted(
     q: Queryable,

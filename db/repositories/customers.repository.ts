@@ -1,6 +1,7 @@
 // Customers: organization-scoped CRUD and the customer state read (a hot path: one SQL statement).
 import type { DataSource } from 'typeorm';
 import type { Queryable } from './grants.repository';
+import { consumedSql } from './meter-filter.sql';
 
 export interface CustomerRow {
   id: string;
@@ -22,6 +23,7 @@ export interface CustomerRow {
 export interface CustomerStateRow extends CustomerRow {
   active_subscriptions: Record<string, unknown>[];
   granted_benefits: Record<string, unknown>[];
+  active_meters: Record<string, unknown>[];
 }
 
 export type CustomerLookup = { id: string } | { externalId: string };
@@ -105,6 +107,19 @@ const GRANTED_BENEFITS_SQL = `COALESCE((
   JOIN benefits b ON b.id = g.benefit_id AND b.deleted_at IS NULL
   WHERE g.customer_id = c.id AND g.organization_id = c.organization_id
     AND g.granted_at IS NOT NULL AND g.revoked_at IS NULL
+), '[]'::json)`;
+
+const CONSUMED = consumedSql('cm', 'm.aggregation');
+
+/** CustomerStateMeter: the customer's figures on every live meter (kept by ingestion, one row each). */
+const ACTIVE_METERS_SQL = `COALESCE((
+  SELECT json_agg(json_build_object(
+    'id', cm.id, 'created_at', ${iso('cm.created_at')}, 'modified_at', ${iso('cm.modified_at')}, 'meter_id', cm.meter_id,
+    'consumed_units', ${CONSUMED}::float8, 'credited_units', cm.credited_units,
+    'balance', (cm.credited_units - ${CONSUMED})::float8
+  ) ORDER BY cm.created_at, cm.id)
+  FROM customer_meters cm JOIN meters m ON m.id = cm.meter_id AND m.archived_at IS NULL
+  WHERE cm.customer_id = c.id
 ), '[]'::json)`;
 
 /** TypeORM answers UPDATE/DELETE with `[rows, rowCount]` and everything else with `rows`. */
@@ -284,7 +299,8 @@ export class CustomersRepository implements CustomerStateReader {
     const rows: CustomerStateRow[] = await this.ds.query(
       `SELECT ${customerColumns()},
               ${ACTIVE_SUBSCRIPTIONS_SQL} AS active_subscriptions,
-              ${GRANTED_BENEFITS_SQL} AS granted_benefits
+              ${GRANTED_BENEFITS_SQL} AS granted_benefits,
+              ${ACTIVE_METERS_SQL} AS active_meters
          FROM customers c
         WHERE c.organization_id = $1 AND c.deleted_at IS NULL AND ${clause}`,
       [orgId, value],

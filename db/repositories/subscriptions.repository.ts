@@ -40,6 +40,8 @@ export interface SubscriptionInsert {
 /** What the subscription workflow decides from: the row plus its organization's grace period. */
 export interface SubscriptionSnapshotRow extends SubscriptionRow {
   grace_period_days: number;
+  /** Moves of the period end, counted by a trigger (migration 1764000011000). */
+  renewal_count?: number;
 }
 
 export type SubscriptionTransitionTo = 'past_due' | 'active' | 'canceled' | 'revoked';

@@ -43,6 +43,8 @@ export interface ProviderEvent {
   kind: 'grant' | 'revoke' | 'keep' | 'update' | 'cycle';
   grantId: string;
   at: number;
+  /** A cycle's key (which renewal it applies). */
+  key?: string;
 }
 
 export interface InMemoryEngineOptions {
@@ -113,6 +115,7 @@ export class InMemoryEngine {
       cancelAtPeriodEnd: s.cancelAtPeriodEnd ?? false,
       gracePeriodDays: s.gracePeriodDays ?? 0,
       endedAt: null,
+      renewalCount: 0,
     };
     this.subscriptions.set(sub.id, sub);
     return sub;
@@ -120,7 +123,10 @@ export class InMemoryEngine {
 
   /** What billing does before it signals `renewed`: the period moves on. */
   renewSubscription(id: string, newPeriodEnd: number): void {
-    this.subscriptions.get(id)!.currentPeriodEnd = new Date(newPeriodEnd).toISOString();
+    const sub = this.subscriptions.get(id)!;
+    sub.currentPeriodEnd = new Date(newPeriodEnd).toISOString();
+    // As the subscriptions trigger counts: every move of the period end is one renewal.
+    sub.renewalCount = (sub.renewalCount ?? 0) + 1;
   }
 
   /** A grant row that exists without a running workflow (granted long ago). */
@@ -266,7 +272,8 @@ export class InMemoryEngine {
         Object.assign(grant, { status: 'revoked', grantedAt: null, revokedAt: at, expiresAt: null });
       }
     } else if (before === 'granted') {
-      provider(command.action);
+      if (command.action === 'cycle') this.provider.push({ kind: 'cycle', grantId, at, key: command.cycleKey });
+      else provider(command.action);
     } else changed = false;
     return {
       status: grant.status,
