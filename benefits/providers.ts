@@ -4,12 +4,55 @@
 // adds its client here and builds it in buildProviders; tests pass their own, pointed at the
 // stand-ins under test/fakes. A client is absent when its settings are: the strategy then answers
 // 422 naming the missing settings on create, instead of failing at grant time.
+import { hkdfSync } from 'node:crypto';
+import { REST } from 'discord.js';
 import type { Env } from '../config/config';
 
-// Empty until the first provider-backed type lands; each adds one optional member.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface BenefitProviders {}
+/** The Discord bot's REST client and the application settings around it. */
+export interface DiscordProvider {
+  /** discord.js REST, authenticated as the bot (`Authorization: Bot <DISCORD_BOT_TOKEN>`). */
+  rest: REST;
+  clientId: string;
+  clientSecret: string;
+  webUrl: string;
+  /** Signs guild tokens and bot-install state (derived from the client secret). */
+  signingKey: Buffer;
+}
 
-export function buildProviders(_config: Env): BenefitProviders {
-  return {};
+export interface BenefitProviders {
+  discord?: DiscordProvider;
+  /** Per provider, the settings that are missing (why its client is absent). */
+  unconfigured?: { discord?: string[] };
+}
+
+export const DISCORD_REQUIRED_SETTINGS = ['DISCORD_BOT_TOKEN', 'DISCORD_CLIENT_ID', 'DISCORD_CLIENT_SECRET'] as const;
+
+export function buildProviders(config: Env): BenefitProviders {
+  const missing = DISCORD_REQUIRED_SETTINGS.filter((name) => !config[name]);
+  if (missing.length) return { unconfigured: { discord: missing } };
+  return { discord: discordProvider(config) };
+}
+
+function discordProvider(config: Env): DiscordProvider {
+  // DISCORD_API_URL carries the version (…/api/v10); discord.js wants the base and the version apart.
+  const url = config.DISCORD_API_URL.replace(/\/+$/, '');
+  const versioned = url.match(/^(.*)\/v(\d+)$/);
+  const maxWaitMs = config.DISCORD_RATE_LIMIT_MAX_WAIT_SECONDS * 1000;
+  const rest = new REST({
+    api: versioned ? versioned[1] : url,
+    version: versioned ? versioned[2] : '10',
+    // discord.js waits out rate limits itself (Retry-After, X-RateLimit-Reset-After, the global
+    // limit) and retries 5xx; a wait longer than this is thrown as a RateLimitError instead, which
+    // the strategy turns into a retry-after Temporal honours.
+    rejectOnRateLimit: (limit) => Math.max(limit.retryAfter, limit.timeToReset) > maxWaitMs,
+    retries: 3,
+    timeout: 15_000,
+  }).setToken(config.DISCORD_BOT_TOKEN!);
+  return {
+    rest,
+    clientId: config.DISCORD_CLIENT_ID!,
+    clientSecret: config.DISCORD_CLIENT_SECRET!,
+    webUrl: config.DISCORD_WEB_URL.replace(/\/+$/, ''),
+    signingKey: Buffer.from(hkdfSync('sha256', config.DISCORD_CLIENT_SECRET!, 'discord', 'guild-token:v1', 32)),
+  };
 }

@@ -1,5 +1,6 @@
 import type { BenefitType } from './benefit-types';
 import { customStrategy } from './custom/custom.strategy';
+import { discordStrategy } from './discord/discord.strategy';
 import { featureFlagStrategy } from './feature-flag/feature-flag.strategy';
 import { licenseKeysStrategy } from './license-keys/license-keys.strategy';
 import type { BenefitStrategy } from './strategy';
@@ -15,6 +16,7 @@ export type StrategyRegistry = { [T in BenefitType]: BenefitStrategy<any> };
  */
 export const strategies: StrategyRegistry = {
   custom: customStrategy,
+  discord: discordStrategy,
   feature_flag: featureFlagStrategy,
   license_keys: licenseKeysStrategy,
 };

@@ -45,6 +45,11 @@ export interface GrantContext {
    * grant is only attempted with one; without it the grant waits on the customer (not an error).
    */
   linkedAccount?: LinkedAccount | null;
+  /**
+   * Stores tokens the provider rotated for `linkedAccount` (an expired user token refreshed), sealed,
+   * in the grant's transaction. Present whenever `linkedAccount` is.
+   */
+  saveLinkedAccountTokens?: (tokens: { accessToken: string; refreshToken: string | null; expiresAt: Date | null }) => Promise<void>;
   /** The transaction holding the grant row's lock: rows a strategy writes commit with the grant. */
   tx?: { query(sql: string, params?: unknown[]): Promise<any> };
   /** Aborted when the activity is cancelled (worker shutdown): pass it to provider HTTP calls. */
