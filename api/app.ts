@@ -10,6 +10,7 @@ import { requestLog } from './request-log';
 import { customerPortalGrantsRoutes } from './routes/customer-portal-grants.routes';
 import { customerPortalLicenseKeysPublicRoutes, customerPortalLicenseKeysRoutes } from './routes/customer-portal-license-keys.routes';
 import { customerPortalCustomerRoutes } from './routes/customers.routes';
+import { discordBotCallbackRoutes } from './routes/discord-integration.routes';
 import { healthRoutes } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
 import { v1Routes } from './routes/v1.routes';
@@ -37,6 +38,9 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalGrantsRoutes(services));
   portal.use(customerPortalLicenseKeysRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
+
+  // Discord sends the merchant's browser here: no organization token, the signed state authenticates it.
+  app.use(discordBotCallbackRoutes(services));
 
   const v1 = Router();
   v1.use(requireOrganizationToken(cachedTokenResolver(services.organizations)));

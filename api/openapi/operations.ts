@@ -31,6 +31,7 @@ import {
   webhookEndpointListQuery,
   webhookEndpointUpdateSchema,
 } from '../schemas/webhooks.schemas';
+import { discordOperations } from './discord-operations';
 
 export interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -456,4 +457,5 @@ export const operations: Operation[] = [
     auth: 'none',
     extension: 'Query `organization_id`; same answer as `GET /v1/license-keys/signing-keys`.',
   },
+  ...discordOperations,
 ];

@@ -6,6 +6,7 @@ import { benefitGrantsRoutes } from './benefit-grants.routes';
 import { benefitsRoutes } from './benefits.routes';
 import { customerSessionsRoutes } from './customer-sessions.routes';
 import { customersRoutes } from './customers.routes';
+import { discordIntegrationRoutes } from './discord-integration.routes';
 import { licenseKeysRoutes } from './license-keys.routes';
 import { ordersRoutes } from './orders.routes';
 import { productsRoutes } from './products.routes';
@@ -28,6 +29,7 @@ export function v1Routes(services: ApiServices): Router {
   router.use(subscriptionsRoutes(services));
   router.use(webhookEndpointsRoutes(services));
   router.use(licenseKeysRoutes(services));
+  router.use(discordIntegrationRoutes(services));
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {

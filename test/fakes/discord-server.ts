@@ -56,6 +56,8 @@ export class FakeDiscord {
   /** Bot-install authorization codes -> the guild the merchant picked. */
   readonly installCodes = new Map<string, string>();
   readonly requests: RecordedRequest[] = [];
+  /** The server the merchant picks on the bot-install page (GET /oauth2/authorize). */
+  installInto: string | null = null;
   private injected: Injected[] = [];
   private tokenCounter = 0;
 
@@ -168,6 +170,7 @@ export class FakeDiscord {
       res.writeHead(status, { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
     };
+    if (method === 'GET' && url.pathname === '/oauth2/authorize') return this.authorizePage(url, send, res);
     if (!url.pathname.startsWith(API)) return send(404, { message: '404: Not Found', code: 0 });
 
     const hit = this.injected.find((i) => (!i.method || i.method === method) && (!i.path || i.path.test(path)) && i.times > 0);
@@ -204,6 +207,30 @@ export class FakeDiscord {
     }
     if (auth !== `Bot ${this.botToken}`) return send(401, { message: '401: Unauthorized', code: 0 });
     return this.route(method, path, url, body, send);
+  }
+
+  /** The merchant approves the bot on the server `installInto`: the bot joins, the browser goes back. */
+  private authorizePage(url: URL, send: (s: number, p?: unknown) => void, res: ServerResponse): void {
+    const q = url.searchParams;
+    if (q.get('client_id') !== this.clientId || q.get('scope') !== 'bot' || !q.get('redirect_uri')) {
+      return send(400, { message: 'Invalid OAuth2 request' });
+    }
+    const guild = this.installInto ? this.guilds.get(this.installInto) : undefined;
+    if (!guild) return send(400, { message: 'No server picked' });
+    const botRole = guild.roles.find((r) => r.botId === this.botUserId);
+    guild.members.set(this.botUserId, new Set(botRole ? [botRole.id] : []));
+    const code = `install-code-${++this.tokenCounter}`;
+    this.installCodes.set(code, guild.id);
+    const back = new URL(q.get('redirect_uri')!);
+    back.search = new URLSearchParams({
+      code,
+      state: q.get('state') ?? '',
+      guild_id: guild.id,
+      permissions: q.get('permissions') ?? '0',
+    }).toString();
+    this.requests[this.requests.length - 1].status = 302;
+    res.writeHead(302, { location: back.toString() });
+    res.end();
   }
 
   private token(body: any, send: (s: number, p?: unknown) => void): void {
