@@ -86,6 +86,26 @@ export class PropertiesValidationError extends Error {
   }
 }
 
+/** What a strategy's drift repair is given: no grant, the whole type's state. */
+export interface DriftContext {
+  providers: BenefitProviders;
+  /** The data source (drift repair reads grants of every organization). */
+  db: { query(sql: string, params?: unknown[]): Promise<any> };
+  signal?: AbortSignal;
+  /** Reports progress, so a long pass that dies is retried without waiting out its timeout. */
+  heartbeat(details?: unknown): void;
+}
+
+/** One drift repair pass over a type: what it compared, what it repaired, what it could not. */
+export interface DriftReport {
+  type: BenefitType;
+  /** Provider targets compared (Discord: a server's role). */
+  checked: number;
+  /** restored: a granted account had lost access; removed: access we gave outlived its grants. */
+  repairs: { action: 'restored' | 'removed'; target: string; accountId: string }[];
+  unrepaired: { target: string; accountId: string | null; reason: string }[];
+}
+
 export interface BenefitStrategy<P extends Json = Json> {
   readonly type: BenefitType;
   /** Shape of `properties` on create/update; parsing gives the stored form. */
@@ -113,4 +133,10 @@ export interface BenefitStrategy<P extends Json = Json> {
   requiresUpdate(previous: P, next: P): boolean;
   /** Properties as the API shows them on the benefit (may hide secrets). */
   publicProperties(properties: P): Json;
+  /**
+   * Optional. Compares the provider's state with the granted grants of this type and repairs what
+   * this service granted (access lost while granted, access kept after every grant was revoked),
+   * touching nobody else. The drift repair schedule runs it for every type that has it.
+   */
+  repairDrift?(ctx: DriftContext): Promise<Omit<DriftReport, 'type'>>;
 }

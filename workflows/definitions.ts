@@ -15,6 +15,8 @@ export const workflowIds = {
   productBenefitsChanged: (productId: string, version: string) => `product-benefits:${productId}:${version}`,
   webhookEndpoint: (endpointId: string) => `webhook-endpoint:${endpointId}`,
   outboxRelay: () => 'outbox-relay',
+  /** One drift repair schedule per task queue (its runs are `drift-repair:<queue>-<time>`). */
+  driftRepair: (taskQueue: string) => `drift-repair:${taskQueue}`,
 };
 
 /** Search attributes the grant workflows carry, so ops can filter grants in the Web UI. */

@@ -5,21 +5,27 @@
 // the benefit's current configuration.
 import { Routes, type APIGuildMember } from 'discord.js';
 import { z } from 'zod';
-import { safeString } from '../../api/validation';
 import { DiscordGrantsRepository } from '../../db/repositories/discord-grants.repository';
 import type { BenefitProviders, DiscordProvider } from '../providers';
 import { PropertiesValidationError, type BenefitStrategy, type GrantContext, type GrantOutcome, type Json } from '../strategy';
 import { InvalidConfigurationError, RetriableError } from '../strategy-errors';
 import { DiscordCode, discordCall, isDiscordCode, translateDiscordError } from './discord-errors';
+import { repairDiscordDrift } from './discord-drift';
 import { loadGuild, roleProblem } from './discord-guild';
 import { verifyGuildToken } from './discord-tokens';
 import { userAccessToken } from './discord-user-token';
 
 const snowflake = z.string().regex(/^\d{1,20}$/, 'A Discord id (digits)');
+// Bounded and without NUL, as api/validation's safeString (not imported: benefits must not depend on api).
+const guildToken = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((s) => !s.includes(String.fromCharCode(0)), 'String should not contain NUL characters');
 
 const schema = z
   .object({
-    guild_token: safeString(1024).min(1),
+    guild_token: guildToken,
     role_id: snowflake,
     kick_member: z.boolean(),
     // Derived from the guild token on create and update; accepted (and replaced) on input so a
@@ -175,6 +181,8 @@ export const discordStrategy: BenefitStrategy<DiscordProperties> = {
 
   requiresUpdate: (previous, next) =>
     previous.guild_id !== next.guild_id || previous.role_id !== next.role_id || previous.kick_member !== next.kick_member,
+
+  repairDrift: repairDiscordDrift,
 
   publicProperties: (p) => ({ guild_id: p.guild_id ?? null, role_id: p.role_id, kick_member: p.kick_member, guild_token: p.guild_token }),
 };

@@ -6,104 +6,31 @@
 import { LinkedAccountsRepository } from '../../db/repositories/linked-accounts.repository';
 import { SecretBox } from '../../lib/secret-box';
 import { FakeDiscord } from '../fakes/discord-server';
-import { connectGuild } from '../support/discord.fixtures';
+import { discordShops } from '../support/discord-shop';
 import { eventually, startTestStack, type TestStack } from '../support/harness';
 
 const box = new SecretBox(Buffer.alloc(32, 9).toString('base64'));
 let fake: FakeDiscord;
 let stack: TestStack;
 let accounts: LinkedAccountsRepository;
-let seq = 0;
+let kit: ReturnType<typeof discordShops>;
+const shop = () => kit.shop();
+const link = (...a: Parameters<typeof kit.link>) => kit.link(...a);
+const grants = (...a: Parameters<typeof kit.grants>) => kit.grants(...a);
+const buy = (...a: Parameters<typeof kit.buy>) => kit.buy(...a);
+const refund = (...a: Parameters<typeof kit.refund>) => kit.refund(...a);
 
 beforeAll(async () => {
   fake = await FakeDiscord.start();
   // Rate limits go to Temporal at once here, so a retry-after is seen honoured by the engine.
   stack = await startTestStack({ env: { ...fake.env(), DISCORD_RATE_LIMIT_MAX_WAIT_SECONDS: '0' }, deps: { secretBox: box } });
   accounts = new LinkedAccountsRepository(stack.dataSource, box);
+  kit = discordShops(stack, fake, accounts, '70');
 });
 afterAll(async () => {
   await stack?.close();
   await fake?.close();
 });
-
-interface Shop {
-  polar: any;
-  organizationId: string;
-  guildId: string;
-  guildToken: string;
-  product(benefitIds: string[]): Promise<{ id: string }>;
-  benefit(roleId: string, kick: boolean): Promise<{ id: string }>;
-  customer(discordUserId: string, opts?: { link?: boolean; expiresAt?: Date }): Promise<{ id: string }>;
-}
-
-async function shop(): Promise<Shop> {
-  const n = ++seq;
-  const guildId = `70${n}`;
-  fake.addGuild(guildId, `Guild ${n}`, [
-    [`${guildId}1`, 'Members', 3],
-    [`${guildId}2`, 'VIP', 5],
-  ]);
-  const org = await stack.createOrganization(`Discord shop ${n}`);
-  const polar = stack.polar(org.accessToken);
-  const guildToken = await connectGuild(stack, fake, org.accessToken, guildId);
-  const price = [{ amount_type: 'fixed', price_amount: 1000, price_currency: 'usd' }];
-  return {
-    polar,
-    organizationId: org.organizationId,
-    guildId,
-    guildToken,
-    benefit: (roleId, kick) =>
-      polar.benefits.create({
-        type: 'discord',
-        description: 'Discord role',
-        properties: { guild_token: guildToken, role_id: roleId, kick_member: kick },
-      }),
-    product: async (benefitIds) => {
-      const p = await polar.products.create({ name: `P${Math.random()}`, prices: price });
-      await polar.products.updateBenefits(p.id, { benefits: benefitIds });
-      return p;
-    },
-    customer: async (discordUserId, opts = {}) => {
-      const c = await polar.customers.create({ email: `d${discordUserId}-${n}@example.com` });
-      if (opts.link !== false) await link(org.organizationId, c.id, discordUserId, opts.expiresAt);
-      return c;
-    },
-  };
-}
-
-async function link(organizationId: string, customerId: string, userId: string, expiresAt?: Date) {
-  const tokens = fake.addUser(userId);
-  await accounts.link(stack.dataSource, {
-    organizationId,
-    customerId,
-    platform: 'discord',
-    accountId: userId,
-    accountUsername: `user${userId}`,
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    expiresAt: expiresAt ?? null,
-    scope: 'identify guilds.join',
-  });
-  return tokens;
-}
-
-async function grants(s: Shop, customerId: string, filters: Record<string, unknown> = {}): Promise<any[]> {
-  return (await s.polar.benefitGrants.list({ customer_id: customerId, limit: 100, ...filters })).items;
-}
-
-async function buy(s: Shop, customerId: string, productId: string, expected: number) {
-  const order = await s.polar.orders.create({ customer_id: customerId, product_id: productId });
-  const granted = await eventually(async () => {
-    const g = (await grants(s, customerId, { is_granted: true })).filter((x) => x.order_id === order.id);
-    return g.length === expected ? g : null;
-  });
-  return { order, granted };
-}
-
-async function refund(s: Shop, order: { id: string }, customerId: string) {
-  await s.polar.refunds.create({ order_id: order.id, reason: 'customer_request', amount: 1000, revoke_benefits: true });
-  await eventually(async () => (await grants(s, customerId)).filter((g) => g.order_id === order.id).every((g) => g.is_revoked));
-}
 
 const memberPuts = (guildId: string, userId: string) => fake.calls('PUT', new RegExp(`^/guilds/${guildId}/members/${userId}$`));
 const rolePuts = (guildId: string, userId: string) => fake.calls('PUT', new RegExp(`^/guilds/${guildId}/members/${userId}/roles/`));
