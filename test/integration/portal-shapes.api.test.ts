@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BENEFIT_TYPES } from '../../benefits/benefit-types';
+import { LinkedAccountsRepository } from '../../db/repositories/linked-accounts.repository';
+import { FakeDiscord } from '../fakes/discord-server';
+import { connectGuild } from '../support/discord.fixtures';
 import { buyGranted, createShop } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/harness';
 import { expectMatchesSpec } from '../support/spec-validator';
@@ -12,13 +15,46 @@ import { expectMatchesSpec } from '../support/spec-validator';
 const schemas = JSON.parse(readFileSync(path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), 'utf8')).components
   .schemas;
 const keysOf = (name: string): string[] => Object.keys(schemas[name].properties ?? {}).sort();
-const SPEC_NAME: Record<string, string> = { custom: 'Custom', feature_flag: 'FeatureFlag', license_keys: 'LicenseKeys' };
+const SPEC_NAME: Record<string, string> = {
+  custom: 'Custom',
+  discord: 'Discord',
+  feature_flag: 'FeatureFlag',
+  license_keys: 'LicenseKeys',
+};
 
 let stack: TestStack;
+let fake: FakeDiscord;
 beforeAll(async () => {
-  stack = await startTestStack();
+  fake = await FakeDiscord.start();
+  stack = await startTestStack({ env: fake.env() });
 });
-afterAll(async () => stack?.close());
+afterAll(async () => {
+  await stack?.close();
+  await fake?.close();
+});
+
+/** A discord benefit whose grant the customer can receive (server connected, account linked). */
+async function discordBenefit(shop: Awaited<ReturnType<typeof createShop>>): Promise<{ id: string }> {
+  fake.addGuild('600', 'Portal guild', [['6001', 'Members', 3]]);
+  const guildToken = await connectGuild(stack, fake, shop.token, '600');
+  const tokens = fake.addUser('6100');
+  await new LinkedAccountsRepository(stack.dataSource, null).link(stack.dataSource, {
+    organizationId: shop.organizationId,
+    customerId: shop.customer.id,
+    platform: 'discord',
+    accountId: '6100',
+    accountUsername: 'portal',
+    accessToken: tokens.accessToken,
+    refreshToken: null,
+    expiresAt: null,
+    scope: 'identify guilds.join',
+  });
+  return shop.polar.benefits.create({
+    type: 'discord',
+    description: 'Discord role',
+    properties: { guild_token: guildToken, role_id: '6001', kick_member: true },
+  });
+}
 
 test('portal grants of every implemented type carry exactly the spec subscriber fields', async () => {
   const shop = await createShop(stack, 2);
@@ -33,8 +69,9 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
       limit_usage: 5,
     },
   });
-  await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), license.id] });
-  await buyGranted(shop, 3);
+  const discord = await discordBenefit(shop);
+  await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), license.id, discord.id] });
+  await buyGranted(shop, 4);
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
 
   const res = await stack.http('GET', '/v1/customer-portal/benefit-grants/', { token: session.token });
@@ -65,4 +102,8 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
     activations: { limit: 2, enable_customer_admin: true },
     limit_usage: 5,
   });
+  // Discord: the portal shows the server only (never the guild token), and the grant's spec fields.
+  const joined = res.body.items.find((g: any) => g.benefit.type === 'discord');
+  expect(joined.benefit.properties).toEqual({ guild_id: '600' });
+  expect(joined.properties).toEqual({ account_id: '6100', guild_id: '600', role_id: '6001', granted_account_id: '6100' });
 });
