@@ -67,6 +67,7 @@ function txOf(ctx: GrantContext) {
 /** Joins the account to the server with the role, or gives the role to a member (204 on join). */
 async function addRole(ctx: GrantContext, discord: DiscordProvider, guildId: string, roleId: string, userId: string): Promise<void> {
   const signal = ctx.signal;
+  await grants.lockAccountInServer(txOf(ctx), guildId, userId);
   if (ctx.linkedAccount?.accountId === userId) {
     const token = await userAccessToken(ctx, discord);
     const joined = await discordCall('add the member to the server', () =>
@@ -82,6 +83,7 @@ async function addRole(ctx: GrantContext, discord: DiscordProvider, guildId: str
 async function takeBack(ctx: GrantContext, discord: DiscordProvider, done: Done): Promise<void> {
   const tx = txOf(ctx);
   const { guild_id: guildId, role_id: roleId, granted_account_id: userId } = done;
+  await grants.lockAccountInServer(tx, guildId, userId);
   // A member who left (or a role deleted) has nothing left to take back.
   const quietly = async (what: string, fn: () => Promise<unknown>) => {
     try {

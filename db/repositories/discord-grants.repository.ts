@@ -12,6 +12,15 @@ export interface DiscordRoleBinding {
 }
 
 export class DiscordGrantsRepository {
+  /**
+   * Serializes, until the transaction ends, the commands that give or take one account's access to
+   * one server: grants of different benefits (or customers) check each other, so two revokes run
+   * together would each see the other still granted, and a grant racing a revoke could lose its role.
+   */
+  async lockAccountInServer(q: Queryable, guildId: string, accountId: string): Promise<void> {
+    await q.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`discord:${guildId}:${accountId}`]);
+  }
+
   /** Another granted grant still gives this Discord account a role in this server. */
   async serverHeldElsewhere(q: Queryable, exceptGrantId: string, guildId: string, accountId: string): Promise<boolean> {
     const rows = await q.query(

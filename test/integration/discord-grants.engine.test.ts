@@ -207,3 +207,36 @@ test('Missing Permissions is stored as the grant error: organization API, portal
   const state = await handle.query<{ error: { message: string } | null }>('grantState');
   expect(state.error?.message).toMatch(/Missing Permissions/);
 });
+
+test('a Discord authorization the customer revoked parks the grant for them; linking again resumes it', async () => {
+  const s = await shop();
+  const b = await s.benefit(`${s.guildId}1`, false);
+  const p = await s.product([b.id]);
+  const c = await s.customer('1701', { link: false });
+  await accounts.link(stack.dataSource, {
+    organizationId: s.organizationId,
+    customerId: c.id,
+    platform: 'discord',
+    accountId: '1701',
+    accountUsername: 'revoked',
+    accessToken: 'a-token-discord-no-longer-honours',
+    refreshToken: null,
+    expiresAt: null,
+    scope: 'identify guilds.join',
+  });
+  await s.polar.orders.create({ customer_id: c.id, product_id: p.id });
+  const [parked] = await eventually(async () => {
+    const g = await grants(s, c.id);
+    return g.length === 1 && g[0].error ? g : null;
+  });
+  expect(parked.error).toMatchObject({ type: 'action_required', message: expect.stringMatching(/Link your Discord account again/) });
+  expect(memberPuts(s.guildId, '1701').map((r) => r.status)).toEqual([403]);
+
+  await link(s.organizationId, c.id, '1701');
+  await stack.engine.commandGrantAndWait(
+    { grantId: parked.id, organizationId: s.organizationId, customerId: c.id, benefitId: b.id, benefitType: 'discord' },
+    { action: 'accountLinked', accountId: '1701' },
+  );
+  expect((await grants(s, c.id))[0]).toMatchObject({ is_granted: true, error: null });
+  expect(fake.rolesOf(s.guildId, '1701')).toEqual([`${s.guildId}1`]);
+});
