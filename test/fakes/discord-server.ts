@@ -5,46 +5,9 @@
 // X-RateLimit-* headers, global or per route), 5xx, 403 Missing Permissions (50013) or 404 Unknown
 // Member (10007) the way Discord does.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { rateLimited, wireMember, wireRole, type FakeGuild, type Injected, type RecordedRequest } from './discord-shapes';
 
-export interface FakeRole {
-  id: string;
-  name: string;
-  position: number;
-  color: number;
-  managed: boolean;
-  /** Set on a bot's own managed role. */
-  botId?: string;
-}
-
-export interface FakeGuild {
-  id: string;
-  name: string;
-  roles: FakeRole[];
-  /** user id -> role ids */
-  members: Map<string, Set<string>>;
-  /** The bot lacks Manage Roles / Kick Members here: role changes and kicks answer 403 50013. */
-  missingPermissions?: boolean;
-}
-
-export interface Injected {
-  method?: string;
-  /** Matches the decoded path after /api/v10 (e.g. /guilds/1/members/2). */
-  path?: RegExp;
-  status: number;
-  /** For 429: seconds, sent as `retry_after` and `Retry-After`. */
-  retryAfter?: number;
-  global?: boolean;
-  times: number;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  authorization: string | null;
-  body: any;
-  status: number;
-  at: number;
-}
+export type { FakeGuild, FakeRole, Injected, RecordedRequest } from './discord-shapes';
 
 const API = '/api/v10';
 
@@ -178,20 +141,8 @@ export class FakeDiscord {
       hit.times--;
       this.injected = this.injected.filter((i) => i.times > 0);
       if (hit.status === 429) {
-        const retryAfter = hit.retryAfter ?? 1;
-        return send(
-          429,
-          { message: 'You are being rate limited.', retry_after: retryAfter, global: !!hit.global },
-          {
-            'retry-after': String(Math.ceil(retryAfter)),
-            'x-ratelimit-limit': '5',
-            'x-ratelimit-remaining': '0',
-            'x-ratelimit-reset-after': String(retryAfter),
-            'x-ratelimit-bucket': 'fake-bucket',
-            'x-ratelimit-scope': hit.global ? 'global' : 'user',
-            ...(hit.global ? { 'x-ratelimit-global': 'true' } : {}),
-          },
-        );
+        const limited = rateLimited(hit);
+        return send(429, limited.body, limited.headers);
       }
       if (hit.status === 403) return send(403, { message: 'Missing Permissions', code: 50013 });
       if (hit.status === 404) return send(404, { message: 'Unknown Member', code: 10007 });
@@ -321,22 +272,4 @@ export class FakeDiscord {
     const roles = guild.members.get(this.botUserId) ?? new Set<string>();
     return Math.max(0, ...guild.roles.filter((r) => roles.has(r.id)).map((r) => r.position));
   }
-}
-
-function wireRole(r: FakeRole) {
-  return {
-    id: r.id,
-    name: r.name,
-    position: r.position,
-    color: r.color,
-    managed: r.managed,
-    permissions: '0',
-    hoist: false,
-    mentionable: false,
-    ...(r.botId ? { tags: { bot_id: r.botId } } : {}),
-  };
-}
-
-function wireMember(userId: string, roles: Set<string>) {
-  return { user: { id: userId, username: `user${userId}` }, roles: [...roles], joined_at: new Date(0).toISOString() };
 }
