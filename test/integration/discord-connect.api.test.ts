@@ -160,3 +160,13 @@ test('without the Discord settings, creating the type and connecting a server an
     await bare.close();
   }
 });
+
+test('/openapi.json documents the three endpoints as extensions, with their Polar response shapes', async () => {
+  const doc = (await stack.http('GET', '/openapi.json')).body;
+  for (const p of ['bot-authorize', 'bot-callback', 'guild/lookup']) {
+    expect(doc.paths[`/v1/integrations/discord/${p}`].get.description).toMatch(/Extension/);
+  }
+  expect(doc.paths['/v1/integrations/discord/bot-callback'].get.security).toEqual([]);
+  expect(doc.components.schemas).toHaveProperty('DiscordGuild');
+  expect(doc.components.schemas).toHaveProperty('AuthorizeResponse');
+});
