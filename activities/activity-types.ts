@@ -1,5 +1,6 @@
 // The activity surface the workflows call. Workflows import only these types; the worker binds
 // real implementations (activities/*.activities.ts) and tests bind in-memory fakes.
+import type { DriftReport } from '../benefits/strategy';
 import type { GrantCommand, GrantScope, GrantStatus } from '../workflows/definitions';
 
 export type { GrantScope };
@@ -96,4 +97,12 @@ export interface EngineActivities {
   finishWebhookEvent(input: { eventId: string; succeeded: boolean }): Promise<{ endpointDisabled: boolean }>;
 
   startMissingWorkflows(input: { olderThanSeconds: number }): Promise<number>;
+}
+
+/** Drift repair (workflows/drift-repair.workflow.ts), apart so the grant engine's fakes need not bind it. */
+export interface DriftRepairActivities {
+  /** The benefit types whose strategy has `repairDrift`. */
+  driftRepairTypes(): Promise<string[]>;
+  /** One pass over a type; null when the type has no drift repair. */
+  repairDrift(input: { type: string }): Promise<DriftReport | null>;
 }

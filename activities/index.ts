@@ -1,4 +1,5 @@
-import type { EngineActivities } from './activity-types';
+import type { DriftRepairActivities, EngineActivities } from './activity-types';
+import { driftActivities } from './drift.activities';
 import type { EngineDeps } from './engine-deps';
 import { grantActivities } from './grant.activities';
 import { meterActivities } from './meter.activities';
@@ -8,7 +9,7 @@ import { subscriptionActivities } from './subscription.activities';
 import { webhookActivities } from './webhook.activities';
 
 /** Binds every activity the workflows call to real dependencies. */
-export function createActivities(deps: EngineDeps): EngineActivities {
+export function createActivities(deps: EngineDeps): EngineActivities & DriftRepairActivities {
   return {
     ...grantActivities(deps),
     ...scopeActivities(deps),
@@ -16,5 +17,6 @@ export function createActivities(deps: EngineDeps): EngineActivities {
     ...webhookActivities(deps),
     ...outboxActivities(deps),
     ...meterActivities(deps),
+    ...driftActivities(deps),
   };
 }

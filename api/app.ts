@@ -13,6 +13,7 @@ import { customerPortalMetersRoutes } from './routes/customer-portal-meters.rout
 import { customerPortalLicenseKeysPublicRoutes, customerPortalLicenseKeysRoutes } from './routes/customer-portal-license-keys.routes';
 import { customerPortalCustomerRoutes } from './routes/customers.routes';
 import { filesStorageRoutes } from './routes/files-storage.routes';
+import { discordBotCallbackRoutes } from './routes/discord-integration.routes';
 import { healthRoutes } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
 import { v1Routes } from './routes/v1.routes';
@@ -45,6 +46,9 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalDownloadablesRoutes(services));
   portal.use(customerPortalMetersRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
+
+  // Discord sends the merchant's browser here: no organization token, the signed state authenticates it.
+  app.use(discordBotCallbackRoutes(services));
 
   const v1 = Router();
   v1.use(requireOrganizationToken(cachedTokenResolver(services.organizations)));

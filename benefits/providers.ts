@@ -5,19 +5,64 @@
 // stand-ins under test/fakes. A client is absent when its settings are: the strategy then answers
 // 422 naming the missing settings on create, instead of failing at grant time.
 import path from 'node:path';
+import { hkdfSync } from 'node:crypto';
+import { REST } from 'discord.js';
 import type { Env } from '../config/config';
 import { GcsStorage } from '../integrations/storage/gcs-storage';
 import { LocalStorage } from '../integrations/storage/local-storage';
 import { filesSigningSecret, UrlSigner } from '../lib/signed-token';
 import type { ObjectStorage } from './downloadables/storage';
 
+/** The Discord bot's REST client and the application settings around it. */
+export interface DiscordProvider {
+  /** discord.js REST, authenticated as the bot (`Authorization: Bot <DISCORD_BOT_TOKEN>`). */
+  rest: REST;
+  clientId: string;
+  clientSecret: string;
+  webUrl: string;
+  /** Signs guild tokens and bot-install state (derived from the client secret). */
+  signingKey: Buffer;
+}
+
 export interface BenefitProviders {
   /** Where downloadable files live (STORAGE: `local` disk by default, or `gcs`). */
   storage?: ObjectStorage;
+  discord?: DiscordProvider;
+  /** Per provider, the settings that are missing (why its client is absent). */
+  unconfigured?: { discord?: string[] };
 }
 
+export const DISCORD_REQUIRED_SETTINGS = ['DISCORD_BOT_TOKEN', 'DISCORD_CLIENT_ID', 'DISCORD_CLIENT_SECRET'] as const;
+
 export function buildProviders(config: Env): BenefitProviders {
-  return { storage: buildStorage(config) };
+  const storage = buildStorage(config);
+  const missing = DISCORD_REQUIRED_SETTINGS.filter((name) => !config[name]);
+  if (missing.length) return { storage, unconfigured: { discord: missing } };
+  return { storage, discord: discordProvider(config) };
+}
+
+function discordProvider(config: Env): DiscordProvider {
+  // DISCORD_API_URL carries the version (…/api/v10); discord.js wants the base and the version apart.
+  const url = config.DISCORD_API_URL.replace(/\/+$/, '');
+  const versioned = url.match(/^(.*)\/v(\d+)$/);
+  const maxWaitMs = config.DISCORD_RATE_LIMIT_MAX_WAIT_SECONDS * 1000;
+  const rest = new REST({
+    api: versioned ? versioned[1] : url,
+    version: versioned ? versioned[2] : '10',
+    // discord.js waits out rate limits itself (Retry-After, X-RateLimit-Reset-After, the global
+    // limit) and retries 5xx; a wait longer than this is thrown as a RateLimitError instead, which
+    // the strategy turns into a retry-after Temporal honours.
+    rejectOnRateLimit: (limit) => Math.max(limit.retryAfter, limit.timeToReset) > maxWaitMs,
+    retries: 3,
+    timeout: 15_000,
+  }).setToken(config.DISCORD_BOT_TOKEN!);
+  return {
+    rest,
+    clientId: config.DISCORD_CLIENT_ID!,
+    clientSecret: config.DISCORD_CLIENT_SECRET!,
+    webUrl: config.DISCORD_WEB_URL.replace(/\/+$/, ''),
+    signingKey: Buffer.from(hkdfSync('sha256', config.DISCORD_CLIENT_SECRET!, 'discord', 'guild-token:v1', 32)),
+  };
 }
 
 function buildStorage(config: Env): ObjectStorage {

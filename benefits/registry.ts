@@ -1,6 +1,7 @@
 import type { BenefitType } from './benefit-types';
 import { customStrategy } from './custom/custom.strategy';
 import { downloadablesStrategy } from './downloadables/downloadables.strategy';
+import { discordStrategy } from './discord/discord.strategy';
 import { featureFlagStrategy } from './feature-flag/feature-flag.strategy';
 import { licenseKeysStrategy } from './license-keys/license-keys.strategy';
 import { meterCreditStrategy } from './meter-credit/meter-credit.strategy';
@@ -18,6 +19,7 @@ export type StrategyRegistry = { [T in BenefitType]: BenefitStrategy<any> };
 export const strategies: StrategyRegistry = {
   custom: customStrategy,
   downloadables: downloadablesStrategy,
+  discord: discordStrategy,
   feature_flag: featureFlagStrategy,
   license_keys: licenseKeysStrategy,
   meter_credit: meterCreditStrategy,

@@ -45,6 +45,11 @@ export interface GrantContext {
    * grant is only attempted with one; without it the grant waits on the customer (not an error).
    */
   linkedAccount?: LinkedAccount | null;
+  /**
+   * Stores tokens the provider rotated for `linkedAccount` (an expired user token refreshed), sealed,
+   * in the grant's transaction. Present whenever `linkedAccount` is.
+   */
+  saveLinkedAccountTokens?: (tokens: { accessToken: string; refreshToken: string | null; expiresAt: Date | null }) => Promise<void>;
   /** The transaction holding the grant row's lock: rows a strategy writes commit with the grant. */
   tx?: { query(sql: string, params?: unknown[]): Promise<any> };
   /**
@@ -88,6 +93,26 @@ export class PropertiesValidationError extends Error {
   }
 }
 
+/** What a strategy's drift repair is given: no grant, the whole type's state. */
+export interface DriftContext {
+  providers: BenefitProviders;
+  /** The data source (drift repair reads grants of every organization). */
+  db: { query(sql: string, params?: unknown[]): Promise<any> };
+  signal?: AbortSignal;
+  /** Reports progress, so a long pass that dies is retried without waiting out its timeout. */
+  heartbeat(details?: unknown): void;
+}
+
+/** One drift repair pass over a type: what it compared, what it repaired, what it could not. */
+export interface DriftReport {
+  type: BenefitType;
+  /** Provider targets compared (Discord: a server's role). */
+  checked: number;
+  /** restored: a granted account had lost access; removed: access we gave outlived its grants. */
+  repairs: { action: 'restored' | 'removed'; target: string; accountId: string }[];
+  unrepaired: { target: string; accountId: string | null; reason: string }[];
+}
+
 export interface BenefitStrategy<P extends Json = Json> {
   readonly type: BenefitType;
   /** Shape of `properties` on create/update; parsing gives the stored form. */
@@ -115,4 +140,10 @@ export interface BenefitStrategy<P extends Json = Json> {
   requiresUpdate(previous: P, next: P): boolean;
   /** Properties as the API shows them on the benefit (may hide secrets). */
   publicProperties(properties: P): Json;
+  /**
+   * Optional. Compares the provider's state with the granted grants of this type and repairs what
+   * this service granted (access lost while granted, access kept after every grant was revoked),
+   * touching nobody else. The drift repair schedule runs it for every type that has it.
+   */
+  repairDrift?(ctx: DriftContext): Promise<Omit<DriftReport, 'type'>>;
 }

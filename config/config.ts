@@ -110,6 +110,24 @@ export const envSchema = z.object({
   // Key that encrypts secrets stored at rest (webhook secrets, organization signing keys); 32+
   // chars; required in production; `npm start` generates one into DATA_DIR.
   SECRET_ENCRYPTION_KEY: z.string().min(32).optional(),
+
+  // Discord: the bot that assigns roles and kicks members (DISCORD_BOT_TOKEN), and the application
+  // merchants install it with and customers authorize (identify guilds.join). DISCORD_API_URL ends
+  // with the API version; both URLs are settings so tests point them at a local stand-in.
+  DISCORD_BOT_TOKEN: z.string().min(1).optional(),
+  DISCORD_CLIENT_ID: z.string().min(1).optional(),
+  DISCORD_CLIENT_SECRET: z.string().min(1).optional(),
+  DISCORD_API_URL: z.url().default('https://discord.com/api/v10'),
+  DISCORD_WEB_URL: z.url().default('https://discord.com'),
+  // A Discord rate limit up to this long is waited out in the call; a longer one fails the attempt
+  // with its retry-after, so Temporal waits (no worker slot held, nothing hammered).
+  DISCORD_RATE_LIMIT_MAX_WAIT_SECONDS: z.coerce.number().min(0).max(3600).default(10),
+  // How often drift repair compares provider state (Discord role members) with granted grants.
+  DRIFT_REPAIR_INTERVAL_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(24),
 });
 
 export type Env = z.infer<typeof envSchema>;

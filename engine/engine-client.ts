@@ -1,7 +1,7 @@
 // The one place that starts, signals, updates and queries workflows: the API (on requests), the
 // activities (fan-out commands) and the outbox relay all call this client, so workflow names,
 // ids and start options are written once. Ids are deterministic: every call is safe to repeat.
-import { Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { TypedSearchAttributes, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import {
   GrantCommand,
@@ -149,6 +149,29 @@ export class EngineClient {
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     });
+  }
+
+  /**
+   * The drift repair schedule of this task queue, every `intervalHours` (created, or updated when
+   * it exists). A run still going when the next is due is not doubled.
+   */
+  async ensureDriftRepairSchedule(intervalHours: number): Promise<string> {
+    const scheduleId = workflowIds.driftRepair(this.taskQueue);
+    const spec = { intervals: [{ every: Math.round(intervalHours * 3_600_000) }] };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: 'driftRepairWorkflow',
+      workflowId: scheduleId,
+      taskQueue: this.taskQueue,
+      args: [{}],
+    };
+    try {
+      await this.client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await this.client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+    }
+    return scheduleId;
   }
 
   /** Whether any run of this workflow id exists (running or closed, within retention). */

@@ -78,6 +78,10 @@ async function main(): Promise<void> {
     intervalSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS,
     olderThanSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS,
   });
+  // Best effort: a worker that cannot set the schedule (no permission on a cloud namespace) still runs.
+  await engine
+    .ensureDriftRepairSchedule(config.DRIFT_REPAIR_INTERVAL_HOURS)
+    .catch((err) => logger.warn({ err: String(err) }, 'drift repair schedule not set'));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
   // The SDK's runtime turns SIGINT/SIGTERM into a graceful worker shutdown; run() then resolves.
   await worker.run();

@@ -16,6 +16,8 @@ export const workflowIds = {
   webhookEndpoint: (endpointId: string) => `webhook-endpoint:${endpointId}`,
   outboxRelay: () => 'outbox-relay',
   meterRecompute: (meterId: string, version: number) => `meter-recompute:${meterId}:${version}`,
+  /** One drift repair schedule per task queue (its runs are `drift-repair:<queue>-<time>`). */
+  driftRepair: (taskQueue: string) => `drift-repair:${taskQueue}`,
 };
 
 /** Search attributes the grant workflows carry, so ops can filter grants in the Web UI. */

@@ -6,3 +6,4 @@ export { grantFanOutWorkflow, productBenefitsChangedWorkflow } from './fan-out.w
 export { webhookEndpointWorkflow } from './webhook-endpoint.workflow';
 export { outboxRelayWorkflow } from './outbox-relay.workflow';
 export { meterRecomputeWorkflow } from './meter-recompute.workflow';
+export { driftRepairWorkflow } from './drift-repair.workflow';

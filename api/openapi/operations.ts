@@ -40,6 +40,7 @@ import {
 } from '../schemas/webhooks.schemas';
 import { meterOperations } from './meter-operations';
 import type { Operation } from './operation';
+import { discordOperations } from './discord-operations';
 
 export type { Operation };
 
@@ -536,4 +537,5 @@ export const operations: Operation[] = [
     extension: 'Served only with STORAGE=local. The bytes, streamed; 403 expired or tampered, 404 once the file is deleted.',
   },
   ...meterOperations,
+  ...discordOperations,
 ];

@@ -7,6 +7,7 @@ import { benefitsRoutes } from './benefits.routes';
 import { customerSessionsRoutes } from './customer-sessions.routes';
 import { customersRoutes } from './customers.routes';
 import { filesRoutes } from './files.routes';
+import { discordIntegrationRoutes } from './discord-integration.routes';
 import { licenseKeysRoutes } from './license-keys.routes';
 import { metersRoutes } from './meters.routes';
 import { ordersRoutes } from './orders.routes';
@@ -32,6 +33,7 @@ export function v1Routes(services: ApiServices): Router {
   router.use(licenseKeysRoutes(services));
   router.use(filesRoutes(services));
   router.use(metersRoutes(services));
+  router.use(discordIntegrationRoutes(services));
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {

@@ -1,4 +1,5 @@
 // Benefits CRUD, listing and tenant isolation, through the official SDK against the real stack.
+import { ALL_BENEFIT_TYPES, isSupportedBenefitType } from '../../benefits/benefit-types';
 import { failure, locs, Polar, startTwoOrganizations, TwoOrganizations } from '../support/two-organizations';
 import { expectMatchesSpec } from '../support/spec-validator';
 
@@ -80,9 +81,11 @@ describe('creating benefits', () => {
     expect(locs(error)).toContainEqual(loc);
   });
 
-  it('rejects a contract type that is not supported yet at body.type', async () => {
+  // Whichever contract type is not built yet (none once every type has landed).
+  const unsupported = ALL_BENEFIT_TYPES.find((t) => !isSupportedBenefitType(t));
+  (unsupported ? it : it.skip)('rejects a contract type that is not supported yet at body.type', async () => {
     const { statusCode, error } = await failure(
-      polar.benefits.create({ type: 'discord', description: 'Discord role', properties: { guild_token: 'x', role_id: '1' } } as any),
+      polar.benefits.create({ type: unsupported, description: 'Not yet built', properties: {} } as any),
     );
     expect(statusCode).toBe(422);
     expect(locs(error)).toEqual([['body', 'type']]);

@@ -7,6 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { BENEFIT_TYPES } from '../../benefits/benefit-types';
 import { uploadFile } from '../support/files.fixtures';
+import { LinkedAccountsRepository } from '../../db/repositories/linked-accounts.repository';
+import { FakeDiscord } from '../fakes/discord-server';
+import { connectGuild } from '../support/discord.fixtures';
 import { buyGranted, createShop } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/harness';
 import { expectMatchesSpec } from '../support/spec-validator';
@@ -17,19 +20,46 @@ const keysOf = (name: string): string[] => Object.keys(schemas[name].properties 
 const SPEC_NAME: Record<string, string> = {
   custom: 'Custom',
   downloadables: 'Downloadables',
+  discord: 'Discord',
   feature_flag: 'FeatureFlag',
   license_keys: 'LicenseKeys',
 };
 
 let stack: TestStack;
 const files = mkdtempSync(path.join(os.tmpdir(), 'portal-shapes-files-'));
+let fake: FakeDiscord;
 beforeAll(async () => {
-  stack = await startTestStack({ env: { STORAGE_LOCAL_DIR: files } });
+  fake = await FakeDiscord.start();
+  stack = await startTestStack({ env: { ...fake.env(), STORAGE_LOCAL_DIR: files } });
 });
 afterAll(async () => {
   await stack?.close();
+  await fake?.close();
   rmSync(files, { recursive: true, force: true });
 });
+
+/** A discord benefit whose grant the customer can receive (server connected, account linked). */
+async function discordBenefit(shop: Awaited<ReturnType<typeof createShop>>): Promise<{ id: string }> {
+  fake.addGuild('600', 'Portal guild', [['6001', 'Members', 3]]);
+  const guildToken = await connectGuild(stack, fake, shop.token, '600');
+  const tokens = fake.addUser('6100');
+  await new LinkedAccountsRepository(stack.dataSource, null).link(stack.dataSource, {
+    organizationId: shop.organizationId,
+    customerId: shop.customer.id,
+    platform: 'discord',
+    accountId: '6100',
+    accountUsername: 'portal',
+    accessToken: tokens.accessToken,
+    refreshToken: null,
+    expiresAt: null,
+    scope: 'identify guilds.join',
+  });
+  return shop.polar.benefits.create({
+    type: 'discord',
+    description: 'Discord role',
+    properties: { guild_token: guildToken, role_id: '6001', kick_member: true },
+  });
+}
 
 test('portal grants of every implemented type carry exactly the spec subscriber fields', async () => {
   const shop = await createShop(stack, 2);
@@ -46,8 +76,9 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
   });
   const { file } = await uploadFile(shop.polar, { parts: 1 });
   const downloadables = await shop.polar.benefits.create({ type: 'downloadables', description: 'Files', properties: { files: [file.id] } });
+  const discord = await discordBenefit(shop);
   await shop.polar.products.updateBenefits(shop.oneTime.id, {
-    benefits: [...shop.benefits.map((b) => b.id), license.id, downloadables.id],
+    benefits: [...shop.benefits.map((b) => b.id), license.id, downloadables.id, discord.id],
   });
   await buyGranted(shop, 4);
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
@@ -80,4 +111,8 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
     activations: { limit: 2, enable_customer_admin: true },
     limit_usage: 5,
   });
+  // Discord: the portal shows the server only (never the guild token), and the grant's spec fields.
+  const joined = res.body.items.find((g: any) => g.benefit.type === 'discord');
+  expect(joined.benefit.properties).toEqual({ guild_id: '600' });
+  expect(joined.properties).toEqual({ account_id: '6100', guild_id: '600', role_id: '6001', granted_account_id: '6100' });
 });

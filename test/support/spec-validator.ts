@@ -16,6 +16,8 @@ function load(): { ajv: Ajv2020; spec: any } {
   ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
   addFormats(ajv);
   ajv.addFormat('uuid4', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+  // Pydantic's Color, as Polar serializes it (DiscordGuildRole.color).
+  ajv.addFormat('color', /^#([0-9a-f]{3}|[0-9a-f]{6})$/i);
   ajv.addKeyword('discriminator');
   ajv.addSchema({ $id: 'polar', components: spec.components }, 'polar');
   return { ajv, spec };
