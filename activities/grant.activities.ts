@@ -124,6 +124,16 @@ export function grantActivities(deps: EngineDeps) {
       await emit(em, l, row, 'benefit_grant.updated', grant.properties);
       return { row, changed: true, expiresAt: null };
     };
+    // Access held by an account the customer no longer links is taken back; the grant waits again.
+    const withdraw = async (): Promise<Applied> => {
+      const stillHeldElsewhere = strategy.sharedAccess && (await grants.heldElsewhere(em, grant));
+      const out = await attempt(() => strategy.revoke({ ...context(l), stillHeldElsewhere }));
+      if (!('properties' in out)) return park(out);
+      const row = await grants.markAwaitingAccount(em, grant.id, out.properties);
+      await grants.recordEvent(em, row, 'account_unlinked', { platform: strategy.linkedPlatform });
+      await emit(em, l, row, 'benefit_grant.updated', grant.properties);
+      return { row, changed: true, expiresAt: null };
+    };
     const revoke = async (reason: RevokeReason): Promise<Applied> => {
       const wasGranted = grant.granted_at !== null;
       let properties = grant.properties ?? {};
@@ -145,7 +155,7 @@ export function grantActivities(deps: EngineDeps) {
       await grants.recordEvent(em, row, 'revoke_reason', { reason, previous: grant.revoke_reason });
       return { ...noop, row };
     };
-    return { noop, attempt, park, awaitAccount, revoke, recordReason };
+    return { noop, attempt, park, awaitAccount, withdraw, revoke, recordReason };
   }
   type Moves = ReturnType<typeof moves>;
 
@@ -185,6 +195,16 @@ export function grantActivities(deps: EngineDeps) {
     return { row, changed: true, expiresAt: out.expiresAt ?? null };
   }
 
+  /** The linked account changed: a grant held by another account than the linked one is withdrawn. */
+  async function unlinked(l: Loaded, m: Moves): Promise<Applied> {
+    const { grant: g } = l;
+    if (!l.strategy.linkedPlatform || g.revoked_at) return m.noop;
+    if (!g.granted_at) return l.linkedAccount ? m.noop : m.awaitAccount();
+    const holder = (g.properties?.granted_account_id ?? g.properties?.account_id) as string | undefined;
+    if (l.linkedAccount && holder === l.linkedAccount.accountId) return m.noop;
+    return m.withdraw();
+  }
+
   async function run(em: EntityManager, l: Loaded, command: GrantCommand): Promise<Applied> {
     // Commands on one customer's shared access to a benefit run one at a time: two sources revoked
     // together would otherwise each see the other still granted and both keep the access.
@@ -203,6 +223,8 @@ export function grantActivities(deps: EngineDeps) {
       case 'update':
       case 'cycle':
         return change(em, l, command, m);
+      case 'accountUnlinked':
+        return unlinked(l, m);
     }
   }
 

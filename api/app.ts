@@ -13,6 +13,7 @@ import { customerPortalCustomerRoutes } from './routes/customers.routes';
 import { healthRoutes } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
 import { v1Routes } from './routes/v1.routes';
+import { customerPortalOAuthAccountsRoutes, integrationCallbackRoutes } from './routes/integrations.routes';
 
 export type { AppDeps } from './composition';
 
@@ -36,7 +37,11 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalCustomerRoutes(services));
   portal.use(customerPortalGrantsRoutes(services));
   portal.use(customerPortalLicenseKeysRoutes(services));
+  portal.use(customerPortalOAuthAccountsRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
+
+  // Providers send browsers back here: the one-time state, not a token, says who started it.
+  app.use('/v1', integrationCallbackRoutes(services));
 
   const v1 = Router();
   v1.use(requireOrganizationToken(cachedTokenResolver(services.organizations)));

@@ -42,7 +42,12 @@ export type GrantCommand =
   | { action: 'revoke'; reason?: RevokeReason }
   | { action: 'update'; previousProperties: Record<string, unknown> }
   | { action: 'cycle' }
-  | { action: 'accountLinked'; accountId: string | null };
+  | { action: 'accountLinked'; accountId: string | null }
+  /**
+   * The customer unlinked or replaced the account a grant acts on: what was granted to the previous
+   * account is revoked and the grant waits again (an `accountLinked` after it grants on the new one).
+   */
+  | { action: 'accountUnlinked' };
 
 /** An order or subscription: what holds a set of grants. */
 export interface GrantScope {

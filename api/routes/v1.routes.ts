@@ -12,6 +12,7 @@ import { productsRoutes } from './products.routes';
 import { refundsRoutes } from './refunds.routes';
 import { subscriptionsRoutes } from './subscriptions.routes';
 import { webhookEndpointsRoutes } from './webhook-endpoints.routes';
+import { githubIntegrationRoutes } from './integrations.routes';
 
 /** Every organization-scoped resource router hangs here (behind the organization token). */
 export function v1Routes(services: ApiServices): Router {
@@ -28,6 +29,7 @@ export function v1Routes(services: ApiServices): Router {
   router.use(subscriptionsRoutes(services));
   router.use(webhookEndpointsRoutes(services));
   router.use(licenseKeysRoutes(services));
+  router.use(githubIntegrationRoutes(services));
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {

@@ -265,6 +265,9 @@ export class InMemoryEngine {
         }
         Object.assign(grant, { status: 'revoked', grantedAt: null, revokedAt: at, expiresAt: null });
       }
+    } else if (command.action === 'accountUnlinked') {
+      // The in-memory engine models no linked accounts: nothing to withdraw.
+      changed = false;
     } else if (before === 'granted') {
       provider(command.action);
     } else changed = false;
