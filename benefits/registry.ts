@@ -1,6 +1,7 @@
 import type { BenefitType } from './benefit-types';
 import { customStrategy } from './custom/custom.strategy';
 import { featureFlagStrategy } from './feature-flag/feature-flag.strategy';
+import { githubRepositoryStrategy } from './github-repository/github-repository.strategy';
 import { licenseKeysStrategy } from './license-keys/license-keys.strategy';
 import type { BenefitStrategy } from './strategy';
 
@@ -17,4 +18,5 @@ export const strategies: StrategyRegistry = {
   custom: customStrategy,
   feature_flag: featureFlagStrategy,
   license_keys: licenseKeysStrategy,
+  github_repository: githubRepositoryStrategy,
 };

@@ -63,12 +63,19 @@ export interface GrantOutcome {
   properties: Json;
   /** When set, the grant workflow arms a timer that revokes/marks the grant at this moment. */
   expiresAt?: string | null;
+  /**
+   * When set, the grant workflow arms a timer and, at this moment, sends the grant a `recheck`
+   * command that calls the strategy's `recheck` (e.g. a GitHub invitation about to expire).
+   */
+  recheckAt?: string | null;
 }
 
 export interface ValidationContext {
   organizationId: string;
   /** The provider clients the API was built with (benefits/providers.ts). */
   providers: BenefitProviders;
+  /** For checks against the organization's own rows (e.g. the GitHub installations it connected). */
+  db?: { query(sql: string, params?: unknown[]): Promise<any> };
 }
 
 /** Thrown by validateProperties: the message and the path under `body.properties`. */
@@ -105,6 +112,8 @@ export interface BenefitStrategy<P extends Json = Json> {
   update(ctx: GrantContext, previous: P): Promise<GrantOutcome>;
   /** A subscription renewed (e.g. replenish credits). */
   cycle(ctx: GrantContext): Promise<GrantOutcome>;
+  /** The moment a grant asked for (`recheckAt`) came: look at the provider again. */
+  recheck?(ctx: GrantContext): Promise<GrantOutcome>;
   requiresUpdate(previous: P, next: P): boolean;
   /** Properties as the API shows them on the benefit (may hide secrets). */
   publicProperties(properties: P): Json;

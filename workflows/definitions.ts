@@ -47,7 +47,9 @@ export type GrantCommand =
    * The customer unlinked or replaced the account a grant acts on: what was granted to the previous
    * account is revoked and the grant waits again (an `accountLinked` after it grants on the new one).
    */
-  | { action: 'accountUnlinked' };
+  | { action: 'accountUnlinked' }
+  /** Sent by the grant's own workflow at the moment its strategy asked for (`recheckAt`). */
+  | { action: 'recheck' };
 
 /** An order or subscription: what holds a set of grants. */
 export interface GrantScope {
@@ -81,6 +83,8 @@ export interface GrantState {
   grantedAt: string | null;
   revokedAt: string | null;
   expiresAt: string | null;
+  /** When the workflow sends itself a `recheck` (absent in states carried before it existed). */
+  recheckAt?: string | null;
   error: { message: string; type: string } | null;
   pendingCommands: GrantCommand['action'][];
   processed: number;

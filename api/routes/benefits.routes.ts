@@ -5,13 +5,22 @@ import type { z } from 'zod';
 import { isSupportedBenefitType } from '../../benefits/benefit-types';
 import type { BenefitProviders } from '../../benefits/providers';
 import type { StrategyRegistry } from '../../benefits/registry';
-import { PropertiesValidationError, type BenefitStrategy } from '../../benefits/strategy';
+import { PropertiesValidationError, type BenefitStrategy, type ValidationContext } from '../../benefits/strategy';
+import type { Queryable } from '../../db/repositories/grants.repository';
 import { type AfterWrite, BenefitsRepository, type Json } from '../../db/repositories/benefits.repository';
 import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
-import { fromZodError, NotFoundError, NotPermittedError, RequestValidationError, type ValidationIssue } from '../errors';
+import {
+  fromZodError,
+  NotFoundError,
+  NotPermittedError,
+  RequestValidationError,
+  ServiceUnavailableError,
+  type ValidationIssue,
+} from '../errors';
+import { RetriableError } from '../../benefits/strategy-errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import {
   benefitCreateBody,
@@ -45,6 +54,7 @@ export function benefitsRoutes(services: ApiServices): Router {
     services.dispatcher,
     services.grants,
     webhook,
+    services.dataSource,
   );
   const router = Router();
   router.get(['/benefits/', '/benefits'], h.list);
@@ -64,6 +74,7 @@ class BenefitHandlers {
     private readonly engine: BenefitsEngine,
     private readonly grantsReader: BenefitGrantsReader,
     private readonly webhook: (type: 'benefit.created' | 'benefit.updated') => AfterWrite,
+    private readonly db: Queryable,
   ) {}
 
   list = async (req: Request, res: Response) => {
@@ -84,7 +95,7 @@ class BenefitHandlers {
 
   create = async (req: Request, res: Response) => {
     const orgId = organizationIdOf(res);
-    const input = await parseCreate(this.registry, this.providers, req, orgId);
+    const input = await parseCreate(this.registry, { providers: this.providers, db: this.db }, req, orgId);
     const row = await this.repo.create(orgId, input, this.webhook('benefit.created'));
     await this.engine.kickWebhooks(orgId);
     res.status(201).json(serializeBenefit(row));
@@ -98,7 +109,7 @@ class BenefitHandlers {
     const orgId = organizationIdOf(res);
     const existing = await mustFind(this.repo, req, res);
     const strategy = checkUpdateType(this.registry, req.body?.type, existing.type);
-    const patch = await parseUpdate(strategy, this.providers, req, orgId);
+    const patch = await parseUpdate(strategy, { providers: this.providers, db: this.db }, req, orgId);
     const recorded: RecordedCommand[] = [];
     const row = await this.repo.update(orgId, existing.id, patch, async (em, updated) => {
       await this.webhook('benefit.updated')(em, updated);
@@ -179,7 +190,9 @@ function checkUpdateType(registry: StrategyRegistry, type: unknown, existingType
   return registry[existingType];
 }
 
-async function parseCreate(registry: StrategyRegistry, providers: BenefitProviders, req: Request, orgId: string) {
+type Validation = Omit<ValidationContext, 'organizationId'>;
+
+async function parseCreate(registry: StrategyRegistry, providers: Validation, req: Request, orgId: string) {
   const strategy = strategyForType(registry, req.body?.type);
   const body = benefitCreateBody.safeParse(req.body ?? {});
   const issues = body.success ? [] : fromZodError(body.error, 'body').issues;
@@ -202,7 +215,7 @@ async function parseCreate(registry: StrategyRegistry, providers: BenefitProvide
   return { type: strategy.type, description: data.description, metadata: data.metadata ?? {}, properties };
 }
 
-async function parseUpdate(strategy: AnyStrategy, providers: BenefitProviders, req: Request, orgId: string) {
+async function parseUpdate(strategy: AnyStrategy, providers: Validation, req: Request, orgId: string) {
   const body = benefitUpdateBody.safeParse(req.body ?? {});
   const issues = body.success ? [] : fromZodError(body.error, 'body').issues;
   const props = (req.body ?? {}).properties;
@@ -225,13 +238,15 @@ function propertiesIssues(error: z.ZodError): ValidationIssue[] {
   return fromZodError(error, 'body').issues.map((i) => ({ ...i, loc: ['body', 'properties', ...i.loc.slice(1)] }));
 }
 
-async function validateProperties(strategy: AnyStrategy, providers: BenefitProviders, orgId: string, props: Json): Promise<Json> {
+async function validateProperties(strategy: AnyStrategy, validation: Validation, orgId: string, props: Json): Promise<Json> {
   try {
-    return await strategy.validateProperties({ organizationId: orgId, providers }, props);
+    return await strategy.validateProperties({ organizationId: orgId, ...validation }, props);
   } catch (err) {
     if (err instanceof PropertiesValidationError) {
       throw RequestValidationError.at(['body', 'properties', ...err.path], err.message);
     }
+    // The provider is down or rate-limited: the request may be retried, it is not a server fault.
+    if (err instanceof RetriableError) throw new ServiceUnavailableError(Math.ceil((err.retryAfterMs ?? 1000) / 1000));
     throw err;
   }
 }

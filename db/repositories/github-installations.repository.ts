@@ -22,11 +22,16 @@ export class GitHubInstallationsRepository {
     return rows.map((r) => ({ installationId: Number(r.installation_id), accountLogin: r.account_login }));
   }
 
-  async isBound(organizationId: string, installationId: number, q: Queryable = this.ds): Promise<boolean> {
-    const rows = await q.query(`SELECT 1 FROM github_installations WHERE organization_id = $1 AND installation_id = $2`, [
-      organizationId,
-      installationId,
-    ]);
-    return rows.length > 0;
+  isBound(organizationId: string, installationId: number, q: Queryable = this.ds): Promise<boolean> {
+    return isInstallationBound(q, organizationId, installationId);
   }
+}
+
+/** Whether the organization connected this installation (benefit validation, in a strategy). */
+export async function isInstallationBound(q: Queryable, organizationId: string, installationId: number): Promise<boolean> {
+  const rows = await q.query(`SELECT 1 FROM github_installations WHERE organization_id = $1 AND installation_id = $2`, [
+    organizationId,
+    installationId,
+  ]);
+  return rows.length > 0;
 }

@@ -265,7 +265,7 @@ export class InMemoryEngine {
         }
         Object.assign(grant, { status: 'revoked', grantedAt: null, revokedAt: at, expiresAt: null });
       }
-    } else if (command.action === 'accountUnlinked') {
+    } else if (command.action === 'accountUnlinked' || command.action === 'recheck') {
       // The in-memory engine models no linked accounts: nothing to withdraw.
       changed = false;
     } else if (before === 'granted') {
