@@ -3,6 +3,7 @@
 // names who started the trip and where to return, expires, and is consumed once.
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { unwrapRows } from '../sql';
 
 export type OAuthStatePurpose = 'link_account' | 'install_app';
 
@@ -33,13 +34,20 @@ export class OAuthStatesRepository {
   /** The state, once: null when unknown, of another purpose or platform, expired or already used. */
   async consume(token: string, purpose: OAuthStatePurpose, platform: string): Promise<OAuthState | null> {
     if (!token || token.length > 200) return null;
-    const rows: { purpose: OAuthStatePurpose; platform: string; organization_id: string; customer_id: string | null; return_to: string }[] =
+    const rows = unwrapRows<{
+      purpose: OAuthStatePurpose;
+      platform: string;
+      organization_id: string;
+      customer_id: string | null;
+      return_to: string;
+    }>(
       await this.ds.query(
         `UPDATE oauth_states SET used_at = now()
           WHERE token_hash = $1 AND purpose = $2 AND platform = $3 AND used_at IS NULL AND expires_at > now()
           RETURNING purpose, platform, organization_id, customer_id, return_to`,
         [hash(token), purpose, platform],
-      );
+      ),
+    );
     const r = rows[0];
     if (!r) return null;
     // Spent states have done their job; old ones are cleared as new ones are used.

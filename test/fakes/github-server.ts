@@ -46,7 +46,7 @@ export class FakeGitHub {
   readonly clientSecret = 'test-client-secret';
   readonly privateKeyPem: string;
   private readonly publicKey: KeyObject;
-  readonly log: { method: string; path: string; status: number }[] = [];
+  readonly log: { method: string; path: string; status: number; at: number }[] = [];
   /** Where the App's install page sends the browser back (the App's "setup URL" on GitHub). */
   setupUrl = '';
   /** Who approves on the authorize page (the signed-in GitHub user). */
@@ -171,7 +171,7 @@ export class FakeGitHub {
     const path = url.pathname.replace(/^\/api\/v3/, '');
     const body = await readBody(req);
     const send = (status: number, json?: unknown, headers: Record<string, string> = {}) => {
-      this.log.push({ method, path, status });
+      this.log.push({ method, path, status, at: Date.now() });
       res.writeHead(status, { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
       res.end(json === undefined ? undefined : JSON.stringify(json));
     };
@@ -187,7 +187,7 @@ export class FakeGitHub {
     try {
       const out = this.route(method, path, url.searchParams, body, req.headers.authorization ?? '');
       if ('redirect' in out) {
-        this.log.push({ method, path, status: 302 });
+        this.log.push({ method, path, status: 302, at: Date.now() });
         res.writeHead(302, { location: out.redirect });
         return void res.end();
       }
