@@ -81,7 +81,8 @@ async function withdraw(ctx: GrantContext, stored: Held): Promise<void> {
   if (inst === null) return; // the App left the repository (or it is gone): nothing we can hold there
   const remaining = highestPermission(others.map((o) => o.permission));
   if (remaining) {
-    if (remaining !== highestPermission([remaining, stored.permission])) return;
+    // Still held at this grant's permission or higher: nothing to change.
+    if (highestPermission([remaining, stored.permission]) === remaining) return;
     await gh.putCollaborator(inst, { owner, repo: name, username: login, permission: remaining }, ctx.signal).catch(ignore404);
     return;
   }
