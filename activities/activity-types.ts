@@ -12,8 +12,8 @@ export interface GrantCommandResult {
   error: { message: string; type: string } | null;
   /** False when the command was a no-op (already granted, already revoked). */
   changed: boolean;
-  /** When the strategy wants a `recheck` command (absent in results recorded before it existed). */
-  recheckAt?: string | null;
+  /** In how long the strategy wants a `recheck` command (absent in results recorded before it existed). */
+  recheckInMs?: number | null;
 }
 
 export interface ScopeChanges {

@@ -25,8 +25,8 @@ interface Applied {
   row: GrantRow;
   changed: boolean;
   expiresAt: string | null;
-  /** When the workflow should send a `recheck` (the strategy asked). */
-  recheckAt?: string | null;
+  /** In how long the workflow should send a `recheck` (the strategy asked). */
+  recheckInMs?: number | null;
 }
 
 type GrantOrLink = Extract<GrantCommand, { action: 'grant' | 'accountLinked' }>;
@@ -181,7 +181,7 @@ export function grantActivities(deps: EngineDeps) {
     const first = !g.revoked_at && !g.error;
     await grants.recordEvent(em, row, 'granted', { properties });
     await emit(em, l, row, first ? 'benefit_grant.created' : 'benefit_grant.updated', g.properties);
-    return { row, changed: true, expiresAt: out.expiresAt ?? null, recheckAt: out.recheckAt ?? null };
+    return { row, changed: true, expiresAt: out.expiresAt ?? null, recheckInMs: out.recheckInMs ?? null };
   }
 
   async function change(em: EntityManager, l: Loaded, command: UpdateOrCycle, m: Moves): Promise<Applied> {
@@ -194,7 +194,7 @@ export function grantActivities(deps: EngineDeps) {
     const row = await grants.updateProperties(em, g.id, out.properties);
     await grants.recordEvent(em, row, command.action === 'update' ? 'updated' : 'cycled', {});
     await emit(em, l, row, command.action === 'update' ? 'benefit_grant.updated' : 'benefit_grant.cycled', g.properties);
-    return { row, changed: true, expiresAt: out.expiresAt ?? null, recheckAt: out.recheckAt ?? null };
+    return { row, changed: true, expiresAt: out.expiresAt ?? null, recheckInMs: out.recheckInMs ?? null };
   }
 
   /** The moment the strategy asked for came (e.g. an invitation GitHub expires after 7 days). */
@@ -207,7 +207,7 @@ export function grantActivities(deps: EngineDeps) {
     const row = same ? g : await grants.updateProperties(em, g.id, out.properties);
     await grants.recordEvent(em, row, 'rechecked', { changed: !same });
     if (!same) await emit(em, l, row, 'benefit_grant.updated', g.properties);
-    return { row, changed: !same, expiresAt: m.noop.expiresAt, recheckAt: out.recheckAt ?? null };
+    return { row, changed: !same, expiresAt: m.noop.expiresAt, recheckInMs: out.recheckInMs ?? null };
   }
 
   /** The linked account changed: a grant held by another account than the linked one is withdrawn. */
@@ -247,11 +247,11 @@ export function grantActivities(deps: EngineDeps) {
 
   return {
     async applyGrantCommand(input: { grantId: string; command: GrantCommand }): Promise<GrantCommandResult> {
-      const { row, changed, expiresAt, recheckAt } = await deps.dataSource.transaction((em) =>
+      const { row, changed, expiresAt, recheckInMs } = await deps.dataSource.transaction((em) =>
         load(em, input.grantId).then((l) => run(em, l, input.command)),
       );
       if (changed) await kickOrganizationWebhooks(deps, row.organization_id);
-      return { ...resultOf(row, changed, expiresAt), ...(recheckAt !== undefined ? { recheckAt } : {}) };
+      return { ...resultOf(row, changed, expiresAt), ...(recheckInMs !== undefined ? { recheckInMs } : {}) };
     },
 
     async markGrantExpired(input: { grantId: string }): Promise<void> {

@@ -64,10 +64,11 @@ export interface GrantOutcome {
   /** When set, the grant workflow arms a timer that revokes/marks the grant at this moment. */
   expiresAt?: string | null;
   /**
-   * When set, the grant workflow arms a timer and, at this moment, sends the grant a `recheck`
-   * command that calls the strategy's `recheck` (e.g. a GitHub invitation about to expire).
+   * When set, the grant workflow arms a timer and, this long after, sends the grant a `recheck`
+   * command that calls the strategy's `recheck` (e.g. a GitHub invitation about to expire). Relative,
+   * so the workflow's clock decides (the time-skipping server's too).
    */
-  recheckAt?: string | null;
+  recheckInMs?: number | null;
 }
 
 export interface ValidationContext {

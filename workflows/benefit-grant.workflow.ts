@@ -112,7 +112,8 @@ function apply(state: GrantState, result: GrantCommandResult): void {
   state.revokedAt = result.revokedAt;
   state.expiresAt = result.expiresAt;
   // A command that asked for no recheck either way (a no-op) leaves the armed one in place.
-  if (result.recheckAt !== undefined) state.recheckAt = result.recheckAt;
-  else if (result.changed && state.recheckAt) state.recheckAt = null;
+  if (result.recheckInMs !== undefined) {
+    state.recheckAt = result.recheckInMs === null ? null : new Date(Date.now() + result.recheckInMs).toISOString();
+  } else if (result.changed && state.recheckAt) state.recheckAt = null;
   state.error = result.error;
 }

@@ -37,9 +37,10 @@ export const MAX_REINVITES = 3;
 /** A pending invitation is looked at again just after GitHub would have expired it. */
 export const RECHECK_MARGIN_MS = 60 * 60 * 1000;
 
-export function recheckAt(invitedAt: Date): string {
-  return new Date(invitedAt.getTime() + INVITATION_LIFETIME_MS + RECHECK_MARGIN_MS).toISOString();
-}
+/** After a fresh invitation: just past GitHub's expiry. */
+export const RECHECK_AFTER_INVITE_MS = INVITATION_LIFETIME_MS + RECHECK_MARGIN_MS;
+/** An invitation still pending past that (clocks differ): looked at again a day later. */
+export const RECHECK_PENDING_MS = 24 * 60 * 60 * 1000;
 
 /** Where a customer accepts a pending invitation. */
 export function invitationUrl(webUrl: string, owner: string, name: string): string {

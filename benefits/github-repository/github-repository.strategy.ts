@@ -11,7 +11,8 @@ import {
   highestPermission,
   invitationUrl,
   MAX_REINVITES,
-  recheckAt,
+  RECHECK_AFTER_INVITE_MS,
+  RECHECK_PENDING_MS,
   type GitHubRepositoryProperties,
   type Permission,
 } from './github-repository-rules';
@@ -104,9 +105,9 @@ function withoutInvitation(p: Json): Json {
   return rest;
 }
 
+/** A fresh invitation is looked at again just after GitHub would expire it. */
 function outcome(properties: Json): GrantOutcome {
-  const invitedAt = typeof properties.invited_at === 'string' ? new Date(properties.invited_at) : null;
-  return { properties, recheckAt: invitedAt ? recheckAt(invitedAt) : null };
+  return { properties, recheckInMs: typeof properties.invitation_id === 'number' ? RECHECK_AFTER_INVITE_MS : null };
 }
 
 function target(ctx: GrantContext, p: GitHubRepositoryProperties): Held {
@@ -180,7 +181,7 @@ export const githubRepositoryStrategy: BenefitStrategy<GitHubRepositoryPropertie
       (i) => i.login.toLowerCase() === stored.account_username.toLowerCase(),
     );
     if (!pending) return { properties: withoutInvitation(p) }; // accepted (or declined)
-    if (!pending.expired) return outcome(p);
+    if (!pending.expired) return { properties: p, recheckInMs: RECHECK_PENDING_MS };
     const reinvites = Number(p.reinvites ?? 0);
     if (reinvites >= MAX_REINVITES) return { properties: { ...p, invitation_expired: true } };
     await gh.deleteInvitation(inst, stored.repository_owner, stored.repository_name, pending.id, ctx.signal).catch(ignore404);
