@@ -1,3 +1,4 @@
+import type { DriftReport } from '../benefits/strategy';
 // The activity surface the workflows call. Workflows import only these types; the worker binds
 // real implementations (activities/*.activities.ts) and tests bind in-memory fakes.
 import type { GrantCommand, GrantScope, GrantStatus } from '../workflows/definitions';
@@ -96,4 +97,7 @@ export interface EngineActivities {
   finishWebhookEvent(input: { eventId: string; succeeded: boolean }): Promise<{ endpointDisabled: boolean }>;
 
   startMissingWorkflows(input: { olderThanSeconds: number }): Promise<number>;
+
+  /** Per benefit type that can: providers compared with granted grants, drift repaired (or not: dryRun). */
+  repairDrift(input: { dryRun: boolean }): Promise<Record<string, DriftReport>>;
 }

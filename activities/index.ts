@@ -5,6 +5,7 @@ import { outboxActivities } from './outbox.activities';
 import { scopeActivities } from './scope.activities';
 import { subscriptionActivities } from './subscription.activities';
 import { webhookActivities } from './webhook.activities';
+import { driftActivities } from './drift.activities';
 
 /** Binds every activity the workflows call to real dependencies. */
 export function createActivities(deps: EngineDeps): EngineActivities {
@@ -14,5 +15,6 @@ export function createActivities(deps: EngineDeps): EngineActivities {
     ...subscriptionActivities(deps),
     ...webhookActivities(deps),
     ...outboxActivities(deps),
+    ...driftActivities(deps),
   };
 }

@@ -1,6 +1,7 @@
 // The one interface every benefit type implements. Workflows never see type specifics: they call
 // generic activities, which look the strategy up in the registry.
 import type { z } from 'zod';
+import type { DataSource } from 'typeorm';
 import type { BenefitType } from './benefit-types';
 import type { LinkedAccount, LinkedPlatform } from '../db/repositories/linked-accounts.repository';
 import type { BenefitProviders } from './providers';
@@ -79,6 +80,23 @@ export interface ValidationContext {
   db?: { query(sql: string, params?: unknown[]): Promise<any> };
 }
 
+export interface DriftContext {
+  providers: BenefitProviders;
+  /** The data source: a repair takes its own short transactions (locks per account). */
+  dataSource: DataSource;
+  /** Report what would be done, change nothing. */
+  dryRun: boolean;
+}
+
+/** What a drift repair found and did (or would do, on a dry run), per provider resource. */
+export interface DriftReport {
+  dryRun: boolean;
+  checked: number;
+  restored: { resource: string; account: string; detail: string }[];
+  removed: { resource: string; account: string; detail: string }[];
+  skipped: { resource: string; reason: string }[];
+}
+
 /** Thrown by validateProperties: the message and the path under `body.properties`. */
 export class PropertiesValidationError extends Error {
   constructor(
@@ -113,8 +131,13 @@ export interface BenefitStrategy<P extends Json = Json> {
   update(ctx: GrantContext, previous: P): Promise<GrantOutcome>;
   /** A subscription renewed (e.g. replenish credits). */
   cycle(ctx: GrantContext): Promise<GrantOutcome>;
-  /** The moment a grant asked for (`recheckAt`) came: look at the provider again. */
+  /** The moment a grant asked for (`recheckInMs`) came: look at the provider again. */
   recheck?(ctx: GrantContext): Promise<GrantOutcome>;
+  /**
+   * Compares the provider with the granted grants (the drift repair schedule): restores access
+   * that granted grants lost, removes access we gave that no granted grant holds any more.
+   */
+  repairDrift?(ctx: DriftContext): Promise<DriftReport>;
   requiresUpdate(previous: P, next: P): boolean;
   /** Properties as the API shows them on the benefit (may hide secrets). */
   publicProperties(properties: P): Json;

@@ -97,10 +97,11 @@ export const envSchema = z.object({
   // Overridable for GitHub Enterprise Server and local stand-ins.
   GITHUB_API_URL: z.url().default('https://api.github.com'),
   GITHUB_WEB_URL: z.url().default('https://github.com'),
-  // How often drift repair compares repositories with granted grants (a Temporal schedule).
-  GITHUB_DRIFT_REPAIR_INTERVAL: z
+  // How often drift repair compares providers (GitHub collaborators) with granted grants: a
+  // Temporal schedule the worker creates; `0` turns it off.
+  DRIFT_REPAIR_INTERVAL: z
     .string()
-    .regex(/^\d+[smhd]$/, 'a duration such as 24h or 30m')
+    .regex(/^\d+[smhd]$|^0$/, 'a duration such as 24h or 30m, or 0')
     .default('24h'),
 
   // Discord's OAuth client (customers link their Discord account); the bot is configured apart.
@@ -155,6 +156,14 @@ export function githubAppPrivateKey(config: Env): string | null {
     }
   }
   return pem ? pem.replace(/\\n/g, '\n').trim() + '\n' : null;
+}
+
+/** DRIFT_REPAIR_INTERVAL in milliseconds (0: off). */
+export function driftRepairIntervalMs(config: Env): number {
+  const m = /^(\d+)([smhd])?$/.exec(config.DRIFT_REPAIR_INTERVAL);
+  if (!m) return 0;
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 's'];
+  return Number(m[1]) * unit;
 }
 
 /** Origins `return_to` may point at (see PORTAL_RETURN_ORIGINS). */

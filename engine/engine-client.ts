@@ -1,9 +1,10 @@
 // The one place that starts, signals, updates and queries workflows: the API (on requests), the
 // activities (fan-out commands) and the outbox relay all call this client, so workflow names,
 // ids and start options are written once. Ids are deterministic: every call is safe to repeat.
-import { Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, ScheduleAlreadyRunning, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { TypedSearchAttributes, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import {
+  DriftRepairInput,
   GrantCommand,
   grantCommandSignal,
   grantCommandUpdate,
@@ -146,6 +147,39 @@ export class EngineClient {
       workflowId: workflowIds.outboxRelay(),
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+  }
+
+  /**
+   * The drift repair schedule (one per namespace and task queue): created, or its interval
+   * updated; `everyMs` 0 pauses it.
+   */
+  async ensureDriftRepairSchedule(everyMs: number): Promise<void> {
+    const scheduleId = workflowIds.driftRepairSchedule();
+    const spec = { intervals: [{ every: Math.max(everyMs, 60_000) }] };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: 'driftRepairWorkflow',
+      taskQueue: this.taskQueue,
+      workflowId: scheduleId,
+      args: [{ dryRun: false }] as [DriftRepairInput],
+    };
+    try {
+      await this.client.schedule.create({ scheduleId, spec, action, state: { paused: everyMs === 0 } });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await this.client.schedule
+        .getHandle(scheduleId)
+        .update((prev) => ({ ...prev, spec, action, state: { ...prev.state, paused: everyMs === 0 } }));
+    }
+  }
+
+  /** One drift repair pass now, waited for: its report (a dry run changes nothing). */
+  async runDriftRepair(input: DriftRepairInput): Promise<unknown> {
+    return this.client.workflow.execute('driftRepairWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: `${workflowIds.driftRepairSchedule()}-${input.dryRun ? 'dry-run' : 'manual'}-${Date.now()}`,
+      args: [input],
     });
   }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createActivities } from '../activities';
 import { buildProviders } from '../benefits/providers';
 import { strategies } from '../benefits/registry';
-import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
+import { driftRepairIntervalMs, loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
 import { openDatabase } from '../db/data-source';
 import { WebhookEndpointsRepository } from '../db/repositories/webhook-endpoints.repository';
 import { EngineClient } from '../engine/engine-client';
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     intervalSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS,
     olderThanSeconds: config.OUTBOX_RELAY_INTERVAL_SECONDS,
   });
+  await engine.ensureDriftRepairSchedule(driftRepairIntervalMs(config));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
   // The SDK's runtime turns SIGINT/SIGTERM into a graceful worker shutdown; run() then resolves.
   await worker.run();

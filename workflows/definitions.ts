@@ -15,6 +15,8 @@ export const workflowIds = {
   productBenefitsChanged: (productId: string, version: string) => `product-benefits:${productId}:${version}`,
   webhookEndpoint: (endpointId: string) => `webhook-endpoint:${endpointId}`,
   outboxRelay: () => 'outbox-relay',
+  /** The schedule starting drift repair passes (its runs: `drift-repair-<time>`). */
+  driftRepairSchedule: () => 'drift-repair',
 };
 
 /** Search attributes the grant workflows carry, so ops can filter grants in the Web UI. */
@@ -110,5 +112,10 @@ export interface SubscriptionState {
   phase: 'active' | 'past_due_grace' | 'past_due_revoked' | 'ended';
 }
 export const subscriptionStateQuery = defineQuery<SubscriptionState>('subscriptionState');
+
+export interface DriftRepairInput {
+  /** Report what would change, change nothing. */
+  dryRun?: boolean;
+}
 
 export const webhookEndpointKickSignal = defineSignal('webhookKick');

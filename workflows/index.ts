@@ -5,3 +5,4 @@ export { orderWorkflow } from './order.workflow';
 export { grantFanOutWorkflow, productBenefitsChangedWorkflow } from './fan-out.workflow';
 export { webhookEndpointWorkflow } from './webhook-endpoint.workflow';
 export { outboxRelayWorkflow } from './outbox-relay.workflow';
+export { driftRepairWorkflow } from './drift-repair.workflow';

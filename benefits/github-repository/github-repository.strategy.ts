@@ -6,6 +6,7 @@ import { isInstallationBound } from '../../db/repositories/github-installations.
 import { lockRepositoryAccess, otherHolders } from '../../db/repositories/github-access.repository';
 import { ActionRequiredError, InvalidConfigurationError } from '../strategy-errors';
 import { PropertiesValidationError, type BenefitStrategy, type GrantContext, type GrantOutcome, type Json } from '../strategy';
+import { repairGitHubDrift } from './github-drift';
 import {
   githubRepositorySchema,
   highestPermission,
@@ -187,6 +188,8 @@ export const githubRepositoryStrategy: BenefitStrategy<GitHubRepositoryPropertie
     await gh.deleteInvitation(inst, stored.repository_owner, stored.repository_name, pending.id, ctx.signal).catch(ignore404);
     return outcome({ ...(await apply(ctx, stored)), reinvites: reinvites + 1 });
   },
+
+  repairDrift: (ctx) => repairGitHubDrift(ctx),
 
   requiresUpdate: (previous, next) =>
     previous.repository_owner !== next.repository_owner ||

@@ -10,13 +10,6 @@ export interface RepositoryHolder {
   accountUsername: string | null;
 }
 
-export interface GrantedRepositoryAccess extends RepositoryHolder {
-  owner: string;
-  name: string;
-  organizationId: string;
-  invitationPending: boolean;
-}
-
 const SAME_REPO = `lower(g.properties->>'repository_owner') = lower($1) AND lower(g.properties->>'repository_name') = lower($2)`;
 
 /** Holds changes to one account's access to one repository until the transaction ends. */
@@ -43,35 +36,41 @@ export async function otherHolders(
   return rows.map((r) => ({ grantId: r.id, permission: r.permission, accountId: r.account_id, accountUsername: r.account_username }));
 }
 
-/** Every granted grant's repository access (drift repair compares these with GitHub). */
-export async function grantedRepositoryAccess(q: Queryable): Promise<GrantedRepositoryAccess[]> {
-  const rows: any[] = await q.query(
-    `SELECT g.id, g.organization_id, g.properties->>'permission' AS permission, g.properties->>'granted_account_id' AS account_id,
-            g.properties->>'account_username' AS account_username, g.properties->>'repository_owner' AS owner,
-            g.properties->>'repository_name' AS name, (g.properties ? 'invitation_url') AS invitation_pending
+/** Repositories any of our grants ever gave access to (drift repair looks at these). */
+export async function repositoriesWeGranted(q: Queryable): Promise<{ owner: string; name: string }[]> {
+  return q.query(
+    `SELECT DISTINCT ON (lower(g.properties->>'repository_owner'), lower(g.properties->>'repository_name'))
+            g.properties->>'repository_owner' AS owner, g.properties->>'repository_name' AS name
        FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id
-      WHERE b.type = 'github_repository' AND g.granted_at IS NOT NULL AND g.properties ? 'granted_account_id'
-      ORDER BY g.properties->>'repository_owner', g.properties->>'repository_name', g.id`,
+      WHERE b.type = 'github_repository' AND g.properties ? 'account_username'
+      ORDER BY lower(g.properties->>'repository_owner'), lower(g.properties->>'repository_name')`,
   );
-  return rows.map((r) => ({
-    grantId: r.id,
-    organizationId: r.organization_id,
-    permission: r.permission,
-    accountId: r.account_id,
-    accountUsername: r.account_username,
-    owner: r.owner,
-    name: r.name,
-    invitationPending: r.invitation_pending,
-  }));
 }
 
-/** Logins we ever gave access to a repository (revoked grants keep what they granted). */
-export async function everInvited(q: Queryable, owner: string, name: string): Promise<string[]> {
-  const rows: { login: string }[] = await q.query(
-    `SELECT DISTINCT lower(g.properties->>'account_username') AS login
+/**
+ * Every account our grants gave access to a repository, with the highest permission its granted
+ * grants give now (null: none granted any more, all revoked or moved).
+ */
+export async function accountsOnRepository(
+  q: Queryable,
+  owner: string,
+  name: string,
+): Promise<{ accountId: string; login: string; permissions: string[]; invitationGivenUp: boolean }[]> {
+  const rows: { account_id: string; login: string; permission: string; granted: boolean; given_up: boolean }[] = await q.query(
+    `SELECT g.properties->>'granted_account_id' AS account_id, g.properties->>'account_username' AS login,
+            g.properties->>'permission' AS permission, g.granted_at IS NOT NULL AS granted,
+            coalesce((g.properties->>'invitation_expired')::boolean, false) AS given_up
        FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id
-      WHERE b.type = 'github_repository' AND ${SAME_REPO} AND g.properties ? 'account_username'`,
+      WHERE b.type = 'github_repository' AND ${SAME_REPO} AND g.properties ? 'account_username'
+        AND g.properties ? 'granted_account_id'`,
     [owner, name],
   );
-  return rows.map((r) => r.login);
+  const byAccount = new Map<string, { accountId: string; login: string; permissions: string[]; invitationGivenUp: boolean }>();
+  for (const r of rows) {
+    const entry = byAccount.get(r.account_id) ?? { accountId: r.account_id, login: r.login, permissions: [], invitationGivenUp: false };
+    if (r.granted) entry.permissions.push(r.permission);
+    if (r.granted && r.given_up) entry.invitationGivenUp = true;
+    byAccount.set(r.account_id, entry);
+  }
+  return [...byAccount.values()];
 }

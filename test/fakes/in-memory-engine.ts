@@ -211,6 +211,7 @@ export class InMemoryEngine {
       deliverWebhook: async () => ({ succeeded: true, httpCode: 204 }),
       finishWebhookEvent: async () => ({ endpointDisabled: false }),
       startMissingWorkflows: async () => 0,
+      repairDrift: async () => ({}),
     };
     const entries = Object.entries(impl).map(([name, fn]) => [
       name,

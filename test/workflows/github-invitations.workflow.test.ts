@@ -6,15 +6,13 @@ import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import { githubAppFor, seedGitHubGrant } from '../support/github-seed';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import { MAX_REINVITES } from '../../benefits/github-repository/github-repository-rules';
 import { strategies } from '../../benefits/registry';
 import { createDataSource } from '../../db/data-source';
-import { LinkedAccountsRepository } from '../../db/repositories/linked-accounts.repository';
-import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { EngineClient } from '../../engine/engine-client';
-import { GitHubApp } from '../../integrations/github/github-app.client';
 import { createLogger } from '../../lib/logger';
 import { grantStateQuery, workflowIds } from '../../workflows/definitions';
 import { FakeGitHub } from '../fakes/github-server';
@@ -37,42 +35,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** A customer with a linked GitHub account, a github_repository benefit on `repo`, an order and its grant. */
-async function seed(repo: string, login: string) {
-  const user = gh.addUser(login);
-  const { organization } = await new OrganizationsRepository(ds).createWithToken(`Invites ${randomUUID()}`);
-  const org = organization.id;
-  const [customer] = await ds.query(`INSERT INTO customers (organization_id, email) VALUES ($1, $2) RETURNING id`, [
-    org,
-    `${randomUUID()}@example.com`,
-  ]);
-  const properties = { repository_owner: 'acme', repository_name: repo, permission: 'push' };
-  const [benefit] = await ds.query(
-    `INSERT INTO benefits (organization_id, type, description, properties) VALUES ($1, 'github_repository', 'Repo', $2) RETURNING id`,
-    [org, JSON.stringify(properties)],
-  );
-  const [order] = await ds.query(
-    `INSERT INTO orders (organization_id, customer_id, billing_reason) VALUES ($1, $2, 'purchase') RETURNING id`,
-    [org, customer.id],
-  );
-  const [grant] = await ds.query(
-    `INSERT INTO benefit_grants (organization_id, customer_id, benefit_id, order_id) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [org, customer.id, benefit.id, order.id],
-  );
-  await new LinkedAccountsRepository(ds, null).link(ds, {
-    organizationId: org,
-    customerId: customer.id,
-    platform: 'github',
-    accountId: String(user.id),
-    accountUsername: login,
-    accessToken: 'gho_test',
-    refreshToken: null,
-    expiresAt: null,
-    scope: null,
-  });
-  return { grantId: grant.id, organizationId: org, customerId: customer.id, benefitId: benefit.id, benefitType: 'github_repository' };
-}
-
 async function poll<T>(check: () => Promise<T | null | undefined | false>, what: string): Promise<T> {
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -92,14 +54,7 @@ test('an expired invitation is deleted and sent again after 7 days, a bounded nu
   const taskQueue = `gh-${randomUUID()}`;
   const client = new Client({ connection: env.connection, namespace: 'default' });
   const engine = new EngineClient(client, taskQueue);
-  const github = new GitHubApp({
-    appId: String(gh.appId),
-    privateKey: gh.privateKeyPem,
-    clientId: gh.clientId,
-    clientSecret: gh.clientSecret,
-    apiUrl: gh.url,
-    webUrl: gh.url,
-  });
+  const github = githubAppFor(gh);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -114,8 +69,8 @@ test('an expired invitation is deleted and sent again after 7 days, a bounded nu
       webhookTimeoutMs: 1000,
     }),
   });
-  const expiring = await seed('repo-a', 'slowpoke');
-  const accepting = await seed('repo-b', 'quick');
+  const expiring = await seedGitHubGrant(ds, gh, 'repo-a', 'slowpoke');
+  const accepting = await seedGitHubGrant(ds, gh, 'repo-b', 'quick');
   const advance = (ms: number) => env.sleep(ms);
 
   await worker.runUntil(async () => {
