@@ -1,7 +1,7 @@
 // Discord's OAuth2 for customers linking their Discord account: the authorize page, the code
 // exchange and the user behind a token (plain HTTP against DISCORD_API_URL, so a stand-in serves
 // it). The bot that hands out roles is a separate client.
-import { RetriableError } from '../../benefits/strategy-errors';
+import { RetriableError } from '../../lib/retriable-error';
 import type { OAuthTokens } from '../github/github-app.client';
 
 export interface DiscordOAuthSettings {

@@ -5,7 +5,7 @@
 // plugin would wait one second whatever GitHub said), 5xx and network failures are retried.
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
-import { RetriableError } from '../../benefits/strategy-errors';
+import { RetriableError } from '../../lib/retriable-error';
 
 export type RepositoryPermission = 'pull' | 'triage' | 'push' | 'maintain' | 'admin';
 

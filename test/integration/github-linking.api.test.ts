@@ -1,7 +1,7 @@
 // The GitHub App's install flow and customers linking their GitHub account, end to end over HTTP:
 // our API, the GitHub stand-in's pages and API, redirects followed by hand as a browser would.
 import { createShop } from '../support/fixtures';
-import { connectInstallation, follow, linkAccount, RETURN_TO, startGitHubStack, visit } from '../support/github.fixtures';
+import { connectInstallation, follow, RETURN_TO, startGitHubStack, visit } from '../support/github.fixtures';
 import { startTestStack, type TestStack } from '../support/harness';
 import type { FakeGitHub } from '../fakes/github-server';
 
