@@ -2,17 +2,13 @@
 // (organization token), the OAuth callbacks the providers send browsers back to (no token: the
 // one-time state says who), and the customer portal's linking endpoints (customer session).
 import { Router, type Request } from 'express';
-import { z } from 'zod';
 import { LINKED_PLATFORMS, type LinkedPlatform } from '../../db/repositories/linked-accounts.repository';
 import { organizationIdOf } from '../auth';
 import type { ApiServices } from '../composition';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, RequestValidationError } from '../errors';
 import { parseQuery } from '../validation';
-
-const RETURN_TO_MAX = 2048;
-const returnToQuery = z.object({ return_to: z.string().min(1).max(RETURN_TO_MAX) });
-const authorizeQuery = returnToQuery.extend({ platform: z.enum(LINKED_PLATFORMS) });
+import { authorizeQuery, returnToQuery } from '../schemas/integrations.schemas';
 
 function ownOrigin(req: Request): string {
   return `${req.protocol}://${req.get('host')}`;

@@ -163,3 +163,17 @@ test("a rate limit is waited out for as long as GitHub says; a refused invitatio
   expect(failed.is_granted).toBe(false);
   expect(failed.error).toMatchObject({ type: 'action_required', message: expect.stringMatching(/refused to invite blocked/) });
 });
+
+test('the worker keeps a drift repair schedule: created once, its interval updated', async () => {
+  await stack.engine.ensureDriftRepairSchedule(86_400_000);
+  await stack.engine.ensureDriftRepairSchedule(6 * 3_600_000); // a second worker with another setting
+  const handle = stack.temporal.schedule.getHandle('drift-repair');
+  try {
+    const described = await handle.describe();
+    expect(described.spec.intervals).toEqual([expect.objectContaining({ every: 6 * 3_600_000 })]);
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'driftRepairWorkflow', taskQueue: stack.taskQueue });
+    expect(described.state.paused).toBe(false);
+  } finally {
+    await handle.delete();
+  }
+});
