@@ -22,8 +22,7 @@ export const GRANT_PROPERTY_FIELDS = {
   feature_flag: [],
   license_keys: ['user_provided_key', 'license_key_id', 'display_key'],
   discord: ['account_id', 'guild_id', 'role_id', 'granted_account_id'],
-  // Plus our `invitation_url` while a GitHub invitation waits for the customer to accept it.
-  github_repository: ['account_id', 'repository_owner', 'repository_name', 'permission', 'granted_account_id', 'invitation_url'],
+  github_repository: ['account_id', 'repository_owner', 'repository_name', 'permission', 'granted_account_id'],
   downloadables: ['files'],
   meter_credit: ['last_credited_meter_id', 'last_credited_units', 'last_credited_at'],
 } as const satisfies { [T in PolarBenefitType]: readonly string[] };

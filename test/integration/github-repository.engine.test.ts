@@ -74,7 +74,7 @@ test('a grant waits for the customer, then linking grants: invitation with the p
     invitation_url: `${gh.url}/acme/private-repo/invitations`,
   });
   expect(gh.access('acme', 'private-repo').invitations).toEqual({ octocat: 'push' });
-  // The customer sees where to accept the invitation, not the merchant's internals.
+  // The customer sees the spec's fields only, not the grant's internals.
   const portalGrant = await stack.http('GET', `/v1/customer-portal/benefit-grants/${grant.id}`, { token: shop.session });
   expect(portalGrant.body.properties).toEqual({
     account_id: grant.properties.account_id,
@@ -82,7 +82,6 @@ test('a grant waits for the customer, then linking grants: invitation with the p
     repository_owner: 'acme',
     repository_name: 'private-repo',
     permission: 'push',
-    invitation_url: `${gh.url}/acme/private-repo/invitations`,
   });
 
   // Unlinking takes access back and the grant waits again; linking another account moves it there.

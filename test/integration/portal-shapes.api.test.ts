@@ -6,19 +6,32 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BENEFIT_TYPES } from '../../benefits/benefit-types';
 import { buyGranted, createShop } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/harness';
+import type { TestStack } from '../support/harness';
+import { connectInstallation, linkAccount, startGitHubStack } from '../support/github.fixtures';
+import type { FakeGitHub } from '../fakes/github-server';
 import { expectMatchesSpec } from '../support/spec-validator';
 
 const schemas = JSON.parse(readFileSync(path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), 'utf8')).components
   .schemas;
 const keysOf = (name: string): string[] => Object.keys(schemas[name].properties ?? {}).sort();
-const SPEC_NAME: Record<string, string> = { custom: 'Custom', feature_flag: 'FeatureFlag', license_keys: 'LicenseKeys' };
+const SPEC_NAME: Record<string, string> = {
+  custom: 'Custom',
+  feature_flag: 'FeatureFlag',
+  license_keys: 'LicenseKeys',
+  github_repository: 'GitHubRepository',
+};
 
 let stack: TestStack;
+let gh: FakeGitHub;
 beforeAll(async () => {
-  stack = await startTestStack();
+  ({ stack, gh } = await startGitHubStack());
+  gh.install('acme', ['private-repo']);
+  gh.addUser('octocat');
 });
-afterAll(async () => stack?.close());
+afterAll(async () => {
+  await stack?.close();
+  await gh?.close();
+});
 
 test('portal grants of every implemented type carry exactly the spec subscriber fields', async () => {
   const shop = await createShop(stack, 2);
@@ -33,9 +46,16 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
       limit_usage: 5,
     },
   });
-  await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), license.id] });
-  await buyGranted(shop, 3);
+  await connectInstallation(stack, shop.token);
+  const repo = await shop.polar.benefits.create({
+    type: 'github_repository',
+    description: 'Source',
+    properties: { repository_owner: 'acme', repository_name: 'private-repo', permission: 'push' },
+  });
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
+  await linkAccount(stack, session.token);
+  await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), license.id, repo.id] });
+  await buyGranted(shop, 4);
 
   const res = await stack.http('GET', '/v1/customer-portal/benefit-grants/', { token: session.token });
   expect(res.status).toBe(200);
