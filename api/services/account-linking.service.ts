@@ -13,7 +13,9 @@ import { LinkedAccountsRepository, type LinkedPlatform } from '../../db/reposito
 import { OAuthStatesRepository } from '../../db/repositories/oauth-states.repository';
 import type { OAuthTokens } from '../../integrations/github/github-app.client';
 import type { SecretBox } from '../../lib/secret-box';
-import { BadRequestError, NotFoundError, RequestValidationError } from '../errors';
+import { BadRequestError, NotFoundError, RequestValidationError, ServiceUnavailableError } from '../errors';
+import { GitHubAnswerError } from '../../integrations/github/github-app.client';
+import { RetriableError } from '../../lib/retriable-error';
 import type { EngineDispatcher } from './engine-dispatcher';
 
 /** What linking needs of a provider's OAuth client (GitHub App, Discord). */
@@ -63,9 +65,10 @@ export class AccountLinkingService {
     if (!state || !state.customerId) throw new BadRequestError('Invalid, expired or already used state', 'InvalidOAuthState');
     if (typeof query.error === 'string' && query.error) return withParams(state.returnTo, { error: query.error.slice(0, 100) });
     if (typeof query.code !== 'string' || !query.code) throw new BadRequestError('Missing code', 'InvalidOAuthCode');
-    const tokens = await client.exchangeCode(query.code, callbackUrl(this.deps.config, ownOrigin, platform));
+    const code = query.code;
+    const tokens = await providerCall(() => client.exchangeCode(code, callbackUrl(this.deps.config, ownOrigin, platform)));
     if (!tokens) throw new BadRequestError('The provider refused the authorization code', 'InvalidOAuthCode');
-    const user = await client.user(tokens.accessToken);
+    const user = await providerCall(() => client.user(tokens.accessToken));
     const customerId = state.customerId;
     const commands = await this.deps.dataSource.transaction(async (em) => {
       const { replaced } = await this.accounts.link(em, {
@@ -155,6 +158,21 @@ export function checkReturnTo(config: Env, returnTo: string, loc: string[], ownO
       return `${url!.protocol}//${url!.hostname}` === o.slice(0, -2);
     });
   if (!allowed) throw RequestValidationError.at(loc, 'Must be a URL on an allowed origin (PORTAL_RETURN_ORIGINS)');
+}
+
+/**
+ * A provider call made while answering a request: down or rate-limited is a 503 (retry later), a
+ * refusal a 400; never a 500.
+ */
+export async function providerCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof RetriableError) throw new ServiceUnavailableError(Math.ceil((err.retryAfterMs ?? 1000) / 1000));
+    if (err instanceof GitHubAnswerError) throw new BadRequestError(`The provider refused: ${err.message}`, 'ProviderRefused');
+    if (err instanceof Error && /answered HTTP/.test(err.message)) throw new BadRequestError(err.message, 'ProviderRefused');
+    throw err;
+  }
 }
 
 export function withParams(target: string, params: Record<string, string>): string {

@@ -9,7 +9,7 @@ import { GitHubInstallationsRepository } from '../../db/repositories/github-inst
 import { OAuthStatesRepository } from '../../db/repositories/oauth-states.repository';
 import type { GitHubApp } from '../../integrations/github/github-app.client';
 import { BadRequestError, NotPermittedError, RequestValidationError } from '../errors';
-import { checkReturnTo, withParams } from './account-linking.service';
+import { checkReturnTo, providerCall, withParams } from './account-linking.service';
 
 const STATE_TTL_MS = 30 * 60 * 1000;
 
@@ -29,7 +29,7 @@ export class GitHubInstallationsService {
       { purpose: 'install_app', platform: 'github', organizationId, customerId: null, returnTo },
       STATE_TTL_MS,
     );
-    return app.installUrl(state);
+    return providerCall(() => app.installUrl(state));
   }
 
   /** Binds the installation when the user who authorized administers it; answers where to go. */
@@ -42,10 +42,10 @@ export class GitHubInstallationsService {
       throw RequestValidationError.at(['query', 'installation_id'], 'Must be an installation id');
     }
     const code = typeof query.code === 'string' ? query.code : '';
-    const tokens = code ? await app.exchangeCode(code) : null;
+    const tokens = code ? await providerCall(() => app.exchangeCode(code)) : null;
     if (!tokens)
       throw new NotPermittedError('GitHub did not confirm who installed the App (request user authorization during installation)');
-    const mine = await app.userInstallations(tokens.accessToken);
+    const mine = await providerCall(() => app.userInstallations(tokens.accessToken));
     const installation = mine.find((i) => i.id === installationId);
     if (!installation) throw new NotPermittedError('This GitHub user cannot administer that installation');
     await this.installations.bind(state.organizationId, installationId, installation.account);
@@ -58,7 +58,7 @@ export class GitHubInstallationsService {
     const repositories: { repository_owner: string; repository_name: string }[] = [];
     const organizations = new Map<string, { name: string; is_personal: boolean; plan_name: string; is_free: boolean }>();
     for (const { installationId, accountLogin } of await this.installations.listForOrganization(organizationId)) {
-      for (const repo of await app.installationRepositories(installationId)) {
+      for (const repo of await providerCall(() => app.installationRepositories(installationId))) {
         repositories.push({ repository_owner: repo.owner, repository_name: repo.name });
       }
       organizations.set(accountLogin, { name: accountLogin, is_personal: false, plan_name: 'unknown', is_free: false });

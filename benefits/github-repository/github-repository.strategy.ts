@@ -131,7 +131,11 @@ export const githubRepositoryStrategy: BenefitStrategy<GitHubRepositoryPropertie
       const missing = ctx.providers.missingSettings?.github ?? [];
       throw new PropertiesValidationError([], `GitHub repository benefits are not configured on this server: set ${missing.join(', ')}`);
     }
-    const inst = await gh.installationFor(p.repository_owner, p.repository_name);
+    const inst = await gh.installationFor(p.repository_owner, p.repository_name).catch((err) => {
+      if (err instanceof GitHubAnswerError)
+        throw new PropertiesValidationError([], `GitHub refused the App (HTTP ${err.status}): ${err.message}`);
+      throw err;
+    });
     // Another organization's installation answers as an uninstalled one: nothing about it leaks.
     if (inst === null || !ctx.db || !(await isInstallationBound(ctx.db, ctx.organizationId, inst))) {
       throw new PropertiesValidationError(
