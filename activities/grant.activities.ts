@@ -20,6 +20,7 @@ import type { EngineDeps } from './engine-deps';
 import { ParkedError, translateStrategyError } from './failures';
 import { deadScopeReason, inferredRevokeReason } from './scope-liveness';
 import { enqueueCustomerState } from './webhook-outbox';
+import { withFreshTokens } from './linked-account-tokens';
 
 interface Applied {
   row: GrantRow;
@@ -58,7 +59,8 @@ export function grantActivities(deps: EngineDeps) {
     const type: string = benefit.type;
     if (!isSupportedBenefitType(type)) throw new Error(`no strategy for benefit type ${type}`);
     const strategy = deps.registry[type];
-    const linkedAccount = strategy.linkedPlatform ? await linkedAccounts.find(em, grant.customer_id, strategy.linkedPlatform) : undefined;
+    const found = strategy.linkedPlatform ? await linkedAccounts.find(em, grant.customer_id, strategy.linkedPlatform) : undefined;
+    const linkedAccount = found ? await withFreshTokens(deps.providers ?? {}, linkedAccounts, em, found) : found;
     return { grant, benefit, customer, strategy, linkedAccount, em };
   }
 

@@ -159,15 +159,19 @@ export class GitHubApp {
 
   /** Exchanges an authorization code for the user's tokens; null when GitHub refuses the code. */
   async exchangeCode(code: string, redirectUri?: string): Promise<OAuthTokens | null> {
+    return this.userToken({ code, ...(redirectUri ? { redirect_uri: redirectUri } : {}) });
+  }
+
+  /** Renews an expiring user token (Apps that expire user tokens); null when GitHub refuses. */
+  async refresh(refreshToken: string): Promise<OAuthTokens | null> {
+    return this.userToken({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  }
+
+  private async userToken(params: Record<string, string>): Promise<OAuthTokens | null> {
     const res = await fetchOrRetry(`${this.settings.webUrl}/login/oauth/access_token`, {
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: this.settings.clientId,
-        client_secret: this.settings.clientSecret,
-        code,
-        ...(redirectUri ? { redirect_uri: redirectUri } : {}),
-      }),
+      body: JSON.stringify({ client_id: this.settings.clientId, client_secret: this.settings.clientSecret, ...params }),
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, any>;
     if (!res.ok || typeof body.access_token !== 'string') return null;

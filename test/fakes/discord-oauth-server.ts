@@ -11,6 +11,7 @@ export class FakeDiscordOAuth {
   readonly authorizeRequests: URLSearchParams[] = [];
   private readonly codes = new Map<string, { id: string; username: string; redirectUri: string }>();
   private readonly tokens = new Map<string, { id: string; username: string }>();
+  private readonly refreshTokens = new Map<string, { id: string; username: string }>();
   private server?: Server;
   url = '';
 
@@ -31,6 +32,18 @@ export class FakeDiscordOAuth {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  private issue(user: { id: string; username: string }) {
+    const token = randomBytes(12).toString('hex');
+    this.tokens.set(token, user);
+    this.refreshTokens.set(`r-${token}`, user);
+    return { access_token: token, token_type: 'Bearer', expires_in: 604800, refresh_token: `r-${token}`, scope: 'identify guilds.join' };
+  }
+
+  /** Whether a token is one this stand-in issued and still honours. */
+  isValid(accessToken: string): boolean {
+    return this.tokens.has(accessToken);
+  }
+
   private async handle(req: IncomingMessage): Promise<{ status: number; json?: unknown; location?: string }> {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && url.pathname === '/oauth2/authorize') {
@@ -47,17 +60,18 @@ export class FakeDiscordOAuth {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const form = new URLSearchParams(Buffer.concat(chunks).toString());
+      if (form.get('grant_type') === 'refresh_token') {
+        const user = this.refreshTokens.get(form.get('refresh_token') ?? '');
+        if (!user) return { status: 400, json: { error: 'invalid_grant' } };
+        this.refreshTokens.delete(form.get('refresh_token')!); // Discord rotates refresh tokens
+        return { status: 200, json: this.issue(user) };
+      }
       const grant = this.codes.get(form.get('code') ?? '');
       if (form.get('grant_type') !== 'authorization_code' || !grant || grant.redirectUri !== form.get('redirect_uri')) {
         return { status: 400, json: { error: 'invalid_grant' } };
       }
       this.codes.delete(form.get('code')!);
-      const token = randomBytes(12).toString('hex');
-      this.tokens.set(token, { id: grant.id, username: grant.username });
-      return {
-        status: 200,
-        json: { access_token: token, token_type: 'Bearer', expires_in: 604800, refresh_token: 'r-' + token, scope: 'identify guilds.join' },
-      };
+      return { status: 200, json: this.issue({ id: grant.id, username: grant.username }) };
     }
     if (req.method === 'GET' && url.pathname === '/api/v10/users/@me') {
       const user = this.tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
