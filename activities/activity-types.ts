@@ -13,6 +13,8 @@ export interface GrantCommandResult {
   error: { message: string; type: string } | null;
   /** False when the command was a no-op (already granted, already revoked). */
   changed: boolean;
+  /** In how long the strategy wants a `recheck` command (absent in results recorded before it existed). */
+  recheckInMs?: number | null;
 }
 
 export interface ScopeChanges {
@@ -103,6 +105,6 @@ export interface EngineActivities {
 export interface DriftRepairActivities {
   /** The benefit types whose strategy has `repairDrift`. */
   driftRepairTypes(): Promise<string[]>;
-  /** One pass over a type; null when the type has no drift repair. */
-  repairDrift(input: { type: string }): Promise<DriftReport | null>;
+  /** One pass over a type (a dry run reports and changes nothing); null when the type has none. */
+  repairDrift(input: { type: string; dryRun?: boolean }): Promise<DriftReport | null>;
 }

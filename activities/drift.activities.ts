@@ -16,7 +16,7 @@ export function driftActivities(deps: EngineDeps): DriftRepairActivities {
         .map((s) => s.type);
     },
 
-    async repairDrift({ type }) {
+    async repairDrift({ type, dryRun }) {
       if (!isSupportedBenefitType(type)) return null;
       const strategy = deps.registry[type];
       if (!strategy.repairDrift) return null;
@@ -30,6 +30,8 @@ export function driftActivities(deps: EngineDeps): DriftRepairActivities {
         const report = await strategy.repairDrift({
           providers: deps.providers ?? {},
           db: deps.dataSource,
+          dataSource: deps.dataSource,
+          dryRun: dryRun === true,
           signal: ctx?.cancellationSignal,
           heartbeat: (details) => ctx?.heartbeat(details),
         });
@@ -37,7 +39,7 @@ export function driftActivities(deps: EngineDeps): DriftRepairActivities {
           { type, checked: report.checked, repairs: report.repairs.length, unrepaired: report.unrepaired.length },
           'drift repaired',
         );
-        return { type, ...report };
+        return { ...report, type };
       } catch (err) {
         if (err instanceof RetriableError) {
           throw ApplicationFailure.create({ message: err.message, type: 'RetriableError', nextRetryDelay: err.retryAfterMs });

@@ -20,11 +20,14 @@ import type { EngineDeps } from './engine-deps';
 import { ParkedError, translateStrategyError } from './failures';
 import { deadScopeReason, inferredRevokeReason } from './scope-liveness';
 import { enqueueCustomerState } from './webhook-outbox';
+import { withFreshTokens } from './linked-account-tokens';
 
 interface Applied {
   row: GrantRow;
   changed: boolean;
   expiresAt: string | null;
+  /** In how long the workflow should send a `recheck` (the strategy asked). */
+  recheckInMs?: number | null;
 }
 
 type GrantOrLink = Extract<GrantCommand, { action: 'grant' | 'accountLinked' }>;
@@ -56,7 +59,8 @@ export function grantActivities(deps: EngineDeps) {
     const type: string = benefit.type;
     if (!isSupportedBenefitType(type)) throw new Error(`no strategy for benefit type ${type}`);
     const strategy = deps.registry[type];
-    const linkedAccount = strategy.linkedPlatform ? await linkedAccounts.find(em, grant.customer_id, strategy.linkedPlatform) : undefined;
+    const found = strategy.linkedPlatform ? await linkedAccounts.find(em, grant.customer_id, strategy.linkedPlatform) : undefined;
+    const linkedAccount = found ? await withFreshTokens(deps.providers ?? {}, linkedAccounts, em, found) : found;
     return { grant, benefit, customer, strategy, linkedAccount, em };
   }
 
@@ -125,6 +129,16 @@ export function grantActivities(deps: EngineDeps) {
       await emit(em, l, row, 'benefit_grant.updated', grant.properties);
       return { row, changed: true, expiresAt: null };
     };
+    // Access held by an account the customer no longer links is taken back; the grant waits again.
+    const withdraw = async (): Promise<Applied> => {
+      const stillHeldElsewhere = strategy.sharedAccess && (await grants.heldElsewhere(em, grant));
+      const out = await attempt(() => strategy.revoke({ ...context(l), stillHeldElsewhere }));
+      if (!('properties' in out)) return park(out);
+      const row = await grants.markAwaitingAccount(em, grant.id, out.properties);
+      await grants.recordEvent(em, row, 'account_unlinked', { platform: strategy.linkedPlatform });
+      await emit(em, l, row, 'benefit_grant.updated', grant.properties);
+      return { row, changed: true, expiresAt: null };
+    };
     const revoke = async (reason: RevokeReason): Promise<Applied> => {
       const wasGranted = grant.granted_at !== null;
       let properties = grant.properties ?? {};
@@ -146,7 +160,7 @@ export function grantActivities(deps: EngineDeps) {
       await grants.recordEvent(em, row, 'revoke_reason', { reason, previous: grant.revoke_reason });
       return { ...noop, row };
     };
-    return { noop, attempt, park, awaitAccount, revoke, recordReason };
+    return { noop, attempt, park, awaitAccount, withdraw, revoke, recordReason };
   }
   type Moves = ReturnType<typeof moves>;
 
@@ -170,7 +184,7 @@ export function grantActivities(deps: EngineDeps) {
     const first = !g.revoked_at && !g.error;
     await grants.recordEvent(em, row, 'granted', { properties });
     await emit(em, l, row, first ? 'benefit_grant.created' : 'benefit_grant.updated', g.properties);
-    return { row, changed: true, expiresAt: out.expiresAt ?? null };
+    return { row, changed: true, expiresAt: out.expiresAt ?? null, recheckInMs: out.recheckInMs ?? null };
   }
 
   async function change(em: EntityManager, l: Loaded, command: UpdateOrCycle, m: Moves): Promise<Applied> {
@@ -185,7 +199,30 @@ export function grantActivities(deps: EngineDeps) {
     const row = await grants.updateProperties(em, g.id, out.properties);
     await grants.recordEvent(em, row, command.action === 'update' ? 'updated' : 'cycled', {});
     await emit(em, l, row, command.action === 'update' ? 'benefit_grant.updated' : 'benefit_grant.cycled', g.properties);
-    return { row, changed: true, expiresAt: out.expiresAt ?? null };
+    return { row, changed: true, expiresAt: out.expiresAt ?? null, recheckInMs: out.recheckInMs ?? null };
+  }
+
+  /** The moment the strategy asked for came (e.g. an invitation GitHub expires after 7 days). */
+  async function recheck(em: EntityManager, l: Loaded, m: Moves): Promise<Applied> {
+    const { grant: g, strategy } = l;
+    if (!g.granted_at || !strategy.recheck) return m.noop;
+    const out = await m.attempt(() => strategy.recheck!(context(l)));
+    if (!('properties' in out)) return m.park(out);
+    const same = JSON.stringify(out.properties) === JSON.stringify(g.properties ?? {});
+    const row = same ? g : await grants.updateProperties(em, g.id, out.properties);
+    await grants.recordEvent(em, row, 'rechecked', { changed: !same });
+    if (!same) await emit(em, l, row, 'benefit_grant.updated', g.properties);
+    return { row, changed: !same, expiresAt: m.noop.expiresAt, recheckInMs: out.recheckInMs ?? null };
+  }
+
+  /** The linked account changed: a grant held by another account than the linked one is withdrawn. */
+  async function unlinked(l: Loaded, m: Moves): Promise<Applied> {
+    const { grant: g } = l;
+    if (!l.strategy.linkedPlatform || g.revoked_at) return m.noop;
+    if (!g.granted_at) return l.linkedAccount ? m.noop : m.awaitAccount();
+    const holder = (g.properties?.granted_account_id ?? g.properties?.account_id) as string | undefined;
+    if (l.linkedAccount && holder === l.linkedAccount.accountId) return m.noop;
+    return m.withdraw();
   }
 
   async function run(em: EntityManager, l: Loaded, command: GrantCommand): Promise<Applied> {
@@ -206,16 +243,20 @@ export function grantActivities(deps: EngineDeps) {
       case 'update':
       case 'cycle':
         return change(em, l, command, m);
+      case 'accountUnlinked':
+        return unlinked(l, m);
+      case 'recheck':
+        return recheck(em, l, m);
     }
   }
 
   return {
     async applyGrantCommand(input: { grantId: string; command: GrantCommand }): Promise<GrantCommandResult> {
-      const { row, changed, expiresAt } = await deps.dataSource.transaction((em) =>
+      const { row, changed, expiresAt, recheckInMs } = await deps.dataSource.transaction((em) =>
         load(em, input.grantId).then((l) => run(em, l, input.command)),
       );
       if (changed) await kickOrganizationWebhooks(deps, row.organization_id);
-      return resultOf(row, changed, expiresAt);
+      return { ...resultOf(row, changed, expiresAt), ...(recheckInMs !== undefined ? { recheckInMs } : {}) };
     },
 
     async markGrantExpired(input: { grantId: string }): Promise<void> {

@@ -17,6 +17,7 @@ import { discordBotCallbackRoutes } from './routes/discord-integration.routes';
 import { healthRoutes } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
 import { v1Routes } from './routes/v1.routes';
+import { customerPortalOAuthAccountsRoutes, integrationCallbackRoutes } from './routes/integrations.routes';
 
 export type { AppDeps } from './composition';
 
@@ -45,10 +46,13 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalLicenseKeysRoutes(services));
   portal.use(customerPortalDownloadablesRoutes(services));
   portal.use(customerPortalMetersRoutes(services));
+  portal.use(customerPortalOAuthAccountsRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
 
   // Discord sends the merchant's browser here: no organization token, the signed state authenticates it.
   app.use(discordBotCallbackRoutes(services));
+  // Providers send browsers back here: the one-time state, not a token, says who started it.
+  app.use('/v1', integrationCallbackRoutes(services));
 
   const v1 = Router();
   v1.use(requireOrganizationToken(cachedTokenResolver(services.organizations)));

@@ -17,6 +17,9 @@ import { EngineDispatcher } from './services/engine-dispatcher';
 import { FilesService } from './services/files.service';
 import { LicenseKeysService } from './services/license-keys.service';
 import { MetersService } from './services/meters.service';
+import { AccountLinkingService } from './services/account-linking.service';
+import { GitHubInstallationsService } from './services/github-installations.service';
+import { secretBoxFor } from '../lib/secret-box';
 
 export interface AppDeps {
   config: Env;
@@ -42,15 +45,20 @@ export interface ApiServices extends AppDeps {
   grants: BenefitGrantsReader;
   customers: CustomersRepository;
   organizations: OrganizationsRepository;
+  accountLinking: AccountLinkingService;
+  githubInstallations: GitHubInstallationsService;
 }
 
 export function composeApi(deps: AppDeps): ApiServices {
   const engineClient = new EngineClient(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
   const dispatcher = new EngineDispatcher(engineClient, deps.dataSource, deps.logger);
+  const registry = deps.registry ?? strategies;
   const providers = deps.providers ?? buildProviders(deps.config);
+  const secretBox = secretBoxFor(deps.config.SECRET_ENCRYPTION_KEY);
+  const { dataSource, config } = deps;
   return {
     ...deps,
-    registry: deps.registry ?? strategies,
+    registry,
     providers,
     engineClient,
     dispatcher,
@@ -61,5 +69,7 @@ export function composeApi(deps: AppDeps): ApiServices {
     grants: benefitGrantsReader(deps.dataSource),
     customers: new CustomersRepository(deps.dataSource),
     organizations: new OrganizationsRepository(deps.dataSource),
+    accountLinking: new AccountLinkingService({ dataSource, config, providers, registry, dispatcher, secretBox }),
+    githubInstallations: new GitHubInstallationsService({ dataSource, config, providers }),
   };
 }

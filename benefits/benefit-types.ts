@@ -13,7 +13,15 @@ export const ALL_BENEFIT_TYPES = [
 export type PolarBenefitType = (typeof ALL_BENEFIT_TYPES)[number];
 
 /** The types this service can grant today; each has a strategy in the registry. */
-export const BENEFIT_TYPES = ['custom', 'discord', 'downloadables', 'feature_flag', 'license_keys', 'meter_credit'] as const;
+export const BENEFIT_TYPES = [
+  'custom',
+  'discord',
+  'downloadables',
+  'feature_flag',
+  'github_repository',
+  'license_keys',
+  'meter_credit',
+] as const;
 export type BenefitType = (typeof BENEFIT_TYPES)[number];
 
 export function isSupportedBenefitType(t: string): t is BenefitType {

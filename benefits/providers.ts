@@ -7,7 +7,9 @@
 import path from 'node:path';
 import { hkdfSync } from 'node:crypto';
 import { REST } from 'discord.js';
-import type { Env } from '../config/config';
+import { githubAppPrivateKey, type Env } from '../config/config';
+import { DiscordOAuth } from '../integrations/discord/discord-oauth.client';
+import { GitHubApp } from '../integrations/github/github-app.client';
 import { GcsStorage } from '../integrations/storage/gcs-storage';
 import { LocalStorage } from '../integrations/storage/local-storage';
 import { filesSigningSecret, UrlSigner } from '../lib/signed-token';
@@ -27,18 +29,57 @@ export interface DiscordProvider {
 export interface BenefitProviders {
   /** Where downloadable files live (STORAGE: `local` disk by default, or `gcs`). */
   storage?: ObjectStorage;
+  /** The Discord bot (roles, membership); absent without its settings. */
   discord?: DiscordProvider;
-  /** Per provider, the settings that are missing (why its client is absent). */
-  unconfigured?: { discord?: string[] };
+  /** The GitHub App (repository access, customers' GitHub accounts); absent without its settings. */
+  github?: GitHubApp;
+  /** Discord's OAuth client (customers' Discord accounts); absent without its settings. */
+  discordOAuth?: DiscordOAuth;
+  /** Per provider, the settings that are missing (why its client is absent), for the 422 that names them. */
+  unconfigured?: { discord?: string[]; github?: string[]; discordOAuth?: string[] };
+}
+
+/** The GitHub settings a `github_repository` benefit needs, by name, that are not set. */
+export function missingGitHubSettings(config: Env): string[] {
+  const missing: string[] = [];
+  if (!config.GITHUB_APP_ID) missing.push('GITHUB_APP_ID');
+  if (!config.GITHUB_APP_PRIVATE_KEY && !config.GITHUB_APP_PRIVATE_KEY_FILE) missing.push('GITHUB_APP_PRIVATE_KEY');
+  if (!config.GITHUB_CLIENT_ID) missing.push('GITHUB_CLIENT_ID');
+  if (!config.GITHUB_CLIENT_SECRET) missing.push('GITHUB_CLIENT_SECRET');
+  return missing;
 }
 
 export const DISCORD_REQUIRED_SETTINGS = ['DISCORD_BOT_TOKEN', 'DISCORD_CLIENT_ID', 'DISCORD_CLIENT_SECRET'] as const;
 
 export function buildProviders(config: Env): BenefitProviders {
-  const storage = buildStorage(config);
-  const missing = DISCORD_REQUIRED_SETTINGS.filter((name) => !config[name]);
-  if (missing.length) return { storage, unconfigured: { discord: missing } };
-  return { storage, discord: discordProvider(config) };
+  const providers: BenefitProviders = { storage: buildStorage(config), unconfigured: {} };
+  const unconfigured = providers.unconfigured!;
+  const missingDiscord = DISCORD_REQUIRED_SETTINGS.filter((name) => !config[name]);
+  if (missingDiscord.length) unconfigured.discord = missingDiscord;
+  else providers.discord = discordProvider(config);
+  const missingGitHub = missingGitHubSettings(config);
+  if (missingGitHub.length) unconfigured.github = missingGitHub;
+  else {
+    providers.github = new GitHubApp({
+      appId: config.GITHUB_APP_ID!,
+      privateKey: githubAppPrivateKey(config)!,
+      clientId: config.GITHUB_CLIENT_ID!,
+      clientSecret: config.GITHUB_CLIENT_SECRET!,
+      apiUrl: config.GITHUB_API_URL.replace(/\/$/, ''),
+      webUrl: config.GITHUB_WEB_URL.replace(/\/$/, ''),
+    });
+  }
+  if (!config.DISCORD_CLIENT_ID || !config.DISCORD_CLIENT_SECRET) {
+    unconfigured.discordOAuth = (['DISCORD_CLIENT_ID', 'DISCORD_CLIENT_SECRET'] as const).filter((name) => !config[name]);
+  } else {
+    providers.discordOAuth = new DiscordOAuth({
+      clientId: config.DISCORD_CLIENT_ID,
+      clientSecret: config.DISCORD_CLIENT_SECRET,
+      apiUrl: config.DISCORD_API_URL.replace(/\/$/, ''),
+      webUrl: config.DISCORD_WEB_URL.replace(/\/$/, ''),
+    });
+  }
+  return providers;
 }
 
 function discordProvider(config: Env): DiscordProvider {

@@ -3,6 +3,7 @@ import { customStrategy } from './custom/custom.strategy';
 import { downloadablesStrategy } from './downloadables/downloadables.strategy';
 import { discordStrategy } from './discord/discord.strategy';
 import { featureFlagStrategy } from './feature-flag/feature-flag.strategy';
+import { githubRepositoryStrategy } from './github-repository/github-repository.strategy';
 import { licenseKeysStrategy } from './license-keys/license-keys.strategy';
 import { meterCreditStrategy } from './meter-credit/meter-credit.strategy';
 import type { BenefitStrategy } from './strategy';
@@ -23,4 +24,5 @@ export const strategies: StrategyRegistry = {
   feature_flag: featureFlagStrategy,
   license_keys: licenseKeysStrategy,
   meter_credit: meterCreditStrategy,
+  github_repository: githubRepositoryStrategy,
 };

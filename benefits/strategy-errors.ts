@@ -2,15 +2,7 @@
 // (activities/failures.ts).
 
 /** Worth retrying: rate limits (with the provider's retry-after), 5xx, network errors. */
-export class RetriableError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'RetriableError';
-  }
-}
+export { RetriableError } from '../lib/retriable-error';
 
 /** Only the customer can fix it (link an account, accept an invite): park the grant, don't retry. */
 export class ActionRequiredError extends Error {

@@ -1,6 +1,7 @@
 // The one interface every benefit type implements. Workflows never see type specifics: they call
 // generic activities, which look the strategy up in the registry.
 import type { z } from 'zod';
+import type { DataSource } from 'typeorm';
 import type { BenefitType } from './benefit-types';
 import type { LinkedAccount, LinkedPlatform } from '../db/repositories/linked-accounts.repository';
 import type { BenefitProviders } from './providers';
@@ -73,6 +74,12 @@ export interface GrantOutcome {
   properties: Json;
   /** When set, the grant workflow arms a timer that revokes/marks the grant at this moment. */
   expiresAt?: string | null;
+  /**
+   * When set, the grant workflow arms a timer and, this long after, sends the grant a `recheck`
+   * command that calls the strategy's `recheck` (e.g. a GitHub invitation about to expire). Relative,
+   * so the workflow's clock decides (the time-skipping server's too).
+   */
+  recheckInMs?: number | null;
 }
 
 export interface ValidationContext {
@@ -98,6 +105,10 @@ export interface DriftContext {
   providers: BenefitProviders;
   /** The data source (drift repair reads grants of every organization). */
   db: { query(sql: string, params?: unknown[]): Promise<any> };
+  /** The same, for repairs that take their own short transactions (locks per account). */
+  dataSource: DataSource;
+  /** Report what would be done, change nothing. */
+  dryRun: boolean;
   signal?: AbortSignal;
   /** Reports progress, so a long pass that dies is retried without waiting out its timeout. */
   heartbeat(details?: unknown): void;
@@ -106,10 +117,11 @@ export interface DriftContext {
 /** One drift repair pass over a type: what it compared, what it repaired, what it could not. */
 export interface DriftReport {
   type: BenefitType;
+  dryRun?: boolean;
   /** Provider targets compared (Discord: a server's role). */
   checked: number;
   /** restored: a granted account had lost access; removed: access we gave outlived its grants. */
-  repairs: { action: 'restored' | 'removed'; target: string; accountId: string }[];
+  repairs: { action: 'restored' | 'removed'; target: string; accountId: string; detail?: string }[];
   unrepaired: { target: string; accountId: string | null; reason: string }[];
 }
 
@@ -137,6 +149,8 @@ export interface BenefitStrategy<P extends Json = Json> {
   update(ctx: GrantContext, previous: P): Promise<GrantOutcome>;
   /** A subscription renewed (e.g. replenish credits). */
   cycle(ctx: GrantContext): Promise<GrantOutcome>;
+  /** The moment a grant asked for (`recheckInMs`) came: look at the provider again. */
+  recheck?(ctx: GrantContext): Promise<GrantOutcome>;
   requiresUpdate(previous: P, next: P): boolean;
   /** Properties as the API shows them on the benefit (may hide secrets). */
   publicProperties(properties: P): Json;

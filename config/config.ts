@@ -1,4 +1,5 @@
 // The only module that reads process.env. Everything else receives a parsed, validated Config.
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -122,12 +123,33 @@ export const envSchema = z.object({
   // A Discord rate limit up to this long is waited out in the call; a longer one fails the attempt
   // with its retry-after, so Temporal waits (no worker slot held, nothing hammered).
   DISCORD_RATE_LIMIT_MAX_WAIT_SECONDS: z.coerce.number().min(0).max(3600).default(10),
-  // How often drift repair compares provider state (Discord role members) with granted grants.
+  // How often drift repair compares provider state (GitHub collaborators and invitations, Discord
+  // role members) with granted grants: a Temporal schedule per task queue the worker keeps.
   DRIFT_REPAIR_INTERVAL_HOURS: z.coerce
     .number()
     .min(0.01)
     .max(24 * 30)
     .default(24),
+  // The GitHub App behind `github_repository` benefits and customers' GitHub accounts. Without the
+  // App's id, key and OAuth client, creating such a benefit answers 422 naming what is missing.
+  GITHUB_APP_ID: z.string().regex(/^\d+$/, 'the App id (a number)').optional(),
+  // PEM, with real or `\n`-escaped newlines; or a file holding it.
+  GITHUB_APP_PRIVATE_KEY: z.string().optional(),
+  GITHUB_APP_PRIVATE_KEY_FILE: z.string().optional(),
+  GITHUB_CLIENT_ID: z.string().optional(),
+  GITHUB_CLIENT_SECRET: z.string().optional(),
+  // Overridable for GitHub Enterprise Server and local stand-ins.
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  GITHUB_WEB_URL: z.url().default('https://github.com'),
+  // Origins (scheme://host[:port], comma-separated) a customer may be sent back to after linking
+  // an account or installing the App. Default: the API's own public origin and localhost.
+  PORTAL_RETURN_ORIGINS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((o) => !o.trim() || /^https?:\/\/[^/?#]+\/?$/.test(o.trim())),
+      'comma-separated origins, scheme://host[:port]',
+    )
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -155,6 +177,32 @@ export function parseConfig(env: Record<string, string | undefined>): Env {
     throw new ConfigError('Invalid configuration:\n  GCS_BUCKET: required with STORAGE=gcs');
   }
   return config;
+}
+
+/** The GitHub App's private key: from the setting or its file, `\n` escapes made newlines. */
+export function githubAppPrivateKey(config: Env): string | null {
+  let pem = config.GITHUB_APP_PRIVATE_KEY ?? null;
+  if (!pem && config.GITHUB_APP_PRIVATE_KEY_FILE) {
+    try {
+      pem = readFileSync(config.GITHUB_APP_PRIVATE_KEY_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  GITHUB_APP_PRIVATE_KEY_FILE: cannot be read (${(err as Error).message})`);
+    }
+  }
+  return pem ? pem.replace(/\\n/g, '\n').trim() + '\n' : null;
+}
+
+/** Origins `return_to` may point at (see PORTAL_RETURN_ORIGINS). */
+export function portalReturnOrigins(config: Env): string[] {
+  if (config.PORTAL_RETURN_ORIGINS) {
+    return config.PORTAL_RETURN_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean)
+      .map((o) => new URL(o).origin);
+  }
+  const own = config.PUBLIC_BASE_URL ? [new URL(config.PUBLIC_BASE_URL).origin] : [];
+  // Any port on this machine (development portals run on their own).
+  return [...own, 'http://localhost:*', 'http://127.0.0.1:*'];
 }
 
 /** Whether the operator set a variable (as opposed to it taking its default). */

@@ -4,6 +4,7 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { TypedSearchAttributes, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import {
+  DriftRepairInput,
   GrantCommand,
   grantCommandSignal,
   grantCommandUpdate,
@@ -172,6 +173,15 @@ export class EngineClient {
       await this.client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
     }
     return scheduleId;
+  }
+
+  /** One drift repair pass now, waited for: its reports (a dry run changes nothing). */
+  async runDriftRepair(input: DriftRepairInput): Promise<unknown> {
+    return this.client.workflow.execute('driftRepairWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: `${workflowIds.driftRepair(this.taskQueue)}-${input.dryRun ? 'dry-run' : 'manual'}-${Date.now()}`,
+      args: [input],
+    });
   }
 
   /** Whether any run of this workflow id exists (running or closed, within retention). */

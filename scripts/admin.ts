@@ -8,6 +8,8 @@ import { openDatabase } from '../db/data-source';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
 import { SigningKeysRepository } from '../db/repositories/signing-keys.repository';
 import { MAX_CERTIFICATE_DAYS, newSigningKey } from '../benefits/license-keys/license-certificates';
+import { buildProviders } from '../benefits/providers';
+import { strategies } from '../benefits/registry';
 
 const USAGE = `usage: npm run -s admin -- <command> [options]
 
@@ -26,6 +28,10 @@ commands:
       (beside npm start, the key it generated).
   set-certificate-validity --org <organization id> --days <1..${MAX_CERTIFICATE_DAYS}>
       the longest an offline license certificate of the organization stays valid (default 7).
+  drift-repair [--dry-run]
+      compares providers (GitHub collaborators and invitations) with granted grants and prints what
+      it restored and removed; --dry-run prints what it would do and changes nothing. The worker's
+      schedule (DRIFT_REPAIR_INTERVAL_HOURS) runs the same pass; its results are in the Temporal Web UI.
 
 Access tokens are stored hashed: a token is shown only when it is created.
 The database is DATABASE_URL, or the one \`npm start\` runs (found in DATA_DIR, default .data).`;
@@ -132,6 +138,21 @@ const COMMANDS: Record<string, Command> = {
           throw new Error(`no organization with id ${organizationId}`);
         }
         return { organization_id: organizationId, license_certificate_max_days: days };
+      };
+    },
+  },
+  'drift-repair': {
+    options: { 'dry-run': { type: 'boolean' } },
+    prepare(values) {
+      const dryRun = values['dry-run'] === true;
+      return async ({ ds, config }) => {
+        const providers = buildProviders(config);
+        const reports: Record<string, unknown> = {};
+        for (const strategy of Object.values(strategies)) {
+          if (strategy.repairDrift)
+            reports[strategy.type] = await strategy.repairDrift({ providers, db: ds, dataSource: ds, dryRun, heartbeat: () => {} });
+        }
+        return reports;
       };
     },
   },

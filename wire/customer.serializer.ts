@@ -2,6 +2,7 @@
 // CustomerPortalCustomer, CustomerSession). Every field the spec marks required is present.
 import type { CustomerRow, CustomerStateRow } from '../db/repositories/customers.repository';
 import type { CustomerSessionRow } from '../db/repositories/customer-sessions.repository';
+import type { LinkedAccountPublic } from '../db/repositories/linked-accounts.repository';
 
 /** Rows come from pg (Date) or from json_agg/row_to_json (ISO-ish strings); both become ISO. */
 export function isoDate(value: Date | string | null | undefined): string | null {
@@ -66,8 +67,11 @@ export function serializeCustomerState(row: CustomerStateRow): Record<string, un
   };
 }
 
-/** Polar's `CustomerPortalCustomer`: what a customer sees of themself. */
-export function serializePortalCustomer(row: CustomerRow): Record<string, unknown> {
+/**
+ * Polar's `CustomerPortalCustomer`: what a customer sees of themself, with the accounts they linked
+ * keyed by platform (`CustomerPortalOAuthAccount`: no tokens).
+ */
+export function serializePortalCustomer(row: CustomerRow, linked: LinkedAccountPublic[] = []): Record<string, unknown> {
   return {
     created_at: isoRequired(row.created_at),
     modified_at: isoDate(row.modified_at),
@@ -78,7 +82,7 @@ export function serializePortalCustomer(row: CustomerRow): Record<string, unknow
     billing_name: row.name ?? null,
     billing_address: address(row.billing_address),
     tax_id: taxId(row.tax_id),
-    oauth_accounts: {},
+    oauth_accounts: Object.fromEntries(linked.map((a) => [a.platform, { account_id: a.accountId, account_username: a.accountUsername }])),
     default_payment_method_id: null,
     type: 'individual',
     locale: row.locale ?? null,

@@ -68,10 +68,19 @@ export async function benefitGrantWorkflow(input: GrantWorkflowInput, carry?: Gr
 
   for (;;) {
     const expiresIn = state.status === 'granted' && state.expiresAt ? Date.parse(state.expiresAt) - Date.now() : null;
+    // Results recorded before rechecks existed carry no recheckAt: their histories wait as before.
+    const recheckIn = state.status === 'granted' && state.recheckAt ? Date.parse(state.recheckAt) - Date.now() : null;
+    const recheckFirst = recheckIn !== null && (expiresIn === null || recheckIn < expiresIn);
+    const waitMs = recheckFirst ? recheckIn : expiresIn;
     const woke =
-      expiresIn === null
+      waitMs === null
         ? await condition(() => queue.length > 0).then(() => true)
-        : await condition(() => queue.length > 0, Math.max(expiresIn, 1));
+        : await condition(() => queue.length > 0, Math.max(waitMs, 1));
+    if (!woke && recheckFirst) {
+      state.recheckAt = null;
+      enqueue({ action: 'recheck' });
+      continue;
+    }
     if (!woke) {
       await markGrantExpired({ grantId: input.grantId });
       state.expiresAt = null;
@@ -102,5 +111,9 @@ function apply(state: GrantState, result: GrantCommandResult): void {
   state.grantedAt = result.grantedAt;
   state.revokedAt = result.revokedAt;
   state.expiresAt = result.expiresAt;
+  // A command that asked for no recheck either way (a no-op) leaves the armed one in place.
+  if (result.recheckInMs !== undefined) {
+    state.recheckAt = result.recheckInMs === null ? null : new Date(Date.now() + result.recheckInMs).toISOString();
+  } else if (result.changed && state.recheckAt) state.recheckAt = null;
   state.error = result.error;
 }

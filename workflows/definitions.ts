@@ -46,7 +46,14 @@ export type GrantCommand =
   | { action: 'update'; previousProperties: Record<string, unknown> }
   /** `cycleKey` names the renewal (absent in commands sent before it existed). */
   | { action: 'cycle'; cycleKey?: string }
-  | { action: 'accountLinked'; accountId: string | null };
+  | { action: 'accountLinked'; accountId: string | null }
+  /**
+   * The customer unlinked or replaced the account a grant acts on: what was granted to the previous
+   * account is revoked and the grant waits again (an `accountLinked` after it grants on the new one).
+   */
+  | { action: 'accountUnlinked' }
+  /** Sent by the grant's own workflow at the moment its strategy asked for (`recheckAt`). */
+  | { action: 'recheck' };
 
 /** An order or subscription: what holds a set of grants. */
 export interface GrantScope {
@@ -80,6 +87,8 @@ export interface GrantState {
   grantedAt: string | null;
   revokedAt: string | null;
   expiresAt: string | null;
+  /** When the workflow sends itself a `recheck` (absent in states carried before it existed). */
+  recheckAt?: string | null;
   error: { message: string; type: string } | null;
   pendingCommands: GrantCommand['action'][];
   processed: number;
@@ -105,5 +114,12 @@ export interface SubscriptionState {
   phase: 'active' | 'past_due_grace' | 'past_due_revoked' | 'ended';
 }
 export const subscriptionStateQuery = defineQuery<SubscriptionState>('subscriptionState');
+
+export interface DriftRepairInput {
+  /** Only these types (default: every type that has drift repair). */
+  types?: string[];
+  /** Report what would change, change nothing. */
+  dryRun?: boolean;
+}
 
 export const webhookEndpointKickSignal = defineSignal('webhookKick');

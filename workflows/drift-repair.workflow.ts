@@ -5,6 +5,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { DriftRepairActivities } from '../activities/activity-types';
 import type { DriftReport } from '../benefits/strategy';
+import type { DriftRepairInput } from './definitions';
 
 const { driftRepairTypes } = proxyActivities<DriftRepairActivities>({ startToCloseTimeout: '1 minute' });
 // A pass pages through a provider's members; it heartbeats per target, so a dead one is retried soon.
@@ -14,16 +15,11 @@ const { repairDrift } = proxyActivities<DriftRepairActivities>({
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 10 },
 });
 
-export interface DriftRepairInput {
-  /** Only these types (default: every type that has drift repair). */
-  types?: string[];
-}
-
 export async function driftRepairWorkflow(input: DriftRepairInput = {}): Promise<DriftReport[]> {
   const types = input.types ?? (await driftRepairTypes());
   const reports: DriftReport[] = [];
   for (const type of types) {
-    const report = await repairDrift({ type });
+    const report = await repairDrift({ type, dryRun: input.dryRun === true });
     if (report) reports.push(report);
   }
   return reports;

@@ -10,7 +10,15 @@ import type { RecordedCommand } from '../../db/repositories/engine-commands.repo
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
-import { fromZodError, NotFoundError, NotPermittedError, RequestValidationError, type ValidationIssue } from '../errors';
+import {
+  fromZodError,
+  NotFoundError,
+  NotPermittedError,
+  RequestValidationError,
+  ServiceUnavailableError,
+  type ValidationIssue,
+} from '../errors';
+import { RetriableError } from '../../benefits/strategy-errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
 import {
   benefitCreateBody,
@@ -233,6 +241,8 @@ async function validateProperties(strategy: AnyStrategy, checks: Checks, orgId: 
     if (err instanceof PropertiesValidationError) {
       throw RequestValidationError.at(['body', 'properties', ...err.path], err.message);
     }
+    // The provider is down or rate-limited: the request may be retried, it is not a server fault.
+    if (err instanceof RetriableError) throw new ServiceUnavailableError(Math.ceil((err.retryAfterMs ?? 1000) / 1000));
     throw err;
   }
 }

@@ -3,6 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { GrantsRepository, listGrantIds } from '../../db/repositories/grants.repository';
+import type { LinkedPlatform } from '../../db/repositories/linked-accounts.repository';
 import type { ApiServices } from '../composition';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError, NotPermittedError, RequestValidationError } from '../errors';
@@ -19,8 +20,9 @@ const listQuery = z.object({
   sorting: z.unknown().optional(),
 });
 
-/** The types whose grant update carries `properties.account_id` (CustomerBenefitGrant*Update). */
-const ACCOUNT_LINKED_TYPES = ['github_repository', 'discord'];
+/** The types whose grant update carries `properties.account_id` (CustomerBenefitGrant*Update), and their platform. */
+const ACCOUNT_PLATFORMS: Record<string, LinkedPlatform> = { github_repository: 'github', discord: 'discord' };
+const ACCOUNT_LINKED_TYPES = Object.keys(ACCOUNT_PLATFORMS);
 
 const updateBody = z.object({
   benefit_type: safeString(TEXT_LIMITS.short),
@@ -80,6 +82,16 @@ export function customerPortalGrantsRoutes(services: ApiServices): Router {
     }
     // A revoked grant is the merchant's or the scope's decision: the customer cannot undo it.
     if (g.revoked_at) throw new NotPermittedError('Cannot update a revoked benefit grant.');
+    // Only the account the customer linked on that platform (GET /customers/me, oauth_accounts).
+    if (accountId !== undefined && accountId !== null) {
+      const platform = ACCOUNT_PLATFORMS[g.benefit_type];
+      if (accountId !== (await services.accountLinking.linkedAccountId(g.customer_id, platform))) {
+        throw RequestValidationError.at(
+          ['body', 'properties', 'account_id'],
+          `Link this ${platform} account first (GET /v1/customer-portal/oauth-accounts/authorize?platform=${platform})`,
+        );
+      }
+    }
     if (accountId !== undefined && !g.granted_at) {
       // Resumes a grant parked on the customer (e.g. GitHub or Discord account not linked).
       await engine.commandGrantAndWait(

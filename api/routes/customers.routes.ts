@@ -208,7 +208,7 @@ export function customerPortalCustomerRoutes(services: ApiServices): Router {
   const repo = services.customers;
   router.get('/customers/me', async (_req, res) => {
     const customer = await findOr404(repo, organizationIdOf(res), { id: customerIdOf(res) });
-    res.json(serializePortalCustomer(customer));
+    res.json(serializePortalCustomer(customer, await services.accountLinking.linkedAccounts(customer.id)));
   });
   return router;
 }

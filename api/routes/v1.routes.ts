@@ -15,6 +15,7 @@ import { productsRoutes } from './products.routes';
 import { refundsRoutes } from './refunds.routes';
 import { subscriptionsRoutes } from './subscriptions.routes';
 import { webhookEndpointsRoutes } from './webhook-endpoints.routes';
+import { githubIntegrationRoutes } from './integrations.routes';
 
 /** Every organization-scoped resource router hangs here (behind the organization token). */
 export function v1Routes(services: ApiServices): Router {
@@ -34,6 +35,7 @@ export function v1Routes(services: ApiServices): Router {
   router.use(filesRoutes(services));
   router.use(metersRoutes(services));
   router.use(discordIntegrationRoutes(services));
+  router.use(githubIntegrationRoutes(services));
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {

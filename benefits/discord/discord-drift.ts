@@ -44,27 +44,29 @@ async function repairRole(
     if (!roles) {
       report.unrepaired.push({ target, accountId, reason: 'granted, but not a member of the server any more' });
     } else if (!roles.has(roleId)) {
+      report.repairs.push({ action: 'restored', target, accountId });
+      if (ctx.dryRun) continue;
       await discordCall('restore the role', () =>
         discord.rest.put(Routes.guildMemberRole(guildId, accountId, roleId), { signal: ctx.signal }),
       );
       roles.add(roleId);
-      report.repairs.push({ action: 'restored', target, accountId });
     }
   }
   for (const accountId of holders.revoked) {
     const roles = members.get(accountId);
     if (roles?.has(roleId)) {
+      report.repairs.push({ action: 'removed', target, accountId });
+      if (ctx.dryRun) continue;
       await discordCall('remove the role', () =>
         discord.rest.delete(Routes.guildMemberRole(guildId, accountId, roleId), { signal: ctx.signal }),
       );
       roles.delete(roleId);
-      report.repairs.push({ action: 'removed', target, accountId });
     }
   }
 }
 
 export async function repairDiscordDrift(ctx: DriftContext): Promise<Report> {
-  const report: Report = { checked: 0, repairs: [], unrepaired: [] };
+  const report: Report = { dryRun: ctx.dryRun, checked: 0, repairs: [], unrepaired: [] };
   const bindings = await grants.roleBindings(ctx.db);
   if (!bindings.length) return report;
   const discord = ctx.providers.discord;

@@ -9,6 +9,7 @@ import { SigningKeyRotation1764000007000 } from './1764000007000-signing-key-rot
 import { Refunds1764000008000 } from './1764000008000-refunds';
 import { Files1764000009000 } from './1764000009000-files';
 import { LinkedAccounts1764000010000 } from './1764000010000-linked-accounts';
+import { GitHubInstallations1764000010500 } from './1764000010500-github-installations';
 import { Meters1764000011000 } from './1764000011000-meters';
 
 export const migrations = [
@@ -22,5 +23,6 @@ export const migrations = [
   Refunds1764000008000,
   Files1764000009000,
   LinkedAccounts1764000010000,
+  GitHubInstallations1764000010500,
   Meters1764000011000,
 ];

@@ -133,12 +133,12 @@ export class GrantsRepository {
   }
 
   /** Waiting on the customer to link an account: not granted, no error, `account_id` null. */
-  async markAwaitingAccount(em: EntityManager, id: string): Promise<GrantRow> {
+  async markAwaitingAccount(em: EntityManager, id: string, properties?: Record<string, unknown>): Promise<GrantRow> {
     const rows = await em.query(
       `UPDATE benefit_grants SET granted_at = NULL, error = NULL, modified_at = now(),
-              properties = coalesce(properties, '{}'::jsonb) || '{"account_id": null}'::jsonb
+              properties = coalesce($2::jsonb, properties, '{}'::jsonb) || '{"account_id": null}'::jsonb
         WHERE id = $1 RETURNING *`,
-      [id],
+      [id, properties === undefined ? null : JSON.stringify(properties)],
     );
     return unwrapRows<GrantRow>(rows)[0];
   }
@@ -175,6 +175,30 @@ export class GrantsRepository {
       customerId: r.customer_id,
       benefitId: r.benefit_id,
       benefitType: r.type,
+    }));
+  }
+
+  /**
+   * A customer's grants not revoked whose benefit is of one of `types` (those acting on a linked
+   * account), with whether each is granted now.
+   */
+  async liveOfCustomerByTypes(customerId: string, types: string[], q: Queryable = this.ds): Promise<(GrantRef & { granted: boolean })[]> {
+    if (types.length === 0) return [];
+    const rows: { id: string; organization_id: string; customer_id: string; benefit_id: string; type: string; granted: boolean }[] =
+      await q.query(
+        `SELECT g.id, g.organization_id, g.customer_id, g.benefit_id, b.type, g.granted_at IS NOT NULL AS granted
+           FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id
+          WHERE g.customer_id = $1 AND g.revoked_at IS NULL AND b.type = ANY($2::text[])
+          ORDER BY g.created_at, g.id`,
+        [customerId, types],
+      );
+    return rows.map((r) => ({
+      grantId: r.id,
+      organizationId: r.organization_id,
+      customerId: r.customer_id,
+      benefitId: r.benefit_id,
+      benefitType: r.type,
+      granted: r.granted,
     }));
   }
 

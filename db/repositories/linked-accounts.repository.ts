@@ -4,6 +4,7 @@
 import type { DataSource } from 'typeorm';
 import { openWith, sealWith, type SecretBox } from '../../lib/secret-box';
 import type { Queryable } from './grants.repository';
+import { unwrapRows } from '../sql';
 
 export const LINKED_PLATFORMS = ['github', 'discord'] as const;
 export type LinkedPlatform = (typeof LINKED_PLATFORMS)[number];
@@ -122,10 +123,10 @@ export class LinkedAccountsRepository {
 
   /** Unlinks; answers the account that was linked, if any. */
   async unlink(q: Queryable, customerId: string, platform: LinkedPlatform): Promise<LinkedAccount | null> {
-    const rows: Row[] = await q.query(`DELETE FROM oauth_accounts WHERE customer_id = $1 AND platform = $2 RETURNING *`, [
-      customerId,
-      platform,
-    ]);
+    // UPDATE/DELETE ... RETURNING answers [rows, count] through TypeORM.
+    const rows = unwrapRows<Row>(
+      await q.query(`DELETE FROM oauth_accounts WHERE customer_id = $1 AND platform = $2 RETURNING *`, [customerId, platform]),
+    );
     return rows[0] ? this.opened(rows[0]) : null;
   }
 

@@ -271,6 +271,9 @@ export class InMemoryEngine {
         }
         Object.assign(grant, { status: 'revoked', grantedAt: null, revokedAt: at, expiresAt: null });
       }
+    } else if (command.action === 'accountUnlinked' || command.action === 'recheck') {
+      // The in-memory engine models no linked accounts: nothing to withdraw.
+      changed = false;
     } else if (before === 'granted') {
       if (command.action === 'cycle') this.provider.push({ kind: 'cycle', grantId, at, key: command.cycleKey });
       else provider(command.action);

@@ -11,7 +11,9 @@ import { LinkedAccountsRepository } from '../../db/repositories/linked-accounts.
 import { FakeDiscord } from '../fakes/discord-server';
 import { connectGuild } from '../support/discord.fixtures';
 import { buyGranted, createShop } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/harness';
+import type { TestStack } from '../support/harness';
+import { connectInstallation, linkAccount, startGitHubStack } from '../support/github.fixtures';
+import type { FakeGitHub } from '../fakes/github-server';
 import { expectMatchesSpec } from '../support/spec-validator';
 
 const schemas = JSON.parse(readFileSync(path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), 'utf8')).components
@@ -23,17 +25,22 @@ const SPEC_NAME: Record<string, string> = {
   discord: 'Discord',
   feature_flag: 'FeatureFlag',
   license_keys: 'LicenseKeys',
+  github_repository: 'GitHubRepository',
 };
 
 let stack: TestStack;
+let gh: FakeGitHub;
 const files = mkdtempSync(path.join(os.tmpdir(), 'portal-shapes-files-'));
 let fake: FakeDiscord;
 beforeAll(async () => {
   fake = await FakeDiscord.start();
-  stack = await startTestStack({ env: { ...fake.env(), STORAGE_LOCAL_DIR: files } });
+  ({ stack, gh } = await startGitHubStack({ ...fake.env(), STORAGE_LOCAL_DIR: files }));
+  gh.install('acme', ['private-repo']);
+  gh.addUser('octocat');
 });
 afterAll(async () => {
   await stack?.close();
+  await gh?.close();
   await fake?.close();
   rmSync(files, { recursive: true, force: true });
 });
@@ -77,11 +84,17 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
   const { file } = await uploadFile(shop.polar, { parts: 1 });
   const downloadables = await shop.polar.benefits.create({ type: 'downloadables', description: 'Files', properties: { files: [file.id] } });
   const discord = await discordBenefit(shop);
-  await shop.polar.products.updateBenefits(shop.oneTime.id, {
-    benefits: [...shop.benefits.map((b) => b.id), license.id, downloadables.id, discord.id],
+  await connectInstallation(stack, shop.token);
+  const repo = await shop.polar.benefits.create({
+    type: 'github_repository',
+    description: 'Source',
+    properties: { repository_owner: 'acme', repository_name: 'private-repo', permission: 'push' },
   });
-  await buyGranted(shop, 4);
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
+  await linkAccount(stack, session.token);
+  const extra = [license.id, downloadables.id, discord.id, repo.id];
+  await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), ...extra] });
+  await buyGranted(shop, shop.benefits.length + extra.length);
 
   const res = await stack.http('GET', '/v1/customer-portal/benefit-grants/', { token: session.token });
   expect(res.status).toBe(200);
