@@ -44,6 +44,8 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/.build ./.build
 # /openapi.json embeds Polar's response schemas from this copy of the contract.
 COPY docs/reference ./docs/reference
+# The customer portal page's modules and stylesheet, served as they are (no build step).
+COPY api/portal-page/assets ./api/portal-page/assets
 # Non-root: the official image's "node" user (uid 1000).
 USER node
 EXPOSE 8000

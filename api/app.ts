@@ -8,10 +8,12 @@ import { errorHandler, NotFoundError } from './errors';
 import { knownRoutesOnly } from './known-routes';
 import { requestLog } from './request-log';
 import { customerPortalGrantsRoutes } from './routes/customer-portal-grants.routes';
+import { customerPortalProductsRoutes } from './routes/customer-portal-products.routes';
 import { customerPortalLicenseKeysPublicRoutes, customerPortalLicenseKeysRoutes } from './routes/customer-portal-license-keys.routes';
 import { customerPortalCustomerRoutes } from './routes/customers.routes';
 import { healthRoutes } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
+import { portalPageRoutes } from './routes/portal-page.routes';
 import { v1Routes } from './routes/v1.routes';
 
 export type { AppDeps } from './composition';
@@ -36,7 +38,11 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalCustomerRoutes(services));
   portal.use(customerPortalGrantsRoutes(services));
   portal.use(customerPortalLicenseKeysRoutes(services));
+  portal.use(customerPortalProductsRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
+
+  // The customer portal page (the path of customer_portal_url) and its static modules.
+  app.use(portalPageRoutes(services));
 
   const v1 = Router();
   v1.use(requireOrganizationToken(cachedTokenResolver(services.organizations)));

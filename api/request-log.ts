@@ -1,14 +1,36 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../lib/logger';
 
-/** One JSON line per request. Only the path is logged: headers and query strings can carry secrets. */
+/**
+ * Query parameters whose values are credentials: the customer portal link carries its session
+ * token in the query (`customer_session_token`), so the line keeps the parameter's name only.
+ */
+const SECRET_QUERY_PARAMETERS = new Set(['customer_session_token', 'token', 'access_token', 'key', 'code', 'state']);
+const CENSOR = '[redacted]';
+
+/** The request's query string with every secret parameter's value replaced; '' without a query. */
+export function redactedQuery(originalUrl: string): string {
+  const at = originalUrl.indexOf('?');
+  if (at < 0) return '';
+  const params = new URLSearchParams(originalUrl.slice(at + 1));
+  for (const name of new Set(params.keys())) {
+    if (SECRET_QUERY_PARAMETERS.has(name.toLowerCase())) params.set(name, CENSOR);
+  }
+  return `?${params.toString().replace(/%5Bredacted%5D/g, CENSOR)}`;
+}
+
+/** One JSON line per request: method, path, the query with secrets redacted, status, duration. Never headers. */
 export function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       if (req.path === '/healthz') return;
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      logger.info({ method: req.method, path: req.path, status: res.statusCode, duration_ms: Math.round(ms * 10) / 10 }, 'request');
+      const query = redactedQuery(req.originalUrl);
+      logger.info(
+        { method: req.method, path: req.path, ...(query ? { query } : {}), status: res.statusCode, duration_ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
     });
     next();
   };

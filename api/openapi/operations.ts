@@ -383,6 +383,15 @@ export const operations: Operation[] = [
   },
   {
     method: 'get',
+    path: '/v1/customer-portal/purchased-products/',
+    summary: 'Products the customer bought',
+    tag: 'customer-portal',
+    auth: 'customer',
+    extension:
+      'Returns `{items: [{id, name, order_ids, subscription_ids}], pagination}`: each product the customer bought, with the orders and subscriptions that bought it, so a portal can show grants (which carry `order_id` / `subscription_id`) under product names.',
+  },
+  {
+    method: 'get',
     path: '/v1/customer-portal/license-keys/',
     summary: "List the customer's license keys",
     tag: 'customer-portal',

@@ -115,6 +115,12 @@ export class OrganizationsRepository {
     return unwrapRows(result).length > 0;
   }
 
+  /** Every column of the organization with this slug (the portal page's branding), or null. */
+  async findRowBySlug(slug: string): Promise<OrganizationRow | null> {
+    const rows: OrganizationRow[] = await this.ds.query(`SELECT * FROM organizations WHERE slug = $1`, [slug]);
+    return rows[0] ?? null;
+  }
+
   /** Every column of these organizations, as stored (snake_case), in no order. */
   async findRows(ids: string[], q: Queryable = this.ds): Promise<OrganizationRow[]> {
     return q.query(`SELECT * FROM organizations WHERE id = ANY($1::uuid[])`, [ids]);
