@@ -47,7 +47,9 @@ test('expired, unknown and missing tokens, another organization, an unknown slug
   const { polar, customer } = await shop('Expiry shop');
   const session = await polar.customerSessions.create({ customer_id: customer.id, return_url: 'javascript:alert(1)' });
   const url = new URL(session.customer_portal_url);
-  await stack.dataSource.query(`UPDATE customer_sessions SET expires_at = now() - interval '1 second' WHERE customer_id = $1`, [customer.id]);
+  await stack.dataSource.query(`UPDATE customer_sessions SET expires_at = now() - interval '1 second' WHERE customer_id = $1`, [
+    customer.id,
+  ]);
   const expired = await page(`${url.pathname}${url.search}`);
   expect(expired.text).toContain('data-session="expired"');
   expect(expired.text).toContain('This portal link has expired.');
