@@ -15,6 +15,7 @@ import {
 } from '../workflows/definitions';
 /** The workflow contract's types, for callers outside the engine (the API). */
 export type { GrantCommand, GrantScope, GrantWorkflowInput, SubscriptionEvent } from '../workflows/definitions';
+import { failureOf, grantWorkflowTimeline, type WorkflowTimelineItem } from './grant-history';
 import type { GrantFanOutInput, ProductBenefitsChangedInput } from '../workflows/fan-out.workflow';
 import type { OutboxRelayInput } from '../workflows/outbox-relay.workflow';
 
@@ -156,6 +157,33 @@ export class EngineClient {
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * A grant's workflow as an operator reads it: its status and timeline (commands, provider calls
+   * with attempts and errors) from the latest run's history, with a call still being retried taken
+   * from the workflow's pending activities. Null when the grant has no workflow (yet, or any more).
+   */
+  async grantWorkflowHistory(grantId: string): Promise<{ status: string; timeline: WorkflowTimelineItem[] } | null> {
+    const handle = this.client.workflow.getHandle(workflowIds.grant(grantId));
+    try {
+      const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+      const timeline = grantWorkflowTimeline(history.events ?? []);
+      for (const pending of description.raw.pendingActivities ?? []) {
+        const call = timeline.find(
+          (t): t is Extract<WorkflowTimelineItem, { type: 'provider_call' }> =>
+            t.type === 'provider_call' && t.execution === 'regular' && t.outcome === 'scheduled' && t.activity_id === pending.activityId,
+        );
+        if (!call) continue;
+        call.attempt = pending.attempt ?? call.attempt;
+        call.error = failureOf(pending.lastFailure);
+        if (call.error) call.outcome = 'retrying';
+      }
+      return { status: description.status.name, timeline };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
       throw err;
     }
   }
