@@ -8,7 +8,6 @@ import { BenefitsRepository } from '../../db/repositories/benefits.repository';
 import { GrantsRepository } from '../../db/repositories/grants.repository';
 import type { EngineClient } from '../../engine/engine-client';
 import type { WorkflowTimelineItem } from '../../engine/grant-history';
-import { workflowIds } from '../../workflows/definitions';
 import { grantPropertiesFor } from '../../wire/portal-grant.serializer';
 import { isEngineUnavailable, NotFoundError } from '../errors';
 
@@ -56,5 +55,5 @@ export async function grantHistory(ds: DataSource, engine: EngineClient, organiz
     .map((item, i) => ({ item, i }))
     .sort((a, b) => a.item.time.localeCompare(b.item.time) || a.i - b.i)
     .map(({ item }) => item);
-  return { grant_id: grant.id, workflow: { id: workflowIds.grant(grant.id), available, status: workflow?.status ?? null }, items };
+  return { grant_id: grant.id, workflow: { id: engine.grantWorkflowId(grant.id), available, status: workflow?.status ?? null }, items };
 }

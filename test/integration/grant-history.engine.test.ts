@@ -1,6 +1,7 @@
 // GET /v1/benefit-grants/{id}/history: the transitions written with the grant row and the grant
 // workflow's commands and provider calls (attempt, outcome, error), through the real worker and a
 // provider stand-in that fails as scripted; another organization's grant is a 404.
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { BenefitStrategy, GrantContext } from '../../benefits/strategy';
 import { customStrategy } from '../../benefits/custom/custom.strategy';
 import { strategies } from '../../benefits/registry';
@@ -45,6 +46,12 @@ test('a grant retried by the provider, then revoked: every command, call and tra
     return res.body.items?.find((i: any) => i.type === 'provider_call' && i.outcome === 'retrying' && i.attempt >= 2) ? res.body : null;
   });
   expect(retrying.workflow).toMatchObject({ id: `grant:${grant.id}`, available: true, status: 'RUNNING' });
+
+  // The Web UI names the grant (static summary) and each regular call says what it is for.
+  const handle = stack.temporal.workflow.getHandle(`grant:${grant.id}`);
+  expect(await (await handle.describe()).staticSummary()).toBe(`${shop.customer.email} · Benefit number 0 (custom)`);
+  const scheduled = (await handle.fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes);
+  expect(scheduled.map((e) => defaultPayloadConverter.fromPayload(e.userMetadata!.summary!))).toEqual(['grant']);
 
   await eventually(async () => (await grantsOf(shop, { is_granted: true })).length === 1);
   await shop.polar.subscriptions.revoke(sub.id);
