@@ -5,7 +5,9 @@ import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, type Env } from '../config/config';
 import { databaseUrlOrStackSettings, encryptionKeyOrStackSettings } from '../config/stack-settings';
 import { openDatabase } from '../db/data-source';
+import { CustomersRepository } from '../db/repositories/customers.repository';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
+import { mintPortalLink } from '../api/portal-page/portal-link';
 import { SigningKeysRepository } from '../db/repositories/signing-keys.repository';
 import { MAX_CERTIFICATE_DAYS, newSigningKey } from '../benefits/license-keys/license-certificates';
 
@@ -26,6 +28,10 @@ commands:
       (beside npm start, the key it generated).
   set-certificate-validity --org <organization id> --days <1..${MAX_CERTIFICATE_DAYS}>
       the longest an offline license certificate of the organization stays valid (default 7).
+  portal-link --customer <customer id or external id> [--org <organization id>] [--return-url <url>]
+      mints a customer session (one hour) and prints {"customer_id","organization_id","customer_portal_url","expires_at"};
+      --org is needed when several organizations have a customer with that external id. Links use PUBLIC_BASE_URL
+      (default http://HOST:PORT).
 
 Access tokens are stored hashed: a token is shown only when it is created.
 The database is DATABASE_URL, or the one \`npm start\` runs (found in DATA_DIR, default .data).`;
@@ -132,6 +138,30 @@ const COMMANDS: Record<string, Command> = {
           throw new Error(`no organization with id ${organizationId}`);
         }
         return { organization_id: organizationId, license_certificate_max_days: days };
+      };
+    },
+  },
+  'portal-link': {
+    options: { customer: { type: 'string' }, org: { type: 'string' }, 'return-url': { type: 'string' } },
+    prepare(values) {
+      const customer = typeof values.customer === 'string' ? values.customer.trim() : '';
+      if (!customer) throw new UsageError('--customer is required (a customer id or external id)');
+      const organizationId = uuidOption(values, 'org', false) ?? null;
+      const returnUrl = typeof values['return-url'] === 'string' ? values['return-url'] : null;
+      if (returnUrl !== null && !/^https?:\/\/\S+$/i.test(returnUrl)) throw new UsageError('--return-url must be an http(s) URL');
+      return async ({ ds, config }) => {
+        const found = await new CustomersRepository(ds).locate(customer, organizationId);
+        if (found.length === 0) throw new Error(`no customer with id or external id ${customer}`);
+        if (new Set(found.map((c) => c.organization_id)).size > 1) {
+          throw new Error(`customers of several organizations have external id ${customer}: pass --org <organization id>`);
+        }
+        const { session, url } = await mintPortalLink(ds, config, found[0], returnUrl);
+        return {
+          customer_id: found[0].id,
+          organization_id: found[0].organization_id,
+          customer_portal_url: url,
+          expires_at: session.expires_at,
+        };
       };
     },
   },
