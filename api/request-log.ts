@@ -24,11 +24,13 @@ export function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
-      if (req.path === '/healthz') return;
+      if (req.originalUrl === '/healthz') return;
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const query = redactedQuery(req.originalUrl);
+      // originalUrl: req.path is relative to the router that answered (/customers/ for /v1/customers/).
+      const path = req.originalUrl.split('?')[0];
       logger.info(
-        { method: req.method, path: req.path, ...(query ? { query } : {}), status: res.statusCode, duration_ms: Math.round(ms * 10) / 10 },
+        { method: req.method, path, ...(query ? { query } : {}), status: res.statusCode, duration_ms: Math.round(ms * 10) / 10 },
         'request',
       );
     });
