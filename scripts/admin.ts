@@ -28,6 +28,8 @@ commands:
       (beside npm start, the key it generated).
   set-certificate-validity --org <organization id> --days <1..${MAX_CERTIFICATE_DAYS}>
       the longest an offline license certificate of the organization stays valid (default 7).
+  set-org-avatar --org <organization id> --url <https URL | none>
+      the image the customer portal shows beside the organization's name (portal shapes' avatar_url).
   portal-link --customer <customer id or external id> [--org <organization id>] [--return-url <url>]
       mints a customer session (one hour) and prints {"customer_id","organization_id","customer_portal_url","expires_at"};
       --org is needed when several organizations have a customer with that external id. Links use PUBLIC_BASE_URL
@@ -138,6 +140,20 @@ const COMMANDS: Record<string, Command> = {
           throw new Error(`no organization with id ${organizationId}`);
         }
         return { organization_id: organizationId, license_certificate_max_days: days };
+      };
+    },
+  },
+  'set-org-avatar': {
+    options: { org: { type: 'string' }, url: { type: 'string' } },
+    prepare(values) {
+      const organizationId = uuidOption(values, 'org')!;
+      const url = values.url === 'none' ? null : typeof values.url === 'string' ? values.url : '';
+      if (url !== null && !/^https?:\/\/\S+$/i.test(url)) throw new UsageError('--url must be an http(s) URL, or none');
+      return async ({ ds }) => {
+        if (!(await new OrganizationsRepository(ds).setAvatarUrl(organizationId, url))) {
+          throw new Error(`no organization with id ${organizationId}`);
+        }
+        return { organization_id: organizationId, avatar_url: url };
       };
     },
   },

@@ -8,6 +8,7 @@ import { EngineCommands1764000005000 } from './1764000005000-engine-commands';
 import { SigningKeyRotation1764000007000 } from './1764000007000-signing-key-rotation';
 import { Refunds1764000008000 } from './1764000008000-refunds';
 import { LinkedAccounts1764000010000 } from './1764000010000-linked-accounts';
+import { OrganizationAvatar1764000013000 } from './1764000013000-organization-avatar';
 
 export const migrations = [
   Foundation1764000000000,
@@ -19,4 +20,5 @@ export const migrations = [
   SigningKeyRotation1764000007000,
   Refunds1764000008000,
   LinkedAccounts1764000010000,
+  OrganizationAvatar1764000013000,
 ];

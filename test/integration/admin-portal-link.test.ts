@@ -62,3 +62,17 @@ test('a link by customer id or external id opens that customer’s portal', asyn
   expect((await admin(['portal-link'])).code).toBe(2);
   expect((await admin(['portal-link', '--customer', ada.id, '--return-url', 'javascript:alert(1)'])).code).toBe(2);
 });
+
+test('set-org-avatar brands the portal page; none removes it', async () => {
+  const org = await stack.createOrganization('Avatar shop');
+  const customer = await stack.polar(org.accessToken).customers.create({ email: 'eve@example.com' });
+  const link = async () => JSON.parse((await admin(['portal-link', '--customer', customer.id])).stdout).customer_portal_url as string;
+
+  expect((await admin(['set-org-avatar', '--org', org.organizationId, '--url', 'https://cdn.example/a.png?v=1&x="y"'])).code).toBe(0);
+  const branded = await (await fetch(await link())).text();
+  expect(branded).toContain('<img class="avatar" src="https://cdn.example/a.png?v=1&#38;x=%22y%22"');
+
+  expect((await admin(['set-org-avatar', '--org', org.organizationId, '--url', 'none'])).code).toBe(0);
+  expect(await (await fetch(await link())).text()).toContain('class="avatar monogram"');
+  expect((await admin(['set-org-avatar', '--org', org.organizationId, '--url', 'javascript:alert(1)'])).code).toBe(2);
+});
