@@ -47,6 +47,8 @@ COPY docs/reference ./docs/reference
 # The local storage driver's folder (STORAGE_LOCAL_DIR), writable by the app user; a named volume
 # mounted here starts with this ownership.
 RUN mkdir -p /data/files && chown node:node /data/files
+# The customer portal page's modules and stylesheet, served as they are (no build step).
+COPY api/portal-page/assets ./api/portal-page/assets
 # Non-root: the official image's "node" user (uid 1000).
 USER node
 EXPOSE 8000

@@ -10,12 +10,14 @@ import { requestLog } from './request-log';
 import { customerPortalDownloadablesRoutes, customerPortalDownloadPublicRoutes } from './routes/customer-portal-downloadables.routes';
 import { customerPortalGrantsRoutes } from './routes/customer-portal-grants.routes';
 import { customerPortalMetersRoutes } from './routes/customer-portal-meters.routes';
+import { customerPortalProductsRoutes } from './routes/customer-portal-products.routes';
 import { customerPortalLicenseKeysPublicRoutes, customerPortalLicenseKeysRoutes } from './routes/customer-portal-license-keys.routes';
 import { customerPortalCustomerRoutes } from './routes/customers.routes';
 import { filesStorageRoutes } from './routes/files-storage.routes';
 import { discordBotCallbackRoutes } from './routes/discord-integration.routes';
 import { healthRoutes } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
+import { portalPageRoutes } from './routes/portal-page.routes';
 import { v1Routes } from './routes/v1.routes';
 import { customerPortalOAuthAccountsRoutes, integrationCallbackRoutes } from './routes/integrations.routes';
 
@@ -47,12 +49,16 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalDownloadablesRoutes(services));
   portal.use(customerPortalMetersRoutes(services));
   portal.use(customerPortalOAuthAccountsRoutes(services));
+  portal.use(customerPortalProductsRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
 
   // Discord sends the merchant's browser here: no organization token, the signed state authenticates it.
   app.use(discordBotCallbackRoutes(services));
   // Providers send browsers back here: the one-time state, not a token, says who started it.
   app.use('/v1', integrationCallbackRoutes(services));
+
+  // The customer portal page (the path of customer_portal_url) and its static modules.
+  app.use(portalPageRoutes(services));
 
   const v1 = Router();
   v1.use(requireOrganizationToken(cachedTokenResolver(services.organizations)));

@@ -16,6 +16,7 @@ import {
 } from '../workflows/definitions';
 /** The workflow contract's types, for callers outside the engine (the API). */
 export type { GrantCommand, GrantScope, GrantWorkflowInput, SubscriptionEvent } from '../workflows/definitions';
+import { failureOf, grantWorkflowTimeline, type WorkflowTimelineItem } from './grant-history';
 import type { GrantFanOutInput, ProductBenefitsChangedInput } from '../workflows/fan-out.workflow';
 import type { OutboxRelayInput } from '../workflows/outbox-relay.workflow';
 import type { MeterRecomputeInput } from '../workflows/meter-recompute.workflow';
@@ -33,6 +34,19 @@ export type FanOutWorkflowType = keyof FanOutInputs;
 export type FanOutStart = {
   [K in FanOutWorkflowType]: { workflowType: K; workflowId: string; input: FanOutInputs[K] };
 }[FanOutWorkflowType];
+
+/** A grant to start or command: its workflow input, plus what names it in the Web UI when known. */
+export type GrantStart = GrantWorkflowInput & { label?: { customerEmail: string | null; benefitDescription: string } };
+
+/**
+ * The grant workflow's static summary (the Web UI's list and header), e.g.
+ * "ada@example.com · Pro license key (license_keys)"; ids when the names are not at hand.
+ */
+export function grantSummary(grant: GrantWorkflowInput, label?: GrantStart['label']): string {
+  const who = label?.customerEmail ?? `customer ${grant.customerId}`;
+  const what = label?.benefitDescription ?? `benefit ${grant.benefitId}`;
+  return `${who} · ${what} (${grant.benefitType})`.replace(/\s+/g, ' ').slice(0, 400);
+}
 
 const keys = {
   OrganizationId: defineSearchAttributeKey('OrganizationId', SearchAttributeType.KEYWORD),
@@ -55,7 +69,7 @@ export class EngineClient {
    * new when told to grant: its run starts with the command in its input, which costs the server
    * less than signal-with-start; a run already there gets the command as a signal instead.
    */
-  async commandGrant(grant: GrantWorkflowInput, command: GrantCommand): Promise<void> {
+  async commandGrant(grant: GrantStart, command: GrantCommand): Promise<void> {
     if (command.action === 'grant') {
       try {
         await this.client.workflow.start('benefitGrantWorkflow', {
@@ -80,7 +94,7 @@ export class EngineClient {
    * running (never started, or ended once revoked) is started first, then sent the command as an
    * update, so the wait ends when that command is applied whatever the grant does next.
    */
-  async commandGrantAndWait(grant: GrantWorkflowInput, command: GrantCommand): Promise<void> {
+  async commandGrantAndWait(grant: GrantStart, command: GrantCommand): Promise<void> {
     const handle = this.client.workflow.getHandle(workflowIds.grant(grant.grantId));
     try {
       await handle.executeUpdate(grantCommandUpdate, { args: [command] });
@@ -95,11 +109,12 @@ export class EngineClient {
     await this.client.workflow.getHandle(workflowIds.grant(grant.grantId)).executeUpdate(grantCommandUpdate, { args: [command] });
   }
 
-  private grantStartOptions(grant: GrantWorkflowInput, initialCommand?: GrantCommand) {
+  private grantStartOptions({ label, ...grant }: GrantStart, initialCommand?: GrantCommand) {
     return {
       taskQueue: this.taskQueue,
       workflowId: workflowIds.grant(grant.grantId),
       args: [{ ...grant, localFirst: true, ...(initialCommand ? { initialCommand } : {}) }] as [GrantWorkflowInput],
+      staticSummary: grantSummary(grant, label),
       typedSearchAttributes: new TypedSearchAttributes([
         { key: keys.OrganizationId, value: grant.organizationId },
         { key: keys.CustomerId, value: grant.customerId },
@@ -191,6 +206,37 @@ export class EngineClient {
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * A grant's workflow as an operator reads it: its status and timeline (commands, provider calls
+   * with attempts and errors) from the latest run's history, with a call still being retried taken
+   * from the workflow's pending activities. Null when the grant has no workflow (yet, or any more).
+   */
+  grantWorkflowId(grantId: string): string {
+    return workflowIds.grant(grantId);
+  }
+
+  async grantWorkflowHistory(grantId: string): Promise<{ status: string; timeline: WorkflowTimelineItem[] } | null> {
+    const handle = this.client.workflow.getHandle(workflowIds.grant(grantId));
+    try {
+      const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+      const timeline = grantWorkflowTimeline(history.events ?? []);
+      for (const pending of description.raw.pendingActivities ?? []) {
+        const call = timeline.find(
+          (t): t is Extract<WorkflowTimelineItem, { type: 'provider_call' }> =>
+            t.type === 'provider_call' && t.execution === 'regular' && t.outcome === 'scheduled' && t.activity_id === pending.activityId,
+        );
+        if (!call) continue;
+        call.attempt = pending.attempt ?? call.attempt;
+        call.error = failureOf(pending.lastFailure);
+        if (call.error) call.outcome = 'retrying';
+      }
+      return { status: description.status.name, timeline };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
       throw err;
     }
   }

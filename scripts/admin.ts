@@ -5,7 +5,9 @@ import type { DataSource } from 'typeorm';
 import { ConfigError, loadConfig, type Env } from '../config/config';
 import { databaseUrlOrStackSettings, encryptionKeyOrStackSettings } from '../config/stack-settings';
 import { openDatabase } from '../db/data-source';
+import { CustomersRepository } from '../db/repositories/customers.repository';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
+import { mintPortalLink } from '../api/portal-page/portal-link';
 import { SigningKeysRepository } from '../db/repositories/signing-keys.repository';
 import { MAX_CERTIFICATE_DAYS, newSigningKey } from '../benefits/license-keys/license-certificates';
 import { buildProviders } from '../benefits/providers';
@@ -32,6 +34,12 @@ commands:
       compares providers (GitHub collaborators and invitations) with granted grants and prints what
       it restored and removed; --dry-run prints what it would do and changes nothing. The worker's
       schedule (DRIFT_REPAIR_INTERVAL_HOURS) runs the same pass; its results are in the Temporal Web UI.
+  set-org-avatar --org <organization id> --url <https URL | none>
+      the image the customer portal shows beside the organization's name (portal shapes' avatar_url).
+  portal-link --customer <customer id or external id> [--org <organization id>] [--return-url <url>]
+      mints a customer session (one hour) and prints {"customer_id","organization_id","customer_portal_url","expires_at"};
+      --org is needed when several organizations have a customer with that external id. Links use PUBLIC_BASE_URL
+      (default http://HOST:PORT).
 
 Access tokens are stored hashed: a token is shown only when it is created.
 The database is DATABASE_URL, or the one \`npm start\` runs (found in DATA_DIR, default .data).`;
@@ -153,6 +161,44 @@ const COMMANDS: Record<string, Command> = {
             reports[strategy.type] = await strategy.repairDrift({ providers, db: ds, dataSource: ds, dryRun, heartbeat: () => {} });
         }
         return reports;
+      };
+    },
+  },
+  'set-org-avatar': {
+    options: { org: { type: 'string' }, url: { type: 'string' } },
+    prepare(values) {
+      const organizationId = uuidOption(values, 'org')!;
+      const url = values.url === 'none' ? null : typeof values.url === 'string' ? values.url : '';
+      if (url !== null && !/^https?:\/\/\S+$/i.test(url)) throw new UsageError('--url must be an http(s) URL, or none');
+      return async ({ ds }) => {
+        if (!(await new OrganizationsRepository(ds).setAvatarUrl(organizationId, url))) {
+          throw new Error(`no organization with id ${organizationId}`);
+        }
+        return { organization_id: organizationId, avatar_url: url };
+      };
+    },
+  },
+  'portal-link': {
+    options: { customer: { type: 'string' }, org: { type: 'string' }, 'return-url': { type: 'string' } },
+    prepare(values) {
+      const customer = typeof values.customer === 'string' ? values.customer.trim() : '';
+      if (!customer) throw new UsageError('--customer is required (a customer id or external id)');
+      const organizationId = uuidOption(values, 'org', false) ?? null;
+      const returnUrl = typeof values['return-url'] === 'string' ? values['return-url'] : null;
+      if (returnUrl !== null && !/^https?:\/\/\S+$/i.test(returnUrl)) throw new UsageError('--return-url must be an http(s) URL');
+      return async ({ ds, config }) => {
+        const found = await new CustomersRepository(ds).locate(customer, organizationId);
+        if (found.length === 0) throw new Error(`no customer with id or external id ${customer}`);
+        if (new Set(found.map((c) => c.organization_id)).size > 1) {
+          throw new Error(`customers of several organizations have external id ${customer}: pass --org <organization id>`);
+        }
+        const { session, url } = await mintPortalLink(ds, config, found[0], returnUrl);
+        return {
+          customer_id: found[0].id,
+          organization_id: found[0].organization_id,
+          customer_portal_url: url,
+          expires_at: session.expires_at,
+        };
       };
     },
   },

@@ -135,6 +135,7 @@ async function main(): Promise<void> {
   }
 
   await waitForApi(`http://${config.HOST}:${config.PORT}/readyz`);
+  const portal = await firstCustomerPortalLink(`http://${config.HOST}:${config.PORT}`, token).catch(() => null);
   const lines = [
     '',
     'Benefits fulfilment stack is up.',
@@ -143,6 +144,9 @@ async function main(): Promise<void> {
     `  PostgreSQL:       ${databaseUrl.replace(/\/\/([^:]+):[^@]+@/, '//$1:***@')}`,
     `  Organization:     ${organizationId}`,
     `  Access token:     ${token}`,
+    portal
+      ? `  Customer portal:  ${portal.url}\n                    (${portal.email}, valid one hour; another: npm run -s admin -- portal-link --customer <id>)`
+      : '  Customer portal:  no customer yet; once there is one: npm run -s admin -- portal-link --customer <id or external id>',
     allowPrivate
       ? '  Webhooks:         may reach loopback and private networks (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true; set it to false to refuse them)'
       : '  Webhooks:         loopback and private networks refused (WEBHOOK_ALLOW_PRIVATE_NETWORKS=false)',
@@ -155,6 +159,19 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(lines.join('\n'));
+}
+
+/** A portal link for the development organization's first customer, through the API; null without customers. */
+async function firstCustomerPortalLink(api: string, token: string): Promise<{ url: string; email: string } | null> {
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  const page = (await (await fetch(`${api}/v1/customers/?limit=1&sorting=created_at`, { headers })).json()) as {
+    items?: { id: string; email: string }[];
+  };
+  const customer = page.items?.[0];
+  if (!customer) return null;
+  const res = await fetch(`${api}/v1/customer-sessions/`, { method: 'POST', headers, body: JSON.stringify({ customer_id: customer.id }) });
+  const session = (await res.json()) as { customer_portal_url?: string };
+  return session.customer_portal_url ? { url: session.customer_portal_url, email: customer.email } : null;
 }
 
 async function waitForApi(url: string): Promise<void> {

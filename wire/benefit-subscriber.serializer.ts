@@ -105,6 +105,7 @@ export function serializeSubscriberOrganization(org: {
   slug: string;
   created_at: Date | string;
   modified_at: Date | string | null;
+  avatar_url?: unknown;
 }): BenefitSubscriberOrganization {
   return {
     created_at: iso(org.created_at),
@@ -112,7 +113,7 @@ export function serializeSubscriberOrganization(org: {
     id: org.id,
     name: org.name,
     slug: org.slug,
-    avatar_url: null,
+    avatar_url: typeof org.avatar_url === 'string' ? org.avatar_url : null,
     proration_behavior: 'invoice',
     allow_customer_updates: true,
   };

@@ -10,6 +10,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { grantCommandSummary } from './activity-summaries';
 import { localFirst } from './local-first';
 import type { EngineActivities, GrantCommandResult } from '../activities/activity-types';
 import { GrantCommand, grantCommandSignal, grantCommandUpdate, GrantState, grantStateQuery, GrantWorkflowInput } from './definitions';
@@ -20,7 +21,14 @@ const { applyGrantCommand, markGrantExpired } = proxyActivities<EngineActivities
 });
 
 const local = proxyLocalActivities<EngineActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });
-const applyLocalFirst = localFirst(local.applyGrantCommand, applyGrantCommand);
+type ApplyArgs = Parameters<EngineActivities['applyGrantCommand']>[0];
+
+// Each call carries a summary for the Web UI (user metadata; not part of what replay compares).
+const applyLocalFirst = localFirst(
+  (args: ApplyArgs) => local.applyGrantCommand.executeWithOptions({ summary: grantCommandSummary(args.command) }, [args]),
+  (args: ApplyArgs) => applyGrantCommand.executeWithOptions({ summary: grantCommandSummary(args.command) }, [args]),
+);
+const applyDurable = (args: ApplyArgs) => applyGrantCommand.executeWithOptions({ summary: grantCommandSummary(args.command) }, [args]);
 
 interface QueuedCommand {
   command: GrantCommand;
@@ -82,14 +90,14 @@ export async function benefitGrantWorkflow(input: GrantWorkflowInput, carry?: Gr
       continue;
     }
     if (!woke) {
-      await markGrantExpired({ grantId: input.grantId });
+      await markGrantExpired.executeWithOptions({ summary: 'expire' }, [{ grantId: input.grantId }]);
       state.expiresAt = null;
       continue;
     }
     const next = queue.shift()!;
     state.pendingCommands = queue.map((q) => q.command.action);
     const args = { grantId: input.grantId, command: next.command };
-    apply(state, input.localFirst ? await applyLocalFirst(args) : await applyGrantCommand(args));
+    apply(state, input.localFirst ? await applyLocalFirst(args) : await applyDurable(args));
     state.processed += 1;
     lastApplied = next.seq;
     upsertSearchAttributes({ GrantStatus: [state.status] });

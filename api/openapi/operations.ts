@@ -149,6 +149,14 @@ export const operations: Operation[] = [
   },
   {
     method: 'get',
+    path: '/v1/benefit-grants/{id}/history',
+    summary: "A grant's history: transitions and provider calls",
+    tag: 'benefit-grants',
+    extension:
+      'Returns `{grant_id, workflow: {id, available, status}, items}` in time order. `items` are `{type: "transition", time, kind, data}` (written in the same transaction as the grant row: granted, failed, awaiting_account, revoked, cycled, updated, expired), `{type: "command", time, action, reason, via}` (what the grant workflow was told, by start, signal or update) and `{type: "provider_call", time, ended_at, activity, command, execution: "local"|"regular", attempt, outcome: "completed"|"failed"|"timed_out"|"canceled"|"retrying"|"scheduled", error, previous_attempt_error}` read from the workflow history. Temporal keeps, per regular call, its last attempt and the failure before it (`previous_attempt_error`). `workflow.available` is false when Temporal is unreachable (transitions are still listed).',
+  },
+  {
+    method: 'get',
     path: '/v1/benefit-grants/',
     summary: 'List benefit grants',
     tag: 'benefit-grants',
@@ -436,6 +444,15 @@ export const operations: Operation[] = [
     tag: 'license_keys',
     extension:
       'Returns `{items: [{organization_id, algorithm, key_id, public_key, public_key_jwk, created_at, current, retired_at, expires_at}]}`: the current key first, then keys retired by a rotation until the certificates they signed have expired. 503 when the server has no SECRET_ENCRYPTION_KEY.',
+  },
+  {
+    method: 'get',
+    path: '/v1/customer-portal/purchased-products/',
+    summary: 'Products the customer bought',
+    tag: 'customer-portal',
+    auth: 'customer',
+    extension:
+      'Returns `{items: [{id, name, order_ids, subscription_ids}], pagination}`: each product the customer bought, with the orders and subscriptions that bought it, so a portal can show grants (which carry `order_id` / `subscription_id`) under product names.',
   },
   {
     method: 'get',

@@ -11,6 +11,7 @@ import { Files1764000009000 } from './1764000009000-files';
 import { LinkedAccounts1764000010000 } from './1764000010000-linked-accounts';
 import { GitHubInstallations1764000010500 } from './1764000010500-github-installations';
 import { Meters1764000011000 } from './1764000011000-meters';
+import { OrganizationAvatar1764000013000 } from './1764000013000-organization-avatar';
 
 export const migrations = [
   Foundation1764000000000,
@@ -25,4 +26,5 @@ export const migrations = [
   LinkedAccounts1764000010000,
   GitHubInstallations1764000010500,
   Meters1764000011000,
+  OrganizationAvatar1764000013000,
 ];

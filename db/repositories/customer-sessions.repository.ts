@@ -47,6 +47,23 @@ export class CustomerSessionsRepository {
     return rows[0] ? { customerId: rows[0].customer_id, organizationId: rows[0].organization_id } : null;
   }
 
+  /**
+   * The session a portal link names, live or not, for the portal page: an expired link still says
+   * where to go back to (its return_url). Null for a token no session was minted with.
+   */
+  async describe(token: string): Promise<{ organization_id: string; return_url: string | null; live: boolean } | null> {
+    if (!token.startsWith(CUSTOMER_SESSION_TOKEN_PREFIX)) return null;
+    const rows: { organization_id: string; return_url: string | null; live: boolean }[] = await this.ds.query(
+      `SELECT s.organization_id, s.return_url,
+              (s.expires_at > now() AND c.deleted_at IS NULL) AS live
+         FROM customer_sessions s
+         JOIN customers c ON c.id = s.customer_id
+        WHERE s.token_hash = $1`,
+      [hashToken(token)],
+    );
+    return rows[0] ?? null;
+  }
+
   async organizationSlug(orgId: string): Promise<string | null> {
     const rows: { slug: string }[] = await this.ds.query('SELECT slug FROM organizations WHERE id = $1', [orgId]);
     return rows[0]?.slug ?? null;

@@ -193,6 +193,20 @@ export class CustomersRepository implements CustomerStateReader {
     return rows[0] ?? null;
   }
 
+  /**
+   * Live customers with this id or external id, in any organization unless one is given (the admin
+   * CLI names a customer without its organization; an external id may repeat across organizations).
+   */
+  async locate(idOrExternalId: string, orgId: string | null): Promise<CustomerRow[]> {
+    return this.ds.query(
+      `SELECT ${customerColumns()} FROM customers c
+        WHERE c.deleted_at IS NULL AND ($2::uuid IS NULL OR c.organization_id = $2)
+          AND (c.external_id = $1 OR c.id::text = lower($1))
+        ORDER BY c.created_at LIMIT 10`,
+      [idOrExternalId, orgId],
+    );
+  }
+
   /** Which unique field (email, then external id) another live customer of the organization holds. */
   /** The customer whatever its organization or deletion, as CustomerRow (for views of rows that reference it). */
   async findRow(id: string, q: Queryable = this.ds): Promise<CustomerRow | null> {

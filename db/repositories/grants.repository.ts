@@ -24,6 +24,8 @@ export interface GrantRef {
   customerId: string;
   benefitId: string;
   benefitType: string;
+  /** For the workflow's static summary in the Web UI (engine-client.ts); not part of its input. */
+  label?: { customerEmail: string | null; benefitDescription: string };
 }
 
 export interface GrantRow {
@@ -164,9 +166,18 @@ export class GrantsRepository {
   /** What a grant's workflow is started with (ids and the benefit type for search attributes). */
   async workflowInputs(grantIds: string[], q: Queryable = this.ds): Promise<GrantRef[]> {
     if (grantIds.length === 0) return [];
-    const rows: { id: string; organization_id: string; customer_id: string; benefit_id: string; type: string }[] = await q.query(
-      `SELECT g.id, g.organization_id, g.customer_id, g.benefit_id, b.type
-         FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id WHERE g.id = ANY($1::uuid[])`,
+    const rows: {
+      id: string;
+      organization_id: string;
+      customer_id: string;
+      benefit_id: string;
+      type: string;
+      email: string | null;
+      description: string;
+    }[] = await q.query(
+      `SELECT g.id, g.organization_id, g.customer_id, g.benefit_id, b.type, c.email, b.description
+         FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id
+        WHERE g.id = ANY($1::uuid[])`,
       [grantIds],
     );
     return rows.map((r) => ({
@@ -175,6 +186,7 @@ export class GrantsRepository {
       customerId: r.customer_id,
       benefitId: r.benefit_id,
       benefitType: r.type,
+      label: { customerEmail: r.email, benefitDescription: r.description },
     }));
   }
 

@@ -115,6 +115,21 @@ export class OrganizationsRepository {
     return unwrapRows(result).length > 0;
   }
 
+  /** Sets (or, with null, removes) the organization's avatar; false when there is no such organization. */
+  async setAvatarUrl(organizationId: string, url: string | null): Promise<boolean> {
+    const result: unknown = await this.ds.query(
+      `UPDATE organizations SET avatar_url = $2, modified_at = now() WHERE id = $1 RETURNING id`,
+      [organizationId, url],
+    );
+    return unwrapRows(result).length > 0;
+  }
+
+  /** Every column of the organization with this slug (the portal page's branding), or null. */
+  async findRowBySlug(slug: string): Promise<OrganizationRow | null> {
+    const rows: OrganizationRow[] = await this.ds.query(`SELECT * FROM organizations WHERE slug = $1`, [slug]);
+    return rows[0] ?? null;
+  }
+
   /** Every column of these organizations, as stored (snake_case), in no order. */
   async findRows(ids: string[], q: Queryable = this.ds): Promise<OrganizationRow[]> {
     return q.query(`SELECT * FROM organizations WHERE id = ANY($1::uuid[])`, [ids]);

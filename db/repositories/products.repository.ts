@@ -254,6 +254,35 @@ export class ProductsRepository {
       return { status: 'ok', previous, next };
     });
   }
+
+  /** The products a customer bought, with the orders and subscriptions that bought each (the portal's grouping). */
+  async purchasedBy(orgId: string, customerId: string): Promise<PurchasedProduct[]> {
+    const rows: { id: string; name: string; kind: 'order' | 'subscription'; scope_id: string }[] = await this.ds.query(
+      `SELECT p.id, p.name, x.kind, x.scope_id
+         FROM (SELECT 'order' AS kind, id AS scope_id, product_id, created_at FROM orders
+                WHERE organization_id = $1 AND customer_id = $2 AND product_id IS NOT NULL
+               UNION ALL
+               SELECT 'subscription', id, product_id, created_at FROM subscriptions
+                WHERE organization_id = $1 AND customer_id = $2) x
+         JOIN products p ON p.id = x.product_id
+        ORDER BY x.created_at, x.scope_id`,
+      [orgId, customerId],
+    );
+    const byId = new Map<string, PurchasedProduct>();
+    for (const row of rows) {
+      const product = byId.get(row.id) ?? { id: row.id, name: row.name, order_ids: [], subscription_ids: [] };
+      (row.kind === 'order' ? product.order_ids : product.subscription_ids).push(row.scope_id);
+      byId.set(row.id, product);
+    }
+    return [...byId.values()];
+  }
+}
+
+export interface PurchasedProduct {
+  id: string;
+  name: string;
+  order_ids: string[];
+  subscription_ids: string[];
 }
 
 /** Unknown or deleted benefits are invalid; non-selectable ones may be kept but not added or removed. */
