@@ -149,7 +149,7 @@ export class FakeDiscord {
       return send(hit.status, { message: 'Server error', code: 0 });
     }
 
-    if (method === 'POST' && path === '/oauth2/token') return this.token(body, send);
+    if (method === 'POST' && path === '/oauth2/token') return this.token(body, record.authorization ?? '', send);
     const auth = record.authorization ?? '';
     if (path === '/users/@me' && auth.startsWith('Bearer ')) {
       const user = this.userTokens.get(auth.slice(7));
@@ -184,8 +184,11 @@ export class FakeDiscord {
     res.end();
   }
 
-  private token(body: any, send: (s: number, p?: unknown) => void): void {
-    if (body?.client_id !== this.clientId || body?.client_secret !== this.clientSecret) {
+  private token(body: any, authorization: string, send: (s: number, p?: unknown) => void): void {
+    // Like Discord, the client credentials come in the body or as HTTP Basic.
+    const basic = authorization.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString().split(':') : [];
+    const [id, secret] = basic.length === 2 ? basic : [body?.client_id, body?.client_secret];
+    if (id !== this.clientId || secret !== this.clientSecret) {
       return send(401, { error: 'invalid_client' });
     }
     if (body.grant_type === 'authorization_code') {
