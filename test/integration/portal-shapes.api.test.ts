@@ -12,7 +12,12 @@ import { expectMatchesSpec } from '../support/spec-validator';
 const schemas = JSON.parse(readFileSync(path.resolve(__dirname, '../../docs/reference/polar-openapi-2026-10.json'), 'utf8')).components
   .schemas;
 const keysOf = (name: string): string[] => Object.keys(schemas[name].properties ?? {}).sort();
-const SPEC_NAME: Record<string, string> = { custom: 'Custom', feature_flag: 'FeatureFlag', license_keys: 'LicenseKeys' };
+const SPEC_NAME: Record<string, string> = {
+  custom: 'Custom',
+  feature_flag: 'FeatureFlag',
+  license_keys: 'LicenseKeys',
+  meter_credit: 'MeterCredit',
+};
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -33,8 +38,18 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
       limit_usage: 5,
     },
   });
-  await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), license.id] });
-  await buyGranted(shop, 3);
+  const meter = await shop.polar.meters.create({
+    name: 'Requests',
+    filter: { conjunction: 'and', clauses: [] },
+    aggregation: { func: 'count' },
+  });
+  const credits = await shop.polar.benefits.create({
+    type: 'meter_credit',
+    description: 'Credits',
+    properties: { meter_id: meter.id, units: 10, rollover: false },
+  });
+  await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), license.id, credits.id] });
+  await buyGranted(shop, 4);
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
 
   const res = await stack.http('GET', '/v1/customer-portal/benefit-grants/', { token: session.token });
