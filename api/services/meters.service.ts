@@ -62,9 +62,11 @@ export class MetersService {
       const current = await this.meters.find(orgId, id, em, true);
       if (!current) throw new NotFoundError('Meter not found');
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      // Unarchiving recomputes too: events that arrived while archived were counted by no one.
       const redefine =
         (body.filter != null && !same(body.filter, current.filter)) ||
-        (body.aggregation != null && !same(body.aggregation, current.aggregation));
+        (body.aggregation != null && !same(body.aggregation, current.aggregation)) ||
+        (body.is_archived === false && current.archived_at !== null);
       const meter = await this.meters.update(
         em,
         id,

@@ -214,6 +214,11 @@ test('meters: list, archive, bad filters; a new filter recomputes the figures in
   expectMatchesSpec('/v1/meters/', 'get', 200, archived);
   expect(archived.items[0].archived_at).not.toBeNull();
   expect((await shop.polar.customerMeters.list({ meter_id: meter.id })).items).toEqual([]);
+
+  // Events while archived count for no meter; unarchiving recomputes, so they count again.
+  await shop.polar.events.ingest({ events: [ev('eu', 3)] });
+  await shop.polar.meters.update(meter.id, { is_archived: false });
+  await eventually(async () => (await consumed()) === 20);
 });
 
 test('concurrent ingest calls count every event once; quantities bound their intervals', async () => {

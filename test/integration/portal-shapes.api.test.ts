@@ -26,6 +26,7 @@ const SPEC_NAME: Record<string, string> = {
   feature_flag: 'FeatureFlag',
   license_keys: 'LicenseKeys',
   github_repository: 'GitHubRepository',
+  meter_credit: 'MeterCredit',
 };
 
 let stack: TestStack;
@@ -90,9 +91,19 @@ test('portal grants of every implemented type carry exactly the spec subscriber 
     description: 'Source',
     properties: { repository_owner: 'acme', repository_name: 'private-repo', permission: 'push' },
   });
+  const meter = await shop.polar.meters.create({
+    name: 'Requests',
+    filter: { conjunction: 'and', clauses: [] },
+    aggregation: { func: 'count' },
+  });
+  const credits = await shop.polar.benefits.create({
+    type: 'meter_credit',
+    description: 'Credits',
+    properties: { meter_id: meter.id, units: 10, rollover: false },
+  });
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
   await linkAccount(stack, session.token);
-  const extra = [license.id, downloadables.id, discord.id, repo.id];
+  const extra = [license.id, downloadables.id, discord.id, repo.id, credits.id];
   await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: [...shop.benefits.map((b) => b.id), ...extra] });
   await buyGranted(shop, shop.benefits.length + extra.length);
 
