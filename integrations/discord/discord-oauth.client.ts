@@ -2,7 +2,7 @@
 // exchange and the user behind a token (plain HTTP against DISCORD_API_URL, so a stand-in serves
 // it). The bot that hands out roles is a separate client.
 import { RetriableError } from '../../lib/retriable-error';
-import type { OAuthTokens } from '../github/github-app.client';
+import { oauthTokensFrom, type OAuthTokens } from '../oauth-tokens';
 
 export interface DiscordOAuthSettings {
   clientId: string;
@@ -57,13 +57,7 @@ export class DiscordOAuth {
       body: new URLSearchParams(params).toString(),
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, any>;
-    if (!res.ok || typeof body.access_token !== 'string') return null;
-    return {
-      accessToken: body.access_token,
-      refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : null,
-      expiresAt: typeof body.expires_in === 'number' ? new Date(Date.now() + body.expires_in * 1000) : null,
-      scope: typeof body.scope === 'string' ? body.scope : null,
-    };
+    return res.ok ? oauthTokensFrom(body) : null;
   }
 }
 

@@ -6,6 +6,7 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { RetriableError } from '../../lib/retriable-error';
+import { oauthTokensFrom, type OAuthTokens } from '../oauth-tokens';
 
 export type RepositoryPermission = 'pull' | 'triage' | 'push' | 'maintain' | 'admin';
 
@@ -26,12 +27,7 @@ export interface PendingInvitation {
   expired: boolean;
 }
 
-export interface OAuthTokens {
-  accessToken: string;
-  refreshToken: string | null;
-  expiresAt: Date | null;
-  scope: string | null;
-}
+export type { OAuthTokens };
 
 /** A provider answer the caller decides about (404 repository, 422 uninvitable user). */
 export class GitHubAnswerError extends Error {
@@ -174,13 +170,7 @@ export class GitHubApp {
       body: JSON.stringify({ client_id: this.settings.clientId, client_secret: this.settings.clientSecret, ...params }),
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, any>;
-    if (!res.ok || typeof body.access_token !== 'string') return null;
-    return {
-      accessToken: body.access_token,
-      refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : null,
-      expiresAt: typeof body.expires_in === 'number' ? new Date(Date.now() + body.expires_in * 1000) : null,
-      scope: typeof body.scope === 'string' ? body.scope : null,
-    };
+    return res.ok ? oauthTokensFrom(body) : null;
   }
 
   async user(userToken: string): Promise<{ id: string; login: string }> {
