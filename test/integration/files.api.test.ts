@@ -12,6 +12,8 @@ import { failure, locs } from '../support/two-organizations';
 import { expectMatchesSpec } from '../support/spec-validator';
 import { startFakeGcs, type FakeGcs } from '../fakes/fake-gcs-server';
 
+/** The short-lived stack's URL lifetime: the expiry test waits it out once. */
+const SHORT_TTL_S = 4;
 const tmpDirs: string[] = [];
 function localEnv(extra: Record<string, string> = {}): Record<string, string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'files-test-'));
@@ -91,7 +93,9 @@ describe('local driver: bad input, tenancy, expiry', () => {
   let shortLived: TestStack;
   beforeAll(async () => {
     stack = await startTestStack({ env: localEnv() });
-    shortLived = await startTestStack({ env: localEnv({ FILES_UPLOAD_URL_TTL_SECONDS: '1', FILES_DOWNLOAD_URL_TTL_SECONDS: '1' }) });
+    shortLived = await startTestStack({
+      env: localEnv({ FILES_UPLOAD_URL_TTL_SECONDS: String(SHORT_TTL_S), FILES_DOWNLOAD_URL_TTL_SECONDS: String(SHORT_TTL_S) }),
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -193,10 +197,13 @@ describe('local driver: bad input, tenancy, expiry', () => {
     const { portal } = await buyFiles(shortLived, [file.id], shop);
     const [item] = (await portal.customerPortal.downloadables.list({})).items;
     const first = await fetch(item.file.download.url, { redirect: 'manual' });
+    // Every URL used below was signed before this moment (the storage URL just now).
+    const lastSigned = Date.now();
     expect(first.status).toBe(302);
     const storageUrl = new URL(first.headers.get('location')!);
     expect(sha256(Buffer.from(await (await fetch(storageUrl)).arrayBuffer())).equals(sha256(data))).toBe(true);
-    await new Promise((r) => setTimeout(r, 2_100)); // TTL is 1 s; expiry is checked in whole seconds
+    // Long enough for a loaded machine to use the URLs while valid; expiry is checked in whole seconds.
+    await new Promise((r) => setTimeout(r, Math.max(0, lastSigned + SHORT_TTL_S * 1000 + 1_100 - Date.now())));
     const [p] = late.upload.parts;
     expect((await fetch(p.url, { method: 'PUT', headers: p.headers, body: Buffer.alloc(10) })).status).toBe(403);
     expect((await fetch(storageUrl)).status).toBe(403);

@@ -64,8 +64,15 @@ test('drift repair re-invites lost access, removes what no grant holds, leaves o
   });
   const alice = await seedGitHubGrant(ds, gh, 'drifting', 'alice', 'drift-org');
   const bob = await seedGitHubGrant(ds, gh, 'drifting', 'bob', 'drift-org');
-  const run = (dryRun: boolean) =>
-    client.workflow.execute('driftRepairWorkflow', { taskQueue, workflowId: `drift-${randomUUID()}`, args: [{ dryRun }] }) as Promise<any>;
+  // The workflow's result: one report per type with drift repair; this test reads GitHub's.
+  const run = async (dryRun: boolean) => {
+    const reports = (await client.workflow.execute('driftRepairWorkflow', {
+      taskQueue,
+      workflowId: `drift-${randomUUID()}`,
+      args: [{ types: ['github_repository'], dryRun }],
+    })) as any[];
+    return reports.find((r) => r.type === 'github_repository');
+  };
 
   await worker.runUntil(async () => {
     for (const input of [alice, bob]) {
@@ -89,21 +96,25 @@ test('drift repair re-invites lost access, removes what no grant holds, leaves o
 
     const dry = await run(true);
     // (Repositories other test files left in the shared database are not on this stand-in: skipped.)
-    expect(dry.github_repository).toMatchObject({
-      dryRun: true,
-      restored: [{ resource: 'drift-org/drifting', account: 'alice', detail: 'invite with push' }],
-      removed: [{ resource: 'drift-org/drifting', account: 'bob', detail: 'remove collaborator' }],
-    });
-    expect(dry.github_repository.skipped.map((s: any) => s.resource)).not.toContain('drift-org/drifting');
+    expect(dry.dryRun).toBe(true);
+    expect(dry.repairs).toHaveLength(2);
+    expect(dry.repairs).toEqual(
+      expect.arrayContaining([
+        { action: 'restored', target: 'drift-org/drifting', accountId: 'alice', detail: 'invite with push' },
+        { action: 'removed', target: 'drift-org/drifting', accountId: 'bob', detail: 'remove collaborator' },
+      ]),
+    );
+    expect(dry.unrepaired.map((s: any) => s.target)).not.toContain('drift-org/drifting');
     expect(gh.access('drift-org', 'drifting')).toEqual(before);
 
     const real = await run(false);
-    expect(real.github_repository).toMatchObject({ dryRun: false, restored: [{ account: 'alice' }], removed: [{ account: 'bob' }] });
+    expect(real.dryRun).toBe(false);
+    expect(real.repairs.map((r: any) => `${r.action}:${r.accountId}`).sort()).toEqual(['removed:bob', 'restored:alice']);
     expect(gh.access('drift-org', 'drifting')).toEqual({ collaborators: { carol: 'admin' }, invitations: { alice: 'push' } });
 
     // Nothing left to repair: a second pass changes nothing.
     const again = await run(false);
-    expect(again.github_repository).toMatchObject({ restored: [], removed: [] });
+    expect(again).toMatchObject({ repairs: [] });
   });
   await Promise.all(
     [alice, bob].map((i) =>
