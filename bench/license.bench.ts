@@ -161,7 +161,10 @@ function report(results: Record<string, Measured>, contention: Measured, keyCoun
     ['public (no token)', pub],
   ] as const) {
     const s = summary(r);
-    console.log(`\nvalidate, ${label}: ${s.rps.toFixed(0)}/s (target >= 3000), p99 ${s.p99.toFixed(2)} ms (target < 20 ms)`);
+    console.log(
+      `\nvalidate, ${label}: ${s.rps.toFixed(0)}/s = ${(s.rps / hs.rps).toFixed(2)} of /healthz's ${hs.rps.toFixed(0)}/s in the same run (target >= 0.5), ` +
+        `p99 ${s.p99.toFixed(2)} ms (target < 20 ms)`,
+    );
     console.log(
       `  cost vs /healthz: ${(hs.rps / s.rps).toFixed(2)}x by throughput, ${(cpuPerRequest(r) / cpuPerRequest(health)).toFixed(2)}x by server CPU per request (target <= 3x)`,
     );
