@@ -37,7 +37,14 @@ const SLICE_SECONDS = Math.min(5, DURATION);
 
 /** Child mode: the API alone, on the database the parent prepared. */
 async function server(): Promise<void> {
-  const config = parseConfig({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: args['log-level'] ?? 'info' });
+  // The public variant names each client in X-Forwarded-For: trusted from loopback, as behind a proxy,
+  // or every request counts against one address's rate limit.
+  const config = parseConfig({
+    TRUST_PROXY: 'loopback',
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: args['log-level'] ?? 'info',
+  });
   const dataSource = createDataSource({ url: config.DATABASE_URL!, poolSize: config.DATABASE_POOL_SIZE });
   await dataSource.initialize();
   // Validation never talks to Temporal; a lazy connection keeps the bench free of a Temporal server.
