@@ -93,10 +93,15 @@ export function grantActivities(deps: EngineDeps) {
     };
   }
 
+  // Transactions that wrote a webhook event: only those need endpoints kicked after commit (an
+  // organization with no endpoint subscribed skips the kick's query on every grant).
+  const wroteEvents = new WeakSet<EntityManager>();
+
   async function emit(em: EntityManager, l: Loaded, row: GrantRow, type: string, previous?: Record<string, unknown>) {
     const data = { ...serializeGrant(row, l.benefit, l.customer), previous_properties: previous ?? null };
-    await webhookEvents.enqueue(em, row.organization_id, type, data);
-    await enqueueCustomerState(em, row.organization_id, row.customer_id);
+    const endpoints = await webhookEvents.enqueue(em, row.organization_id, type, data);
+    const state = await enqueueCustomerState(em, row.organization_id, row.customer_id);
+    if (endpoints.length > 0 || state) wroteEvents.add(em);
   }
 
   /** The moves every command is made of, bound to one locked grant. */
@@ -252,20 +257,23 @@ export function grantActivities(deps: EngineDeps) {
 
   return {
     async applyGrantCommand(input: { grantId: string; command: GrantCommand }): Promise<GrantCommandResult> {
-      const { row, changed, expiresAt, recheckInMs } = await deps.dataSource.transaction((em) =>
-        load(em, input.grantId).then((l) => run(em, l, input.command)),
-      );
-      if (changed) await kickOrganizationWebhooks(deps, row.organization_id);
+      let tx: EntityManager | null = null;
+      const { row, changed, expiresAt, recheckInMs } = await deps.dataSource.transaction((em) => {
+        tx = em;
+        return load(em, input.grantId).then((l) => run(em, l, input.command));
+      });
+      if (changed && tx && wroteEvents.has(tx)) await kickOrganizationWebhooks(deps, row.organization_id);
       return { ...resultOf(row, changed, expiresAt), ...(recheckInMs !== undefined ? { recheckInMs } : {}) };
     },
 
     async markGrantExpired(input: { grantId: string }): Promise<void> {
-      await deps.dataSource.transaction(async (em) => {
+      const wrote = await deps.dataSource.transaction(async (em) => {
         const l = await load(em, input.grantId);
         await grants.recordEvent(em, l.grant, 'expired', {});
         await emit(em, l, l.grant, 'benefit_grant.updated', l.grant.properties);
+        return wroteEvents.has(em);
       });
-      const grant = await grants.findById(input.grantId);
+      const grant = wrote ? await grants.findById(input.grantId) : null;
       if (grant) await kickOrganizationWebhooks(deps, grant.organization_id);
     },
   };

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { enqueueCustomerStateEvent } from '../db/repositories/customer-state-events';
 import { serializeCustomerState } from '../wire/customer.serializer';
 
-/** Queues `customer.state_changed` with Polar's customer state (see enqueueCustomerStateEvent). */
-export function enqueueCustomerState(em: EntityManager, organizationId: string, customerId: string): Promise<void> {
+/** Queues `customer.state_changed` with Polar's customer state (see enqueueCustomerStateEvent); true when written. */
+export function enqueueCustomerState(em: EntityManager, organizationId: string, customerId: string): Promise<boolean> {
   return enqueueCustomerStateEvent(em, organizationId, customerId, serializeCustomerState);
 }

@@ -1,273 +1,212 @@
-// `npm run bench:grants`: N customers buy a product with 3 benefits; prints purchase and grant
-// throughput, purchase-to-granted latency at a fixed rate, the time a benefit delete takes to
-// revoke N grants, process memory and the longest workflow history. Prints figures, asserts nothing.
-import { longestHistories, HistoryFigure } from './lib/history';
+// `npm run bench:grants`: the engine against the machine's own limit, in one run. The limit
+// (bench/limit) is the smallest durable grant on the same dev server, PostgreSQL and worker
+// options; the two are measured interleaved (limit, engine, limit, engine, ...) so host drift hits
+// both alike, and the ratio is the headline. Prints figures, asserts nothing.
+// (`npm run bench:grants:phases` is the older per-N report: latency phase, histories, memory.)
+import os from 'node:os';
 import { ApiClient } from './lib/load';
-import { childSettings, parseOptions, BenchOptions } from './lib/options';
-import {
-  latencyPhase,
-  LatencyResult,
-  PhaseContext,
-  revocationPhase,
-  RevocationResult,
-  throughputPhase,
-  ThroughputResult,
-  warmUp,
-} from './lib/phases';
-import { cpuPerUnit, cpuShares, loadAverage, machineInfo, Memory, memoryOf } from './lib/procfs';
-import { Catalog, createCatalog, insertCustomers } from './lib/setup';
-import { Breakdown, purchaseBreakdown } from './lib/timeline';
-import { OutboxFigures, outboxFigures, startWebhookReceiver, WEBHOOK_EVENTS, WebhookReceiver } from './lib/webhooks';
-import {
-  BenchStack,
-  connectExternalStack,
-  exitAfterCleanUp,
-  handleSignals,
-  Log,
-  prepareToolbox,
-  startIsolatedStack,
-  Toolbox,
-} from './lib/stack';
-import { mb, ms, perSecond, Row, seconds, table, verdict } from './lib/stats';
-
-const TARGET_GRANTS_PER_SEC = 100;
-const TARGET_P99_MS = 2_000;
-const TARGET_REVOKES = { grants: 10_000, ms: 120_000 };
-// Temporal logs a warning past 10,240 events (and fails a run at 51,200): "bounded" means far below.
-const HISTORY_WARN = 10_240;
+import { childSettings } from './lib/options';
+import { latencyPhase, PhaseContext, revocationPhase, throughputPhase, warmUp } from './lib/phases';
+import { Limit, limitGrants, limitRevokes, RateFigures, startLimit } from './lib/limit';
+import { CpuSnapshot, loadAverage, machineInfo, memoryOf } from './lib/procfs';
+import { createCatalog, insertCustomers, steadyRate } from './lib/setup';
+import { exitAfterCleanUp, handleSignals, Log, prepareToolbox, startIsolatedStack } from './lib/stack';
+import { mb, ms, percentile, perSecond, Row, table, verdict } from './lib/stats';
 
 const began = Date.now();
 const log: Log = (msg) => process.stdout.write(`[bench +${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+const GOAL_RATIO = 0.85;
 
-interface SizeReport {
-  n: number;
-  a: ThroughputResult;
-  /** Null when an earlier phase's grants never all completed: its backlog would be measured instead. */
-  b: LatencyResult | null;
-  c: RevocationResult | null;
-  breakdown: Breakdown | null;
-  histories: HistoryFigure[];
-  memory: Record<'apiAfterA' | 'workerAfterA' | 'api' | 'worker' | 'temporal', Memory | null>;
-  webhooks: (OutboxFigures & { delivered: number }) | null;
-  load: { start: string; end: string };
-}
-
-async function webhookFigures(stack: BenchStack, receiver: WebhookReceiver | null): Promise<SizeReport['webhooks']> {
-  if (!receiver) return null;
-  return { ...(await outboxFigures(stack.db, stack.organizationId)), delivered: receiver.received() };
-}
-
-async function runSize(stack: BenchStack, n: number, opts: BenchOptions): Promise<SizeReport> {
-  const api = new ApiClient(stack.baseUrl, stack.token);
-  const ctx: PhaseContext = { stack, api, log, maxWaitMs: opts.maxWaitMinutes * 60_000 };
-  const tag = `${n}-${Date.now().toString(36)}`;
-  const loadStart = loadAverage();
-  log(`N=${n}: setup: 3 products with 3 benefits each through the API; customers inserted through SQL`);
-  const [warm, productA, productB] = [
-    await createCatalog(api, `${tag} warm-up`),
-    await createCatalog(api, `${tag} A`),
-    await createCatalog(api, `${tag} B`),
-  ];
-  const inB = opts.rate * opts.durationSeconds;
-  const customers = await insertCustomers(stack.db, stack.organizationId, opts.warmup + n + inB, tag);
-  const receiver = opts.webhook ? await startWebhookReceiver(api) : null;
-  try {
-    const figures = await measure(ctx, n, opts, { warm, productA, productB, customers });
-    return { n, ...figures, webhooks: await webhookFigures(stack, receiver), load: { start: loadStart, end: loadAverage() } };
-  } finally {
-    await receiver?.close();
-  }
-}
-
-async function measure(
-  ctx: PhaseContext,
-  n: number,
-  opts: BenchOptions,
-  fx: { warm: Catalog; productA: Catalog; productB: Catalog; customers: string[] },
-) {
-  const { stack } = ctx;
-  const { warm, productA, productB, customers } = fx;
-  log(`N=${n}: warm-up: ${opts.warmup} purchases`);
-  await warmUp(ctx, warm, customers.slice(0, opts.warmup));
-
-  log(`N=${n}: phase A: ${n} purchases, ${opts.concurrency} at a time`);
-  const a = await throughputPhase(ctx, productA, customers.slice(opts.warmup, opts.warmup + n), opts.concurrency);
-  const [apiAfterA, workerAfterA] = [memoryOf(stack.groups.api), memoryOf(stack.groups.worker)];
-
-  // A phase whose grants never all completed leaves a backlog the next phase would measure instead.
-  const skip = (phases: string) => log(`N=${n}: skipping ${phases}: the previous phase's grants did not all complete`);
-  let b: LatencyResult | null = null;
-  let c: RevocationResult | null = null;
-  if (!a.drained) skip('phases B and C');
-  else {
-    log(`N=${n}: phase B: ${opts.rate} purchases/s for ${opts.durationSeconds} s (open loop)`);
-    b = await latencyPhase(ctx, productB, customers.slice(opts.warmup + n), opts.rate, opts.durationSeconds);
-  }
-  const breakdown = b ? await purchaseBreakdown(stack.temporal, stack.db, b.records) : null;
-  if (b && !b.drained) skip('phase C');
-  else if (b) {
-    log(`N=${n}: phase C: delete a benefit held by ${a.accepted} customers`);
-    c = await revocationPhase(ctx, productA.benefitIds[0]);
-  }
-  log(`N=${n}: reading workflow histories`);
-  const histories = await longestHistories(stack, productA.benefitIds[0], [...productA.benefitIds, ...productB.benefitIds]);
-  const memory = {
-    apiAfterA,
-    workerAfterA,
-    api: memoryOf(stack.groups.api),
-    worker: memoryOf(stack.groups.worker),
-    temporal: memoryOf(stack.groups.temporal),
+function options(argv: string[]) {
+  const get = (name: string, dflt: number) => {
+    const at = argv.indexOf(`--${name}`);
+    const v = at >= 0 ? Number(argv[at + 1]) : dflt;
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+    return v;
   };
-  return { a, b, c, breakdown, histories, memory };
+  if (argv.includes('--help')) {
+    process.stdout.write(
+      'usage: npm run bench:grants -- [--n 200] [--concurrency 20] [--reps 3] [--duration 10] [--pg-fast]\n' +
+        '  --n            purchases (3 grants each) per phase and side; phase C revokes n grants\n' +
+        '  --duration     seconds of the engine latency phases at 50% and 80% of the limit (0 skips)\n',
+    );
+    process.exit(0);
+  }
+  return {
+    n: get('n', 200),
+    concurrency: get('concurrency', 20),
+    reps: get('reps', 3),
+    duration: argv.includes('--duration') && Number(argv[argv.indexOf('--duration') + 1]) === 0 ? 0 : get('duration', 10),
+    pgFast: argv.includes('--pg-fast'),
+  };
 }
 
-const dist = (d: { p50: number; p99: number; max: number }) => `${ms(d.p50)} / ${ms(d.p99)} / ${ms(d.max)}`;
-const memRow = (m: Memory | null) => (m ? `${mb(m.rssMb)} (peak ${mb(m.peakMb)})` : 'n/a (pid unknown)');
-
-function reportRows(r: SizeReport, opts: BenchOptions): Row[] {
-  const { a } = r;
-  const grantsOk = a.drained && a.grantsPerSec >= TARGET_GRANTS_PER_SEC;
-  const longest = Math.max(0, ...r.histories.map((h) => h.historyLength));
-  return [
-    ['load average (1/5/15 min) at start / end of this N', `${r.load.start} / ${r.load.end}`, 'machine otherwise idle'],
-    [`A purchases/s accepted (${a.accepted}/${a.sent}, concurrency ${opts.concurrency})`, perSecond(a.purchasesPerSec)],
-    ['A purchase call p50 / p99 / max', dist(a.call)],
-    [
-      `A grants/s completed (${a.grantsDone}/${a.grantsExpected} in ${seconds(a.grantsElapsedMs)}${a.drained ? '' : ', gave up'})`,
-      perSecond(a.grantsPerSec),
-      `>= ${TARGET_GRANTS_PER_SEC}/s`,
-      verdict(grantsOk),
-    ],
-    [
-      'A grants/s steady (middle 80% of grants)',
-      perSecond(a.steadyGrantsPerSec),
-      `>= ${TARGET_GRANTS_PER_SEC}/s`,
-      verdict(a.steadyGrantsPerSec >= TARGET_GRANTS_PER_SEC),
-    ],
-    [`A purchase -> granted p50 / p99 / max (backlog${a.incomplete ? `, ${a.incomplete} incomplete` : ''})`, dist(a.toGranted)],
-    ...(r.b
-      ? latencyRows(r.b)
-      : [['B latency at a fixed rate', 'skipped (phase A did not drain)', `p99 < ${ms(TARGET_P99_MS)}`, 'n/a'] as Row]),
-    ...(r.c
-      ? revocationRows(r.c)
-      : [['C revocations after a benefit delete', 'skipped (an earlier phase did not drain)', '10,000 in < 2 min', 'n/a'] as Row]),
-    ['worker RSS after A', memRow(r.memory.workerAfterA)],
-    ['worker RSS at end', memRow(r.memory.worker)],
-    ['API RSS after A', memRow(r.memory.apiAfterA)],
-    ['API RSS at end', memRow(r.memory.api)],
-    ['Temporal dev server RSS at end', memRow(r.memory.temporal)],
-    ...(r.webhooks ? webhookRows(r.webhooks) : []),
-    ...r.histories.map((h): Row => [`history: ${h.kind} (longest of ${h.described})`, `${h.historyLength} events`]),
-    ['longest workflow history', `${longest} events`, `bounded, < ${HISTORY_WARN}`, verdict(longest < HISTORY_WARN)],
-  ];
+type Side = 'limit' | 'engine';
+interface Sample {
+  side: Side;
+  grants: RateFigures;
+  revokes: RateFigures;
+  callP99: number;
+  steal: number;
 }
 
-function latencyRows(b: LatencyResult): Row[] {
-  return [
-    [
-      `B purchases accepted at ${b.rate}/s for ${b.durationSeconds} s`,
-      `${b.accepted}/${b.sent} (scheduler lag max ${ms(b.schedulerMaxLagMs)})`,
-    ],
-    ['B purchase call p50 / p99 / max', dist(b.call)],
-    [
-      `B purchase -> granted p50 / p99 / max${b.incomplete ? ` (${b.incomplete} incomplete)` : ''}`,
-      dist(b.toGranted),
-      `p99 < ${ms(TARGET_P99_MS)}`,
-      verdict(b.incomplete === 0 && b.toGranted.p99 < TARGET_P99_MS),
-    ],
-  ];
-}
-
-function revocationRows(c: RevocationResult): Row[] {
-  const target = TARGET_REVOKES.grants / (TARGET_REVOKES.ms / 1000);
-  return [
-    [
-      `C revoke ${c.revoked}/${c.grants} grants after a benefit delete`,
-      `${seconds(c.revokeMs ?? NaN)} (${perSecond(c.revokesPerSec)}, DELETE ${ms(c.deleteMs)})`,
-      `10,000 in < 2 min (>= ${target.toFixed(1)}/s)`,
-      verdict(c.revokeMs !== null && c.revokesPerSec >= target),
-    ],
-  ];
-}
-
-function webhookRows(w: NonNullable<SizeReport['webhooks']>): Row[] {
-  return [
-    ['webhook events written / delivered / pending at end', `${w.events} / ${w.delivered} / ${w.pending}`],
-    [`kick query at end (after every changed grant)`, `${w.kickQueryMs.toFixed(1)} ms: ${w.kickQueryPlan}`],
-  ];
-}
-
-function report(r: SizeReport, opts: BenchOptions): string {
-  return [
-    table(`Grants benchmark, N = ${r.n}`, reportRows(r, opts)),
-    `CPU during A: ${cpuShares(r.a.cpu.used, r.a.cpu.wallSeconds)}`,
-    `  per grant:  ${cpuPerUnit(r.a.cpu.used, r.a.grantsDone, 'grant')}${r.a.drained ? '' : ' (overstated: includes work for grants still in flight)'}`,
-    ...(r.b ? [`CPU during B: ${cpuShares(r.b.cpu.used, r.b.cpu.wallSeconds)}`] : []),
-    ...(r.c
-      ? [
-          `CPU during C: ${cpuShares(r.c.cpu.used, r.c.cpu.wallSeconds)}`,
-          `  per revoke: ${cpuPerUnit(r.c.cpu.used, r.c.revoked, 'revoke')}`,
-        ]
-      : []),
-    ...(r.breakdown
-      ? [
-          table(
-            `Where a phase B purchase's time goes (sample, from workflow histories), N = ${r.n}`,
-            r.breakdown.map(([step, p50, p90]): Row => [step, `p50 ${ms(p50)}`, `p90 ${ms(p90)}`]),
-          ),
-        ]
-      : []),
-  ].join('\n');
-}
-
-function header(opts: BenchOptions): string[] {
-  const settings = childSettings(process.env);
-  return [
-    ...machineInfo(),
-    `load average at start: ${loadAverage()}`,
-    opts.external
-      ? `stack: external at ${opts.external.baseUrl} (worker/API settings are that stack's)`
-      : `stack: isolated per N (embedded PostgreSQL${opts.pgFast ? ' without fsync' : ', durable like npm start'}, in-memory Temporal dev server` +
-        `${opts.temporalFlags.length ? ` with ${opts.temporalFlags.join(' ')}` : ''}); ` +
-        Object.entries(settings)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' '),
-    `webhooks: ${opts.webhook ? `one endpoint subscribed to ${WEBHOOK_EVENTS.join(', ')}, receiver in the bench` : 'no endpoint (--webhook adds one)'}`,
-    `sizes: N = ${opts.sizes.join(', ')}${opts.quick ? ' (--quick)' : ''}; phase B ${opts.rate}/s for ${opts.durationSeconds} s`,
-    'setup: benefits and products through the HTTP API; customers bulk-inserted through SQL (setup speed, not measured)',
-    'purchase -> granted = max(granted_at of its 3 grants) - purchase start (phase B: its due time); granted_at is',
-    "  PostgreSQL's now() at the start of the transaction that makes the grant readable, so figures are low by that",
-    "  transaction's duration (a few ms); grants/s uses the 200 ms poll that saw the last grant, as the API would.",
-  ];
-}
+const app = (u: CpuSnapshot) => (u.api ?? 0) + (u.worker ?? 0);
+const stealShare = (used: CpuSnapshot, wall: number) => (used.steal ?? 0) / wall / os.availableParallelism();
 
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2), process.env);
+  const opts = options(process.argv.slice(2));
   handleSignals(log);
-  const head = header(opts);
-  head.forEach((line) => log(line));
-  const box: Toolbox | null = opts.external ? null : await prepareToolbox(log, opts.temporalFlags);
-  const reports: string[] = [];
-  for (const n of opts.sizes) {
-    log(`N=${n}: ${opts.external ? 'connecting to the running stack' : 'starting an isolated stack'}`);
-    const stack = opts.external
-      ? await connectExternalStack(opts.external, `N=${n}`, opts.taskQueue)
-      : await startIsolatedStack(
-          box!,
-          `n${n}`,
-          { pgFast: opts.pgFast, profileDir: opts.profileDir, childEnv: childSettings(process.env), taskQueue: opts.taskQueue },
-          log,
-        );
-    try {
-      const text = report(await runSize(stack, n, opts), opts);
-      reports.push(text);
-      process.stdout.write(`\n${text}\n\n`);
-    } finally {
-      log(`N=${n}: stopping the stack`);
-      await stack.close();
-    }
+  const head = [
+    ...machineInfo(),
+    `load average at start: ${loadAverage()}`,
+    `n = ${opts.n} purchases (${3 * opts.n} grants) per phase and side, concurrency ${opts.concurrency}, ${opts.reps} repetitions, interleaved limit/engine`,
+    `stack: embedded PostgreSQL${opts.pgFast ? ' without fsync' : ', durable like npm start'}, in-memory dev server (scripts/tools/dev-server.ts flags); ` +
+      Object.entries(childSettings(process.env))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+  ];
+  head.forEach((l) => log(l));
+  const box = await prepareToolbox(log, []);
+  const stack = await startIsolatedStack(
+    box,
+    'ratio',
+    { pgFast: opts.pgFast, childEnv: childSettings(process.env), taskQueue: 'benefits' },
+    log,
+  );
+  const limit = await startLimit(stack, log);
+  const api = new ApiClient(stack.baseUrl, stack.token);
+  const ctx: PhaseContext = { stack, api, log, maxWaitMs: 10 * 60_000 };
+  const customers = await insertCustomers(stack.db, stack.organizationId, 20 + opts.n * opts.reps + 200 * opts.duration, 'ratio');
+  let used = 0;
+  const take = (k: number) => customers.slice(used, (used += k));
+
+  log('warm-up: 20 purchases on each side');
+  await warmUp(ctx, await createCatalog(api, 'warm-up'), take(20));
+  await limitGrants(ctx, limit, 20, 10);
+
+  const samples: Sample[] = [];
+  for (let rep = 1; rep <= opts.reps; rep++) {
+    samples.push(await limitRep(ctx, limit, opts, rep));
+    samples.push(await engineRep(ctx, opts, rep, take(opts.n)));
   }
-  process.stdout.write(`\n${['', ...head, `load average at end: ${loadAverage()}`, '', ...reports].join('\n')}\n`);
+  const latency = opts.duration > 0 ? await latencyRows(ctx, samples, opts.duration, take) : [];
+  const text = report(samples, latency, stack.groups.worker);
+  process.stdout.write(`\n${[...head, `load average at end: ${loadAverage()}`, '', text].join('\n')}\n`);
+  await limit.stop();
+  await stack.close();
+}
+
+async function limitRep(ctx: PhaseContext, limit: Limit, opts: ReturnType<typeof options>, rep: number): Promise<Sample> {
+  log(`rep ${rep}: limit, ${opts.n} purchases`);
+  const grants = await limitGrants(ctx, limit, opts.n, opts.concurrency);
+  log(`rep ${rep}: limit, revoke ${opts.n} grants`);
+  const revokes = await limitRevokes(ctx, limit, grants.benefitIds[0]);
+  return { side: 'limit', grants, revokes, callP99: NaN, steal: stealShare(grants.cpu.used, grants.cpu.wallSeconds) };
+}
+
+async function engineRep(ctx: PhaseContext, opts: ReturnType<typeof options>, rep: number, customers: string[]): Promise<Sample> {
+  const catalog = await createCatalog(ctx.api, `rep ${rep}`);
+  log(`rep ${rep}: engine, ${opts.n} purchases`);
+  const a = await throughputPhase(ctx, catalog, customers, opts.concurrency);
+  log(`rep ${rep}: engine, delete a benefit held by ${a.accepted} customers`);
+  const c = await revocationPhase(ctx, catalog.benefitIds[0]);
+  const revokeSteady = await steadyRate(ctx.stack.db, [catalog.benefitIds[0]], 'revoked_at');
+  return {
+    side: 'engine',
+    grants: { count: a.grantsDone, perSec: a.grantsPerSec, steadyPerSec: a.steadyGrantsPerSec, drained: a.drained, cpu: a.cpu },
+    revokes: { count: c.revoked, perSec: c.revokesPerSec, steadyPerSec: revokeSteady, drained: c.revokeMs !== null, cpu: c.cpu },
+    callP99: a.call.p99,
+    steal: stealShare(a.cpu.used, a.cpu.wallSeconds),
+  };
+}
+
+/** Engine latency at half and 80% of the limit's median purchase rate (3 grants a purchase). */
+async function latencyRows(ctx: PhaseContext, samples: Sample[], duration: number, take: (k: number) => string[]): Promise<Row[]> {
+  const limitPurchases = median(samples.filter((s) => s.side === 'limit').map((s) => s.grants.steadyPerSec)) / 3;
+  const rows: Row[] = [];
+  for (const [share, goalMs] of [
+    [0.5, 250],
+    [0.8, 1000],
+  ] as const) {
+    const rate = Math.max(1, Math.round(limitPurchases * share * 10) / 10);
+    log(`engine latency: ${rate} purchases/s (${share * 100}% of the limit) for ${duration} s`);
+    const b = await latencyPhase(
+      ctx,
+      await createCatalog(ctx.api, `latency ${share}`),
+      take(Math.ceil(rate * duration) + 1),
+      rate,
+      duration,
+    );
+    rows.push(
+      [
+        `purchase -> granted p50 / p99 at ${rate}/s (${share * 100}% of limit)${b.incomplete ? `, ${b.incomplete} incomplete` : ''}`,
+        `${ms(b.toGranted.p50)} / ${ms(b.toGranted.p99)}`,
+        `p99 < ${ms(goalMs)}`,
+        verdict(b.incomplete === 0 && b.toGranted.p99 < goalMs),
+      ],
+      [`purchase call p50 / p99 at ${rate}/s`, `${ms(b.call.p50)} / ${ms(b.call.p99)}`, 'p99 < 100 ms', verdict(b.call.p99 < 100)],
+    );
+  }
+  return rows;
+}
+
+const median = (xs: number[]) => percentile(xs, 50);
+
+function report(samples: Sample[], latency: Row[], workerPid: number | null): string {
+  const of = (side: Side) => samples.filter((s) => s.side === side);
+  const perRep: Row[] = samples.map((s, i) => [
+    `rep ${Math.floor(i / 2) + 1} ${s.side}`,
+    `grants ${perSecond(s.grants.perSec)} whole, ${perSecond(s.grants.steadyPerSec)} steady${s.grants.drained ? '' : ' (gave up)'}; ` +
+      `revokes ${perSecond(s.revokes.perSec)} whole, ${perSecond(s.revokes.steadyPerSec)} steady; host steal ${(s.steal * 100).toFixed(0)}%`,
+  ]);
+  const ratioRow = (label: string, pick: (s: Sample) => number): Row => {
+    const [l, e] = [median(of('limit').map(pick)), median(of('engine').map(pick))];
+    const perRepRatios = of('engine').map((s, i) => (pick(s) / pick(of('limit')[i])).toFixed(2));
+    return [
+      `${label}: limit / engine (median of ${of('limit').length})`,
+      `${perSecond(l)} / ${perSecond(e)} = ${(e / l).toFixed(2)} (per rep ${perRepRatios.join(', ')})`,
+      `>= ${GOAL_RATIO}`,
+      verdict(e / l >= GOAL_RATIO),
+    ];
+  };
+  const cpuRow = (label: string, phase: 'grants' | 'revokes'): Row[] =>
+    (['limit', 'engine'] as const).map((side) => {
+      const sum = (k: (u: CpuSnapshot) => number) => of(side).reduce((t, s) => t + k(s[phase].cpu.used), 0);
+      const count = of(side).reduce((t, s) => t + s[phase].count, 0);
+      const per = (k: (u: CpuSnapshot) => number) => (sum(k) * 1000) / count;
+      const [a, t, p] = [per(app), per((u) => u.temporal ?? 0), per((u) => u.postgres ?? 0)];
+      return [
+        `CPU per ${label}, ${side}`,
+        `${side === 'limit' ? 'limit process' : 'API + worker'} ${a.toFixed(1)} ms, dev server ${t.toFixed(1)} ms, PostgreSQL ${p.toFixed(1)} ms = ${(a + t + p).toFixed(1)} ms`,
+      ];
+    });
+  const cpuTotal = (side: Side, phase: 'grants' | 'revokes') => {
+    const count = of(side).reduce((t, s) => t + s[phase].count, 0);
+    return (
+      (of(side).reduce((t, s) => t + app(s[phase].cpu.used) + (s[phase].cpu.used.temporal ?? 0) + (s[phase].cpu.used.postgres ?? 0), 0) *
+        1000) /
+      count
+    );
+  };
+  const rows: Row[] = [
+    ratioRow('grants/s whole run', (s) => s.grants.perSec),
+    ratioRow('grants/s steady (middle 80%)', (s) => s.grants.steadyPerSec),
+    ratioRow('revocations/s whole run', (s) => s.revokes.perSec),
+    ratioRow('revocations/s steady (middle 80%)', (s) => s.revokes.steadyPerSec),
+    ...cpuRow('grant', 'grants'),
+    ['CPU per grant, engine - limit', `${(cpuTotal('engine', 'grants') - cpuTotal('limit', 'grants')).toFixed(1)} ms`],
+    ...cpuRow('revoke', 'revokes'),
+    ['CPU per revoke, engine - limit', `${(cpuTotal('engine', 'revokes') - cpuTotal('limit', 'revokes')).toFixed(1)} ms`],
+    [
+      `engine purchase call p99 in the closed loop (median of reps)`,
+      ms(median(of('engine').map((s) => s.callP99))),
+      'p99 < 100 ms',
+      verdict(median(of('engine').map((s) => s.callP99)) < 100),
+    ],
+    ...latency,
+    ['worker RSS at end', mb(memoryOf(workerPid)?.rssMb)],
+  ];
+  return [table('Each run, in order', perRep), '', table('Engine against the limit, same run', rows)].join('\n');
 }
 
 main()

@@ -15,6 +15,8 @@ export interface LoadSpec {
   port: number;
   method: 'GET' | 'POST';
   path: string;
+  /** Path of the i-th request when it varies (e.g. one customer each); `path` otherwise. */
+  pathFor?: (i: number) => string;
   headers?: Record<string, string>;
   /** Headers that vary per request (e.g. the client address a proxy reports). */
   perRequestHeaders?: (i: number) => Record<string, string>;
@@ -41,7 +43,7 @@ export async function runLoad(spec: LoadSpec, connections: number, seconds: numb
           host: spec.host,
           port: spec.port,
           method: spec.method,
-          path: spec.path,
+          path: spec.pathFor?.(i) ?? spec.path,
           agent,
           headers: {
             ...spec.headers,

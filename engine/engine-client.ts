@@ -67,7 +67,8 @@ export class EngineClient {
   /**
    * Delivers a command to a grant, starting its workflow if it is not running. A grant is usually
    * new when told to grant: its run starts with the command in its input, which costs the server
-   * less than signal-with-start; a run already there gets the command as a signal instead.
+   * less than signal-with-start; a run already there gets the command as a signal instead, and
+   * signal-with-start only starts a run that is not there.
    */
   async commandGrant(grant: GrantStart, command: GrantCommand): Promise<void> {
     if (command.action === 'grant') {
@@ -81,6 +82,14 @@ export class EngineClient {
       } catch (err) {
         if ((err as Error)?.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
       }
+    }
+    // Other commands mostly reach a running grant (revokes above all): a plain signal costs the
+    // server less than signal-with-start, which is kept for a grant whose run ended or never began.
+    try {
+      await this.client.workflow.getHandle(workflowIds.grant(grant.grantId)).signal(grantCommandSignal, command);
+      return;
+    } catch (err) {
+      if (!isClosedOrMissing(err)) throw err;
     }
     await this.client.workflow.signalWithStart('benefitGrantWorkflow', {
       ...this.grantStartOptions(grant),

@@ -45,8 +45,13 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     // (10 pollers, 1 in 6 on the task queue, the rest on this worker's sticky queue) left two
     // polls for new grants, and a purchase burst starved: 0.8 workflow tasks/s dispatched with
     // thousands queued and the worker idle. Half and half, and more polls, drains the queue.
-    maxConcurrentWorkflowTaskPolls: 20,
+    // SDK 1.24 reads the poller count only from workflowTaskPollerBehavior (it ignores
+    // maxConcurrentWorkflowTaskPolls, which left 10 pollers).
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 20 },
     nonStickyToStickyPollRatio: 1,
+    // Grants run their work as local activities; the activity task queue carries the rarer
+    // remote activities (webhook deliveries, provider calls), so a few polls are enough.
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 5 },
     // On SIGTERM running activities get this long to finish before they are cancelled.
     shutdownGraceTime: `${graceSeconds}s`,
     // An activity that ignores cancellation (a hung provider call) cannot hold shutdown forever;

@@ -60,8 +60,16 @@ export async function purchase(api: ApiClient, productId: string, customerId: st
 
 export type GrantMark = 'granted_at' | 'revoked_at';
 
-export async function countMarked(db: DataSource, benefitIds: string[], mark: GrantMark): Promise<number> {
-  const [row] = await db.query(`SELECT count(*)::int AS n FROM benefit_grants WHERE benefit_id = ANY($1::uuid[]) AND ${mark} IS NOT NULL`, [
+/** The engine's grants, or the limit's (bench/limit): the same columns, so the same queries. */
+export type GrantTable = 'benefit_grants' | 'bench_limit_grants';
+
+export async function countMarked(
+  db: DataSource,
+  benefitIds: string[],
+  mark: GrantMark,
+  table: GrantTable = 'benefit_grants',
+): Promise<number> {
+  const [row] = await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE benefit_id = ANY($1::uuid[]) AND ${mark} IS NOT NULL`, [
     benefitIds,
   ]);
   return row.n;
@@ -82,6 +90,7 @@ export interface WaitSpec {
   /** Appended to progress lines (e.g. purchases sent so far). */
   note?: () => string;
   maxWaitMs: number;
+  table?: GrantTable;
 }
 
 const POLL_MS = 200;
@@ -99,7 +108,7 @@ export async function waitForMarked(stack: BenchStack, spec: WaitSpec, log: Log)
   let [lastCount, lastMove, lastPrint, lines] = [-1, started, started, 0];
   for (;;) {
     stack.assertAlive();
-    const marked = await countMarked(stack.db, spec.benefitIds, spec.mark);
+    const marked = await countMarked(stack.db, spec.benefitIds, spec.mark, spec.table);
     const now = nowMs();
     if (marked >= spec.expected()) return { doneAtMs: now, marked };
     if (marked !== lastCount) [lastCount, lastMove] = [marked, now];
@@ -144,9 +153,14 @@ export async function purchaseToGranted(
 }
 
 /** Grants/s while the middle 80% of the grants were marked: the sustained rate, without ramp-up or tail. */
-export async function steadyRate(db: DataSource, benefitIds: string[]): Promise<number> {
+export async function steadyRate(
+  db: DataSource,
+  benefitIds: string[],
+  mark: GrantMark = 'granted_at',
+  table: GrantTable = 'benefit_grants',
+): Promise<number> {
   const rows: { at: Date }[] = await db.query(
-    `SELECT granted_at AS at FROM benefit_grants WHERE benefit_id = ANY($1::uuid[]) AND granted_at IS NOT NULL ORDER BY granted_at`,
+    `SELECT ${mark} AS at FROM ${table} WHERE benefit_id = ANY($1::uuid[]) AND ${mark} IS NOT NULL ORDER BY ${mark}`,
     [benefitIds],
   );
   if (rows.length < 10) return NaN;

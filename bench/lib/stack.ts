@@ -35,6 +35,8 @@ export interface BenchStack {
   /** Throws when a child process died, so waits do not run into their time limit for nothing. */
   assertAlive(): void;
   close(): Promise<void>;
+  /** Where an isolated stack's servers listen (benches start more children against them). */
+  servers?: { databaseUrl: string; temporalAddress: string; env: NodeJS.ProcessEnv; dir: string };
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -182,6 +184,7 @@ export async function startIsolatedStack(box: Toolbox, label: string, opts: Isol
     },
     backlog: () => describeBacklog(client, opts.taskQueue),
     assertAlive,
+    servers: { databaseUrl: pg.url, temporalAddress: temporal.address, env, dir: box.dir },
     close: async () => {
       while (own.length > 0) {
         const fn = own.pop()!;

@@ -16,13 +16,13 @@ export async function enqueueCustomerStateEvent(
   organizationId: string,
   customerId: string,
   toPayload: (state: CustomerStateRow) => Record<string, unknown>,
-): Promise<void> {
+): Promise<boolean> {
   const webhookEvents = new WebhookEventsRepository(em as unknown as DataSource);
   // Building the state is the costly part of a grant's transaction: only when someone listens.
-  if (!(await webhookEvents.hasSubscribers(em, organizationId, 'customer.state_changed'))) return;
+  if (!(await webhookEvents.hasSubscribers(em, organizationId, 'customer.state_changed'))) return false;
   await em.query(`SELECT 1 FROM customers WHERE id = $1 FOR NO KEY UPDATE`, [customerId]);
   // The repository only needs `query`, which the transaction's manager provides.
   const state = await new CustomersRepository(em as unknown as DataSource).state(organizationId, { id: customerId });
-  if (!state) return;
-  await webhookEvents.enqueue(em, organizationId, 'customer.state_changed', toPayload(state));
+  if (!state) return false;
+  return (await webhookEvents.enqueue(em, organizationId, 'customer.state_changed', toPayload(state))).length > 0;
 }
