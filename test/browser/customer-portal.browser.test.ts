@@ -168,9 +168,16 @@ test('Connect GitHub runs the account link through GitHub and back, and the gran
   const { page } = await openGrace();
   const card = graceCard(page, 'Acme CLI source code');
   expect(await card.getAttribute('data-state')).toBe('waiting');
-  await card.getByRole('button', { name: 'Connect GitHub' }).click();
   // GitHub's authorize page -> our callback -> back to this page, without a token in the address.
-  await page.waitForURL((url) => url.origin === stackUrl() && url.pathname.endsWith('/portal'));
+  const visited: string[] = [];
+  page.on('request', (req) => req.isNavigationRequest() && visited.push(req.url()));
+  const back = page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame() && frame.url().startsWith(stackUrl()));
+  await card.getByRole('button', { name: 'Connect GitHub' }).click();
+  await back;
+  await page.waitForLoadState('load');
+  expect(visited[0]).toMatch(new RegExp(`^${portal.gh.url}/login/oauth/authorize\\?`));
+  expect(visited.some((u) => u.startsWith(`${stackUrl()}/v1/`))).toBe(true);
+  expect(new URL(page.url()).pathname).toMatch(/\/portal$/);
   expect(page.url()).not.toContain('polar_cst_');
   expect(page.url()).not.toContain('code=');
   await eventually(async () => {
@@ -194,6 +201,7 @@ test('meter credits show the balance and a chart of the last 30 days of usage', 
   // One bar per day from 30 days ago through today.
   expect(await chart.locator('rect').count()).toBe(31);
   await expect(chart.locator(':scope > title').textContent()).resolves.toBe(`API requests: ${used} used in the last 30 days`);
+  await expect(card.locator('figcaption').textContent()).resolves.toBe(`Last 30 days: ${used} used`);
   const heights = await chart.locator('rect').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('height'))));
   expect(heights.filter((h) => h > 0)).toHaveLength(extras.usage.filter((n) => n > 0).length);
   expect(heights[30]).toBeGreaterThan(0); // today: 3 requests
