@@ -49,7 +49,11 @@ export function githubBody(grant, ctx) {
       ? h(
           'p',
           {},
-          h('a', { class: 'button primary invitation', href: `${web}/${repo}/invitations`, rel: 'noopener' }, 'Accept the invitation on GitHub'),
+          h(
+            'a',
+            { class: 'button primary invitation', href: `${web}/${repo}/invitations`, rel: 'noopener' },
+            'Accept the invitation on GitHub',
+          ),
         )
       : null,
   );
