@@ -9,6 +9,7 @@ import {
   meterListQuery,
   meterUpdateBody,
   portalCustomerMeterListQuery,
+  portalQuantitiesQuery,
   quantitiesQuery,
 } from '../schemas/meters.schemas';
 import type { Operation } from './operation';
@@ -82,5 +83,16 @@ export const meterOperations: Operation[] = [
     tag: 'customer-portal',
     response: 'CustomerCustomerMeter',
     auth: 'customer',
+  },
+  {
+    method: 'get',
+    path: '/v1/customer-portal/meters/{id}/quantities',
+    summary: "Get the customer's usage of one of their meters",
+    tag: 'customer-portal',
+    query: portalQuantitiesQuery,
+    response: 'MeterQuantities',
+    auth: 'customer',
+    extension:
+      "Our extension (the portal page's usage chart): only the session customer's events; `start_timestamp` defaults to 30 days before `end_timestamp` (default: now), `interval` to `day`. Another customer's meter answers 404.",
   },
 ];

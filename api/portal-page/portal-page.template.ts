@@ -1,6 +1,6 @@
 // The customer portal's HTML shell. The server fills in only the organization's brand (name,
 // avatar), the session's state and return_url as far as it knows them, and which portal APIs exist;
-// the page's modules (./assets) load everything else with the session token. Every value goes
+// the providers' web addresses, the page's modules (./assets) load everything else with the session token. Every value goes
 // through escapeHtml, and URLs must be http(s), so nothing from the database becomes markup.
 
 export type PortalSessionState = 'live' | 'expired' | 'unknown' | 'none';
@@ -11,6 +11,8 @@ export interface PortalPageModel {
   returnUrl: string | null;
   /** Portal API sections this server offers (the page hides the others). */
   features: string[];
+  /** Where the providers' web pages are (GITHUB_WEB_URL, DISCORD_WEB_URL): repository and invitation links. */
+  providerWebUrls: { github: string; discord: string };
 }
 
 export function escapeHtml(value: string): string {
@@ -60,7 +62,8 @@ export function renderPortalPage(model: PortalPageModel): string {
 </head>
 <body data-session="${model.session}" data-slug="${escapeHtml(org.slug)}" data-organization-id="${escapeHtml(org.id)}"
   data-organization-name="${escapeHtml(org.name)}" data-return-url="${escapeHtml(model.returnUrl ?? '')}"
-  data-features="${escapeHtml(model.features.join(' '))}">
+  data-features="${escapeHtml(model.features.join(' '))}"
+  data-github-web-url="${escapeHtml(model.providerWebUrls.github)}" data-discord-web-url="${escapeHtml(model.providerWebUrls.discord)}">
 <a class="skip" href="#main">Skip to content</a>
 <header class="brand">
   ${avatar}

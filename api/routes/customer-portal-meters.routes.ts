@@ -6,7 +6,8 @@ import type { ApiServices } from '../composition';
 import { customerIdOf } from '../customer-auth';
 import { NotFoundError } from '../errors';
 import { listResource, offsetOf, orderBy } from '../pagination';
-import { portalCustomerMeterListQuery } from '../schemas/meters.schemas';
+import { PORTAL_QUANTITIES_DAYS, portalCustomerMeterListQuery, portalQuantitiesQuery } from '../schemas/meters.schemas';
+import { meterQuantities } from './meters.routes';
 import { parseQuery, pathId } from '../validation';
 
 const { customer_id: _c, customer_name: _n, ...portalSortColumns } = customerMeterSortColumns;
@@ -34,6 +35,16 @@ export function customerPortalMetersRoutes(services: ApiServices): Router {
     const row = await figures.find(res.locals.organizationId as string, pathId(req, 'id', 'Customer meter'), customerIdOf(res));
     if (!row) throw new NotFoundError('Customer meter not found');
     res.json(serializePortalCustomerMeter(row));
+  });
+  // Our extension: the customer's own usage of one of their meters (default: the last 30 days, daily).
+  router.get('/meters/:id/quantities', async (req, res) => {
+    const customerId = customerIdOf(res);
+    const row = await figures.find(res.locals.organizationId as string, pathId(req, 'id', 'Customer meter'), customerId);
+    if (!row) throw new NotFoundError('Customer meter not found');
+    const q = parseQuery(portalQuantitiesQuery, req);
+    const end = q.end_timestamp ?? new Date();
+    const start = q.start_timestamp ?? new Date(end.getTime() - PORTAL_QUANTITIES_DAYS * 86_400_000);
+    res.json(await meterQuantities(services, row.meter, { ...q, start_timestamp: start, end_timestamp: end, customerIds: [customerId] }));
   });
   return router;
 }

@@ -20,12 +20,49 @@ import {
 } from '../schemas/meters.schemas';
 import { customerMeterSortColumns } from '../../db/repositories/customer-meters.repository';
 import { serializeCustomerMeter, serializeMeter } from '../../wire/meter.serializer';
+import type { MeterRow } from '../../db/repositories/meters.repository';
 import { metadataFilter, parseBody, parseQuery, pathId } from '../validation';
 
 /** One quantities answer holds at most this many intervals (an hourly year is 8,784). */
 const MAX_QUANTITY_BUCKETS = 10_000;
 const HOUR_MS = 3_600_000;
 const INTERVAL_MS = { hour: HOUR_MS, day: 24 * HOUR_MS, week: 168 * HOUR_MS, month: 28 * 24 * HOUR_MS, year: 365 * 24 * HOUR_MS };
+
+/** A meter's usage per interval in Polar's MeterQuantities shape, the range checked first (422 at the field). */
+export async function meterQuantities(
+  services: ApiServices,
+  meter: MeterRow,
+  q: {
+    start_timestamp: Date;
+    end_timestamp: Date;
+    interval: keyof typeof INTERVAL_MS;
+    timezone: string;
+    customerIds?: string[];
+    externalCustomerIds?: string[];
+  },
+): Promise<{ quantities: { timestamp: string; quantity: number }[]; total: number }> {
+  if (q.end_timestamp < q.start_timestamp)
+    throw RequestValidationError.at(['query', 'end_timestamp'], 'Must not be before start_timestamp');
+  const buckets = (q.end_timestamp.getTime() - q.start_timestamp.getTime()) / INTERVAL_MS[q.interval];
+  if (buckets > MAX_QUANTITY_BUCKETS) {
+    throw RequestValidationError.at(['query', 'interval'], `At most ${MAX_QUANTITY_BUCKETS} intervals between start and end`);
+  }
+  const out = await services.meters.meters
+    .quantities(meter, {
+      start: q.start_timestamp,
+      end: q.end_timestamp,
+      interval: q.interval,
+      timezone: q.timezone,
+      customerIds: q.customerIds,
+      externalCustomerIds: q.externalCustomerIds,
+    })
+    .catch((err) => {
+      // A zone the runtime knows and PostgreSQL does not (22023): the caller's input.
+      if ((err as { code?: string }).code === '22023') throw RequestValidationError.at(['query', 'timezone'], 'Unknown time zone');
+      throw err;
+    });
+  return { quantities: out.quantities.map((x) => ({ timestamp: x.timestamp.toISOString(), quantity: x.quantity })), total: out.total };
+}
 
 export function metersRoutes(services: ApiServices): Router {
   const svc = services.meters;
@@ -52,27 +89,13 @@ export function metersRoutes(services: ApiServices): Router {
   router.get('/meters/:id/quantities', async (req, res) => {
     const meter = await svc.get(organizationIdOf(res), pathId(req, 'id', 'Meter'));
     const q = parseQuery(quantitiesQuery, req);
-    if (q.end_timestamp < q.start_timestamp)
-      throw RequestValidationError.at(['query', 'end_timestamp'], 'Must not be before start_timestamp');
-    const buckets = (q.end_timestamp.getTime() - q.start_timestamp.getTime()) / INTERVAL_MS[q.interval];
-    if (buckets > MAX_QUANTITY_BUCKETS) {
-      throw RequestValidationError.at(['query', 'interval'], `At most ${MAX_QUANTITY_BUCKETS} intervals between start and end`);
-    }
-    const out = await svc.meters
-      .quantities(meter, {
-        start: q.start_timestamp,
-        end: q.end_timestamp,
-        interval: q.interval,
-        timezone: q.timezone,
+    res.json(
+      await meterQuantities(services, meter, {
+        ...q,
         customerIds: q.customer_id,
         externalCustomerIds: q.external_customer_id,
-      })
-      .catch((err) => {
-        // A zone the runtime knows and PostgreSQL does not (22023): the caller's input.
-        if ((err as { code?: string }).code === '22023') throw RequestValidationError.at(['query', 'timezone'], 'Unknown time zone');
-        throw err;
-      });
-    res.json({ quantities: out.quantities.map((x) => ({ timestamp: x.timestamp.toISOString(), quantity: x.quantity })), total: out.total });
+      }),
+    );
   });
 
   router.post(['/events/ingest', '/events/ingest/'], async (req, res) => {

@@ -60,6 +60,8 @@ function sendPage(res: Response, status: number, model: PortalPageModel): void {
 export function portalPageRoutes(services: ApiServices): Router {
   const sessions = new CustomerSessionsRepository(services.dataSource);
   const features = portalFeatures();
+  const trimmed = (url: string) => (safeHttpUrl(url) ?? '').replace(/\/+$/, '');
+  const providerWebUrls = { github: trimmed(services.config.GITHUB_WEB_URL), discord: trimmed(services.config.DISCORD_WEB_URL) };
   const router = Router();
 
   router.use('/portal-assets', express.static(ASSETS, { index: false, maxAge: '5m' }));
@@ -89,6 +91,7 @@ export function portalPageRoutes(services: ApiServices): Router {
       session,
       returnUrl,
       features,
+      providerWebUrls,
     });
   });
   return router;

@@ -107,6 +107,16 @@ export const quantitiesQuery = z.object({
   customer_aggregation_function: z.enum(['count', 'sum', 'max', 'min', 'avg', 'unique']).optional(),
 });
 
+/** The portal's usage chart reads this many days back unless told otherwise. */
+export const PORTAL_QUANTITIES_DAYS = 30;
+
+/** A customer's own quantities: the range defaults to the last 30 days, the interval to a day. */
+export const portalQuantitiesQuery = quantitiesQuery.pick({ timezone: true }).extend({
+  start_timestamp: isoDate.optional(),
+  end_timestamp: isoDate.optional(),
+  interval: quantitiesQuery.shape.interval.default('day'),
+});
+
 /** Event metadata values as Polar takes them; `_cost` / `_llm` structures pass as objects. */
 const eventMetadata = z
   .record(safeString(40).min(1), z.union([safeString(500).min(1), z.number(), z.boolean(), z.record(z.string(), z.unknown())]))

@@ -1,35 +1,24 @@
 // The customer portal page in real Chromium: the link's token leaves the address bar, benefits
 // are listed by product in every state, a license key is revealed and an activation deactivated,
-// an expired link says so with its return_url, a phone-width layout does not scroll sideways, and
-// no page logs a console error. With UPDATE_SCREENSHOTS=1 it also rewrites docs/portal-*.png.
+// files download with the bytes uploaded, GitHub is connected through the stand-in until the grant
+// is granted, Discord's connect button leads to its authorize page, meter credits show a balance
+// and a 30-day chart, an expired link says so with its return_url, a phone-width layout does not
+// scroll sideways, and no page logs a console error. With UPDATE_SCREENSHOTS=1 it also rewrites
+// docs/portal-*.png.
 import type { Browser } from 'playwright-core';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
-import type { BenefitStrategy, GrantContext } from '../../benefits/strategy';
-import { customStrategy } from '../../benefits/custom/custom.strategy';
-import { strategies } from '../../benefits/registry';
-import { ActionRequiredError, InvalidConfigurationError } from '../../benefits/strategy-errors';
-import { eventually, startTestStack, type TestStack } from '../support/harness';
+import { eventually } from '../support/harness';
 import { launchChromium, openPage, type WatchedPage } from './browser';
+import { openExtras, openStore, startPortalStack, type Extras, type PortalStack, type Store } from './portal-stores';
 
-// A custom benefit's provider stand-in: fails as its description says.
-const scripted: BenefitStrategy<any> = {
-  ...customStrategy,
-  grant: async (ctx: GrantContext) => {
-    if (ctx.benefit.description.startsWith('Private beta')) throw new InvalidConfigurationError('The beta program is full (HTTP 409).');
-    if (ctx.benefit.description.startsWith('Workshop')) throw new ActionRequiredError('Pick a workshop date in the email we sent you.');
-    return customStrategy.grant(ctx);
-  },
-};
-
-let stack: TestStack;
+let portal: PortalStack;
 let browser: Browser;
 const watched: WatchedPage[] = [];
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([
-    startTestStack({ deps: { registry: { ...strategies, custom: scripted } }, env: { SECRET_ENCRYPTION_KEY: 'k'.repeat(44) } }),
-    launchChromium(),
-  ]);
+  [portal, browser] = await Promise.all([startPortalStack(), launchChromium()]);
 });
 afterEach(async () => {
   const problems = watched.flatMap((w) => w.problems);
@@ -38,7 +27,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  await stack?.close();
+  await portal?.close();
 });
 
 async function watch(viewport?: { width: number; height: number }): Promise<WatchedPage> {
@@ -47,76 +36,19 @@ async function watch(viewport?: { width: number; height: number }): Promise<Watc
   return w;
 }
 
-interface Store {
-  polar: any;
-  organizationId: string;
-  customer: any;
-  key: any;
-  portalPath(returnUrl?: string): Promise<{ path: string; token: string }>;
-}
-
-/** Acme Tools sells Pro (a license key, a feature flag, support), add-ons that fail or wait, and a plan that ended. */
-async function openStore(): Promise<Store> {
-  const { accessToken, organizationId } = await stack.createOrganization('Acme Tools');
-  const polar = stack.polar(accessToken);
-  const benefit = (type: string, description: string, properties: Record<string, unknown> = {}) =>
-    polar.benefits.create({ type, description, properties });
-  const license = await benefit('license_keys', 'Acme CLI license', {
-    prefix: 'ACME',
-    activations: { limit: 3, enable_customer_admin: true },
-    limit_usage: 1000,
-  });
-  const flag = await benefit('feature_flag', 'Early access features');
-  const support = await benefit('custom', 'Priority support', { note: 'Write to support@acme.example with your order number.' });
-  const beta = await benefit('custom', 'Private beta seat', { note: 'n' });
-  const workshop = await benefit('custom', 'Workshop seat', { note: 'n' });
-  const perk = await benefit('custom', 'Monthly office hours', { note: 'Every first Monday.' });
-  const price = [{ amount_type: 'fixed', price_amount: 4900, price_currency: 'usd' }];
-  const product = async (name: string, benefits: any[], monthly = false) => {
-    const p = await polar.products.create({ name, prices: price, ...(monthly ? { recurring_interval: 'month' } : {}) });
-    await polar.products.updateBenefits(p.id, { benefits: benefits.map((b) => b.id) });
-    return p;
-  };
-  const pro = await product('Acme Pro', [license, flag, support]);
-  const addOns = await product('Acme Add-ons', [beta, workshop]);
-  const plan = await product('Acme Office Hours', [perk], true);
-  const customer = await polar.customers.create({ email: 'ada@example.com', name: 'Ada' });
-  await polar.orders.create({ customer_id: customer.id, product_id: pro.id });
-  await polar.orders.create({ customer_id: customer.id, product_id: addOns.id });
-  const sub = await polar.subscriptions.create({ customer_id: customer.id, product_id: plan.id });
-  const settled = async () => {
-    const grants = (await polar.benefitGrants.list({ customer_id: customer.id, limit: 100 })).items;
-    return grants.length === 6 && grants.every((g: any) => g.is_granted || g.is_revoked || g.error) ? grants : null;
-  };
-  await eventually(settled);
-  await polar.subscriptions.revoke(sub.id);
-  await eventually(async () => ((await settled()) ?? []).some((g: any) => g.is_revoked));
-  const keyId = (await polar.licenseKeys.list({ organization_id: organizationId })).items[0].id;
-  const key = await polar.licenseKeys.get(keyId);
-  for (const label of ['Ada laptop', 'Ada desktop'])
-    await polar.licenseKeys.activate({ key: key.key, organization_id: organizationId, label });
-  return {
-    polar,
-    organizationId,
-    customer,
-    key,
-    portalPath: async (returnUrl?: string) => {
-      const session = await polar.customerSessions.create({ customer_id: customer.id, ...(returnUrl ? { return_url: returnUrl } : {}) });
-      const url = new URL(session.customer_portal_url);
-      return { path: `${url.pathname}${url.search}`, token: session.token };
-    },
-  };
-}
-
 let store: Store;
+let extras: Extras;
 beforeAll(async () => {
-  store = await openStore();
+  store = await openStore(portal.stack);
+  extras = await openExtras(portal, store);
 });
+
+const stackUrl = () => portal.stack.baseUrl;
 
 test('the link signs in, leaves the address bar, and lists every benefit by product with its state', async () => {
   const { page } = await watch();
   const { path: portalPath, token } = await store.portalPath('https://acme.example/account');
-  await page.goto(`${stack.baseUrl}${portalPath}`);
+  await page.goto(`${stackUrl()}${portalPath}`);
   await page.locator('[data-grant-id]').first().waitFor();
 
   expect(page.url()).not.toContain('customer_session_token');
@@ -144,7 +76,7 @@ test('the link signs in, leaves the address bar, and lists every benefit by prod
 
 test('a license key is masked, revealed with the keyboard, and an activation is deactivated', async () => {
   const { page } = await watch();
-  await page.goto(`${stack.baseUrl}${(await store.portalPath()).path}`);
+  await page.goto(`${stackUrl()}${(await store.portalPath()).path}`);
   const license = page.locator('.license');
   await license.waitFor();
   const code = license.locator('code.key');
@@ -170,34 +102,128 @@ test('a license key is masked, revealed with the keyboard, and an activation is 
 test('an expired link says so and offers its return_url; an unknown one says it is not valid', async () => {
   const { page } = await watch();
   const { path: portalPath, token } = await store.portalPath('https://acme.example/account');
-  await stack.dataSource.query(`UPDATE customer_sessions SET expires_at = now() - interval '1 minute' WHERE customer_id = $1`, [
+  await portal.stack.dataSource.query(`UPDATE customer_sessions SET expires_at = now() - interval '1 minute' WHERE customer_id = $1`, [
     store.customer.id,
   ]);
-  await page.goto(`${stack.baseUrl}${portalPath}`);
+  await page.goto(`${stackUrl()}${portalPath}`);
   const notice = page.getByRole('alert');
   await expect(notice.locator('h2').textContent()).resolves.toBe('This portal link has expired.');
   expect(await notice.getByRole('link', { name: 'Return to acme.example' }).getAttribute('href')).toBe('https://acme.example/account');
   expect(page.url()).not.toContain(token);
   expect(await page.locator('[data-grant-id]').count()).toBe(0);
 
-  await page.goto(`${stack.baseUrl}${portalPath.replace(/polar_cst_\w+/, 'polar_cst_nope')}`);
+  await page.goto(`${stackUrl()}${portalPath.replace(/polar_cst_\w+/, 'polar_cst_nope')}`);
   await expect(page.getByRole('alert').locator('h2').textContent()).resolves.toBe('This portal link is not valid.');
 });
 
-test('at phone width the page fits the screen (no sideways scrolling)', async () => {
-  const { page } = await watch({ width: 375, height: 812 });
-  await page.goto(`${stack.baseUrl}${(await store.portalPath()).path}`);
-  await page.locator('.license .activation').first().waitFor();
-  const overflow = await page.evaluate(() => {
-    const root = (globalThis as any).document.documentElement;
-    return root.scrollWidth - root.clientWidth;
+const graceCard = (page: WatchedPage['page'], description: string) =>
+  page.locator('[data-grant-id]', { has: page.locator('h3', { hasText: description }) });
+
+async function openGrace(viewport?: { width: number; height: number }) {
+  const w = await watch(viewport);
+  await w.page.goto(`${stackUrl()}${(await store.portalPath(undefined, extras.customer.id)).path}`);
+  await w.page.locator('[data-grant-id]').first().waitFor();
+  return w;
+}
+
+test('each file of a downloads benefit shows its size, and Download saves the bytes uploaded', async () => {
+  const { page } = await openGrace();
+  const card = graceCard(page, 'Acme CLI downloads');
+  expect(await card.getAttribute('data-state')).toBe('granted');
+  const rows = card.locator('li.file');
+  await rows.first().waitFor();
+  expect(await rows.count()).toBe(extras.files.length);
+  for (const file of extras.files) {
+    const row = card.locator('li.file', { hasText: file.name });
+    await expect(row.textContent()).resolves.toContain(file.sizeReadable);
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('link', { name: 'Download' }).click()]);
+    expect(download.suggestedFilename()).toBe(file.name);
+    const saved = await download.path();
+    const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(digest(fs.readFileSync(saved))).toBe(digest(file.data));
+  }
+});
+
+test("Connect Discord leads to Discord's authorize page for this application", async () => {
+  const { page } = await openGrace();
+  const card = graceCard(page, 'Acme community role');
+  expect(await card.getAttribute('data-state')).toBe('waiting');
+  // The stand-in answers only the bot install on its authorize page; the customer's own consent
+  // page is Discord's, so the test stops where the browser arrives there.
+  let arrived: URL | null = null;
+  await page.route(`${portal.discord.origin}/**`, (route) => {
+    arrived = new URL(route.request().url());
+    return route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Discord</title>' });
   });
-  expect(overflow).toBeLessThanOrEqual(0);
+  await card.getByRole('button', { name: 'Connect Discord' }).click();
+  await eventually(async () => arrived);
+  const url = arrived as unknown as URL;
+  expect(url.pathname).toBe('/oauth2/authorize');
+  expect(url.searchParams.get('client_id')).toBe(portal.discord.clientId);
+  expect(url.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['identify', 'guilds.join']));
+  expect(url.searchParams.get('redirect_uri')).toMatch(new RegExp(`^${stackUrl()}/`));
+});
+
+test('Connect GitHub runs the account link through GitHub and back, and the grant turns granted with its invitation link', async () => {
+  const { page } = await openGrace();
+  const card = graceCard(page, 'Acme CLI source code');
+  expect(await card.getAttribute('data-state')).toBe('waiting');
+  // GitHub's authorize page -> our callback -> back to this page, without a token in the address.
+  const visited: string[] = [];
+  page.on('request', (req) => req.isNavigationRequest() && visited.push(req.url()));
+  const back = page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame() && frame.url().startsWith(stackUrl()));
+  await card.getByRole('button', { name: 'Connect GitHub' }).click();
+  await back;
+  await page.waitForLoadState('load');
+  expect(visited[0]).toMatch(new RegExp(`^${portal.gh.url}/login/oauth/authorize\\?`));
+  expect(visited.some((u) => u.startsWith(`${stackUrl()}/v1/`))).toBe(true);
+  expect(new URL(page.url()).pathname).toMatch(/\/portal$/);
+  expect(page.url()).not.toContain('polar_cst_');
+  expect(page.url()).not.toContain('code=');
+  await eventually(async () => {
+    await page.reload();
+    await page.locator('[data-grant-id]').first().waitFor();
+    return (await graceCard(page, 'Acme CLI source code').getAttribute('data-state')) === 'granted';
+  });
+  expect(portal.gh.access('acme', 'acme-cli').invitations).toEqual({ octocat: 'pull' });
+  const invitation = graceCard(page, 'Acme CLI source code').getByRole('link', { name: 'Accept the invitation on GitHub' });
+  expect(await invitation.getAttribute('href')).toBe(`${portal.gh.url}/acme/acme-cli/invitations`);
+});
+
+test('meter credits show the balance and a chart of the last 30 days of usage', async () => {
+  const { page } = await openGrace();
+  const card = graceCard(page, 'API credits');
+  expect(await card.getAttribute('data-state')).toBe('granted');
+  const used = extras.usage.reduce((a, b) => a + b, 0);
+  await expect(card.locator('.balance').textContent()).resolves.toBe(`${100 - used} API requests`);
+  const chart = card.locator('svg.chart');
+  await chart.waitFor();
+  // One bar per day from 30 days ago through today.
+  expect(await chart.locator('rect').count()).toBe(31);
+  await expect(chart.locator(':scope > title').textContent()).resolves.toBe(`API requests: ${used} used in the last 30 days`);
+  await expect(card.locator('figcaption').textContent()).resolves.toBe(`Last 30 days: ${used} used`);
+  const heights = await chart.locator('rect').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('height'))));
+  expect(heights.filter((h) => h > 0)).toHaveLength(extras.usage.filter((n) => n > 0).length);
+  expect(heights[30]).toBeGreaterThan(0); // today: 3 requests
+});
+
+test('at phone width the page fits the screen (no sideways scrolling)', async () => {
+  const overflowOf = (page: WatchedPage['page']) =>
+    page.evaluate(() => {
+      const root = (globalThis as any).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+  const ada = await watch({ width: 375, height: 812 });
+  await ada.page.goto(`${stackUrl()}${(await store.portalPath()).path}`);
+  await ada.page.locator('.license .activation').first().waitFor();
+  expect(await overflowOf(ada.page)).toBeLessThanOrEqual(0);
+  const grace = await openGrace({ width: 375, height: 812 });
+  await grace.page.locator('svg.chart').waitFor();
+  expect(await overflowOf(grace.page)).toBeLessThanOrEqual(0);
   if (process.env.UPDATE_SCREENSHOTS === '1') {
-    await page.screenshot({ path: path.resolve(__dirname, '../../docs/portal-phone.png'), fullPage: true });
-    const desktop = await watch({ width: 1280, height: 900 });
-    await desktop.page.goto(`${stack.baseUrl}${(await store.portalPath()).path}`);
-    await desktop.page.locator('.license .activation').first().waitFor();
+    await grace.page.screenshot({ path: path.resolve(__dirname, '../../docs/portal-phone.png'), fullPage: true });
+    const desktop = await openGrace({ width: 1280, height: 900 });
+    await desktop.page.locator('svg.chart').waitFor();
     await desktop.page.screenshot({ path: path.resolve(__dirname, '../../docs/portal-desktop.png'), fullPage: true });
   }
 });

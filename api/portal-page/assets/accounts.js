@@ -34,28 +34,39 @@ export function connectAccount(ctx, platform) {
   return h('p', {}, button);
 }
 
-export function githubBody(grant) {
+// The portal's grant properties keep to the spec's fields (no invitation_url): the invitation is
+// at the repository's /invitations page on GitHub (GITHUB_WEB_URL from the server).
+export function githubBody(grant, ctx) {
   const props = grant.benefit.properties ?? {};
-  const repo = `${props.repository_owner}/${props.repository_name}`;
-  const invitation = grant.properties?.invitation_url;
+  const repo = `${encodeURIComponent(props.repository_owner)}/${encodeURIComponent(props.repository_name)}`;
+  const web = ctx.webUrls.github;
+  const granted = grant.is_granted && !grant.is_revoked;
   return h(
     'div',
-    {},
-    h('p', {}, 'Repository ', h('a', { href: `https://github.com/${repo}`, rel: 'noopener' }, repo)),
-    invitation
-      ? h('p', {}, h('a', { class: 'button primary', href: invitation, rel: 'noopener' }, 'Accept the invitation on GitHub'))
+    { class: 'github' },
+    h('p', {}, 'Repository ', h('a', { href: `${web}/${repo}`, rel: 'noopener' }, `${props.repository_owner}/${props.repository_name}`)),
+    granted
+      ? h(
+          'p',
+          {},
+          h(
+            'a',
+            { class: 'button primary invitation', href: `${web}/${repo}/invitations`, rel: 'noopener' },
+            'Accept the invitation on GitHub',
+          ),
+        )
       : null,
   );
 }
 
-export function discordBody(grant) {
+export function discordBody(grant, ctx) {
   const guild = grant.benefit.properties?.guild_id;
   return h(
     'p',
     {},
     'Your role is granted. ',
     guild
-      ? h('a', { href: `https://discord.com/channels/${encodeURIComponent(guild)}`, rel: 'noopener' }, 'Open the server in Discord')
+      ? h('a', { href: `${ctx.webUrls.discord}/channels/${encodeURIComponent(guild)}`, rel: 'noopener' }, 'Open the server in Discord')
       : null,
   );
 }

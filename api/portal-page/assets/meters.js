@@ -26,7 +26,16 @@ export function meterBody(grant, ctx) {
     const start = new Date(end.getTime() - 30 * 86_400_000);
     const query = `start_timestamp=${start.toISOString()}&end_timestamp=${end.toISOString()}&interval=day`;
     void ctx.api.get(`/meters/${meter.id}/quantities?${query}`).then(
-      (data) => data?.quantities && wrap.append(usageChart(data.quantities, meter.meter?.name ?? 'Usage')),
+      (data) =>
+        data?.quantities &&
+        wrap.append(
+          h(
+            'figure',
+            { class: 'usage' },
+            usageChart(data.quantities, meter.meter?.name ?? 'Usage'),
+            h('figcaption', { class: 'muted' }, `Last 30 days: ${formatNumber(data.total)} used`),
+          ),
+        ),
       (err) => ctx.onError(err),
     );
   }
@@ -45,6 +54,7 @@ export function usageChart(points, name) {
     'svg',
     { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': titleId, preserveAspectRatio: 'none' },
     s('title', { id: titleId }, `${name}: ${formatNumber(total)} used in the last 30 days`),
+    s('line', { class: 'baseline', x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5 }),
     points.map((p, i) => {
       const barHeight = (Number(p.quantity) / max) * (height - 2);
       return s(

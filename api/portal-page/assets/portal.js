@@ -63,6 +63,7 @@ async function render(api, session) {
     api,
     features,
     organizationName: body.dataset.organizationName,
+    webUrls: { github: body.dataset.githubWebUrl || 'https://github.com', discord: body.dataset.discordWebUrl || 'https://discord.com' },
     onError: (err) => {
       if (err instanceof SessionExpired) showClosed('expired', session.returnUrl);
       else announce(err?.message ?? 'Something went wrong.');
