@@ -60,7 +60,9 @@ export class FakeGitHub {
   private readonly installationTokens = new Map<string, { installationId: number; expiresAt: number }>();
   private readonly userTokens = new Map<string, string>();
   private readonly codes = new Map<string, string>();
-  private nextId = 1000;
+  // Ids differ between stand-ins, as GitHub's users differ: test files share one database, and a
+  // grant another file left for "user 1000" must not count as this file's user still holding access.
+  private nextId = 1_000_000 + Math.floor(Math.random() * 1_000_000) * 1_000;
   private server?: Server;
   url = '';
 
