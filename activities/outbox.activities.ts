@@ -1,13 +1,12 @@
-// The outbox relay's pass: dispatches engine commands the API could not (Temporal unreachable
-// right after the commit), and starts workflows whose start was lost between a row's commit and
-// the start (an order's grants, a subscription's workflow, a deleted benefit's revocation, a
-// webhook endpoint's delivery). Every dispatch is idempotent, so a race with the API is harmless.
+// The outbox relay's pass, the safety net under the worker's dispatcher
+// (engine/pending-work-dispatcher.ts): dispatches engine commands and starts workflows still not
+// started well after their commit (no dispatcher running, or Temporal refusing its starts): an
+// order's grants, a subscription's workflow, a deleted benefit's revocation, a webhook endpoint's
+// delivery. Rows are claimed with the dispatcher's leases, so the two never work on one row at once. Every dispatch is idempotent, so a race with the API is harmless.
 // A row that fails is logged and stepped past: one bad row never stops the pass.
 import { Context } from '@temporalio/activity';
 import { EngineCommandsRepository } from '../db/repositories/engine-commands.repository';
-import { OrdersRepository } from '../db/repositories/orders.repository';
 import { UnstartedWorkRepository } from '../db/repositories/unstarted-work.repository';
-import { SubscriptionsRepository } from '../db/repositories/subscriptions.repository';
 import { dispatchRecorded } from '../engine/engine-commands';
 import type { EngineDeps } from './engine-deps';
 import { fanOuts } from '../engine/fan-outs';
@@ -18,6 +17,8 @@ const SMALL_BATCH = 100;
 /** From this many failed attempts on, a command is reported as stuck at each further attempt. */
 const STUCK_ATTEMPTS = 5;
 const PRUNE_AFTER_DAYS = 7;
+/** Long enough for a pass over its batch; a row that failed is tried again after it. */
+const RELAY_LEASE_SECONDS = 60;
 
 export interface RelayPassInput {
   olderThanSeconds: number;
@@ -26,8 +27,6 @@ export interface RelayPassInput {
 export function outboxActivities(deps: EngineDeps) {
   const commands = new EngineCommandsRepository(deps.dataSource);
   const scans = new UnstartedWorkRepository(deps.dataSource);
-  const orders = new OrdersRepository(deps.dataSource);
-  const subscriptions = new SubscriptionsRepository(deps.dataSource);
 
   /** Runs `fn` on each row; a row that throws is logged and counted, the others go on. */
   async function each<T extends { id: string } | string>(what: string, rows: T[], fn: (row: T) => Promise<boolean | 'failed'>) {
@@ -54,7 +53,7 @@ export function outboxActivities(deps: EngineDeps) {
   return {
     async startMissingWorkflows(input: RelayPassInput): Promise<number> {
       const older = input.olderThanSeconds;
-      const cmd = await each('engine command', await commands.due(older, BATCH), async (row) => {
+      const cmd = await each('engine command', await commands.claimDue(BATCH, RELAY_LEASE_SECONDS, older), async (row) => {
         if (await dispatchRecorded(deps, row, { backoff: true })) return true;
         if (row.attempts + 1 >= STUCK_ATTEMPTS) {
           deps.logger.error(
@@ -64,14 +63,14 @@ export function outboxActivities(deps: EngineDeps) {
         }
         return 'failed';
       });
-      const subs = await each('subscription', await scans.unstartedSubscriptions(older, BATCH), async (s) => {
+      const subs = await each('subscription', await scans.claimUnstartedSubscriptions(BATCH, RELAY_LEASE_SECONDS, older), async (s) => {
         await deps.engine.startSubscription(s.id);
-        await subscriptions.markWorkflowStarted(s.id);
+        await scans.markSubscriptionsStarted([s.id]);
         return true;
       });
-      const ords = await each('order', await scans.unstartedOrders(older, BATCH), async (o) => {
+      const ords = await each('order', await scans.claimUnstartedOrders(BATCH, RELAY_LEASE_SECONDS, older), async (o) => {
         await dispatchOrder(deps, o);
-        await orders.markWorkflowStarted(o.id);
+        await scans.markOrdersStarted([o.id]);
         return true;
       });
       // A deleted benefit whose revocation fan-out never started still has live grants. Live

@@ -62,7 +62,7 @@ export function composeApi(deps: AppDeps): ApiServices {
     providers,
     engineClient,
     dispatcher,
-    commerce: new CommerceService(deps.dataSource, engineClient, dispatcher, deps.logger),
+    commerce: new CommerceService(deps.dataSource, dispatcher),
     licenseKeys: new LicenseKeysService(deps.dataSource, deps.config.SECRET_ENCRYPTION_KEY, dispatcher),
     files: new FilesService(deps.dataSource, deps.config, providers.storage, deps.logger),
     meters: new MetersService(deps.dataSource, dispatcher),

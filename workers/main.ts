@@ -10,6 +10,7 @@ import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/
 import { openDatabase } from '../db/data-source';
 import { WebhookEndpointsRepository } from '../db/repositories/webhook-endpoints.repository';
 import { EngineClient } from '../engine/engine-client';
+import { PendingWorkDispatcher } from '../engine/pending-work-dispatcher';
 import { createLogger } from '../lib/logger';
 import { secretBoxFor } from '../lib/secret-box';
 import { temporalConnectionSettings } from '../lib/temporal-connection';
@@ -82,9 +83,13 @@ async function main(): Promise<void> {
   await engine
     .ensureDriftRepairSchedule(config.DRIFT_REPAIR_INTERVAL_HOURS)
     .catch((err) => logger.warn({ err: String(err) }, 'drift repair schedule not set'));
+  // Starts the workflows of what the API commits (orders, subscriptions, engine commands).
+  const dispatcher = new PendingWorkDispatcher({ dataSource, engine, logger });
+  dispatcher.start();
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
   // The SDK's runtime turns SIGINT/SIGTERM into a graceful worker shutdown; run() then resolves.
   await worker.run();
+  await dispatcher.stop();
   await workerConnection.close();
   await dataSource.destroy();
   logger.info('worker stopped');

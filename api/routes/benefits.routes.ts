@@ -6,7 +6,6 @@ import { isSupportedBenefitType } from '../../benefits/benefit-types';
 import type { StrategyRegistry } from '../../benefits/registry';
 import { PropertiesValidationError, type BenefitStrategy, type ValidationContext } from '../../benefits/strategy';
 import { type AfterWrite, BenefitsRepository, type Json } from '../../db/repositories/benefits.repository';
-import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
@@ -108,17 +107,15 @@ class BenefitHandlers {
     const existing = await mustFind(this.repo, req, res);
     const strategy = checkUpdateType(this.registry, req.body?.type, existing.type);
     const patch = await parseUpdate(strategy, this.checks, req, orgId);
-    const recorded: RecordedCommand[] = [];
     const row = await this.repo.update(orgId, existing.id, patch, async (em, updated) => {
       await this.webhook('benefit.updated')(em, updated);
       // Only changes the strategy says matter reach existing grants (e.g. a new license expiry).
       if (patch.properties && strategy.requiresUpdate(existing.properties, updated.properties)) {
-        recorded.push(await this.engine.benefitUpdated(em, orgId, updated.id, existing.properties));
+        await this.engine.benefitUpdated(em, orgId, updated.id, existing.properties);
       }
     });
     if (!row) throw new NotFoundError('Benefit not found');
     await this.engine.kickWebhooks(orgId);
-    await this.engine.dispatch(recorded);
     res.json(serializeBenefit(row));
   };
 
@@ -128,14 +125,12 @@ class BenefitHandlers {
     if (!existing.deletable) throw new NotPermittedError('This benefit cannot be deleted');
     // Polar has no benefit.deleted: the deletion is a benefit.updated with is_deleted. The
     // revocation of its grants commits with it.
-    const recorded: RecordedCommand[] = [];
     const deleted = await this.repo.softDelete(orgId, existing.id, async (em, row) => {
       await this.webhook('benefit.updated')(em, row);
-      recorded.push(await this.engine.benefitDeleted(em, orgId, row.id));
+      await this.engine.benefitDeleted(em, orgId, row.id);
     });
     if (!deleted) throw new NotFoundError('Benefit not found');
     await this.engine.kickWebhooks(orgId);
-    await this.engine.dispatch(recorded);
     res.status(204).end();
   };
 

@@ -32,8 +32,6 @@ import { metadataFilter, parseBody, parseQuery, pathId, pathText } from '../vali
 export interface CustomerDeletionEngine {
   /** Records, in the deletion's transaction, what the engine must do. */
   customerDeleted(q: Queryable, organizationId: string, customerId: string, endedSubscriptionIds: string[]): Promise<RecordedCommand[]>;
-  /** After the commit, best effort: what fails is dispatched by the outbox relay. */
-  dispatch(commands: RecordedCommand[]): Promise<void>;
 }
 
 export type { CustomerStateReader };
@@ -167,7 +165,6 @@ function deleteHandler(ds: DataSource, repo: CustomersRepository, engine: Custom
       return engine.customerDeleted(em, orgId, customer.id, ended);
     });
     if (!recorded) throw new NotFoundError('Customer not found');
-    await engine.dispatch(recorded);
     res.status(204).end();
   };
 }

@@ -2,7 +2,6 @@
 // the benefits they carry; changing that list reconciles existing orders and subscriptions.
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import type { RecordedCommand } from '../../db/repositories/engine-commands.repository';
 import {
   productSortColumns,
   ProductsRepository,
@@ -100,14 +99,12 @@ class ProductHandlers {
     const orgId = organizationIdOf(res);
     const id = pathId(req, 'id', 'Product');
     const { benefits } = parseBody(productBenefitsBody, req);
-    const recorded: RecordedCommand[] = [];
     const result = await this.repo.replaceBenefits(orgId, id, benefits, async (em, change) => {
       // Reordering alone changes no grant; only a different set is reconciled.
-      if (!sameSet(change.previous, change.next)) recorded.push(await this.engine.productBenefitsChanged(em, orgId, id));
+      if (!sameSet(change.previous, change.next)) await this.engine.productBenefitsChanged(em, orgId, id);
     });
     if (result.status === 'product_not_found') throw new NotFoundError('Product not found');
     if (result.status === 'invalid') throw benefitsError(result, benefits);
-    await this.engine.dispatch(recorded);
     res.json((await this.serialize(orgId, [await this.mustFind(orgId, req)]))[0]);
   };
 

@@ -68,8 +68,6 @@ export interface BenefitsEngine {
   ): Promise<RecordedCommand>;
   /** Records, in the deletion's transaction: revoke every grant of the benefit. */
   benefitDeleted(q: Queryable, organizationId: string, benefitId: string): Promise<RecordedCommand>;
-  /** After the commit, best effort: what fails is dispatched by the outbox relay. */
-  dispatch(commands: RecordedCommand[]): Promise<void>;
   /** Webhook events were queued (benefit.created/updated): start their delivery. */
   kickWebhooks(organizationId: string): Promise<void>;
 }

@@ -180,8 +180,6 @@ export const productListQuery = z.object({
 
 /** Reconciles existing orders and subscriptions after a product's benefit set changed. */
 export interface ProductsEngine {
-  /** Records the reconcile in the change's transaction. */
+  /** Records the reconcile in the change's transaction; the worker's dispatcher runs it once committed. */
   productBenefitsChanged(q: Queryable, organizationId: string, productId: string): Promise<RecordedCommand>;
-  /** After the commit, best effort: what fails is dispatched by the outbox relay. */
-  dispatch(commands: RecordedCommand[]): Promise<void>;
 }

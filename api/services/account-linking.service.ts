@@ -70,7 +70,7 @@ export class AccountLinkingService {
     if (!tokens) throw new BadRequestError('The provider refused the authorization code', 'InvalidOAuthCode');
     const user = await providerCall(() => client.user(tokens.accessToken));
     const customerId = state.customerId;
-    const commands = await this.deps.dataSource.transaction(async (em) => {
+    await this.deps.dataSource.transaction(async (em) => {
       const { replaced } = await this.accounts.link(em, {
         organizationId: state.organizationId,
         customerId,
@@ -90,13 +90,12 @@ export class AccountLinkingService {
       }
       return out;
     });
-    await this.deps.dispatcher.dispatch(commands);
     return withParams(state.returnTo, { linked: platform });
   }
 
   /** Unlinks: what the account was granted is revoked and its grants wait for a new account. */
   async unlink(customerId: string, platform: LinkedPlatform): Promise<void> {
-    const commands = await this.deps.dataSource.transaction(async (em) => {
+    await this.deps.dataSource.transaction(async (em) => {
       const account = await this.accounts.unlink(em, customerId, platform);
       if (!account) throw new NotFoundError('No linked account on this platform');
       const out: RecordedCommand[] = [];
@@ -105,7 +104,6 @@ export class AccountLinkingService {
       }
       return out;
     });
-    await this.deps.dispatcher.dispatch(commands);
   }
 
   /** The account the customer linked on a platform (the portal PATCH accepts only this one). */

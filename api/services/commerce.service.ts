@@ -1,8 +1,8 @@
-// Orders, renewals, subscriptions and refunds reported by the merchant's billing system. Write
-// order: the row commits first, then its workflows start (deterministic ids: a purchase's grant
-// workflows, a renewal's signal to its subscription); the outbox relay starts any whose start was
-// lost to a crash or an unreachable Temporal in between. Other changes record their engine
-// commands in their own transaction (EngineDispatcher). Nothing after a commit fails the request.
+// Orders, renewals, subscriptions and refunds reported by the merchant's billing system. A request
+// answers once its rows have committed: an order or subscription row is itself the record of the
+// workflows it needs (a purchase's grant workflows, a renewal's signal, a subscription's workflow),
+// and its commit wakes the worker's dispatcher, which starts them (engine/pending-work-dispatcher.ts).
+// Other changes record engine commands in their own transaction (EngineDispatcher).
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CustomersRepository } from '../../db/repositories/customers.repository';
@@ -12,14 +12,12 @@ import { enqueueCustomerStateEvent } from '../../db/repositories/customer-state-
 import { RefundRow, RefundsRepository } from '../../db/repositories/refunds.repository';
 import { addInterval, SubscriptionRow, SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
-import type { EngineClient } from '../../engine/engine-client';
-import { dispatchOrder } from '../../engine/grant-scope';
-import type { Logger } from '../../lib/logger';
+import { notifyEngineWork } from '../../db/repositories/engine-work-notifications';
 import { ApiError, BadRequestError, NotFoundError, RequestValidationError } from '../errors';
 import { serializeCustomerState } from '../../wire/customer.serializer';
 import { serializeRefund } from '../../wire/refund.serializer';
 import { orderView, subscriptionView } from '../../wire/commerce.views';
-import { afterCommit, type EngineDispatcher } from './engine-dispatcher';
+import type { EngineDispatcher } from './engine-dispatcher';
 
 export interface OrderInput {
   customer_id: string;
@@ -50,9 +48,7 @@ export class CommerceService {
 
   constructor(
     private readonly ds: DataSource,
-    private readonly engine: EngineClient,
     private readonly dispatcher: EngineDispatcher,
-    private readonly logger: Logger,
   ) {
     this.orders = new OrdersRepository(ds);
     this.subscriptions = new SubscriptionsRepository(ds);
@@ -99,10 +95,10 @@ export class CommerceService {
       if (res.created) {
         const view = await orderView(em, orgId, res.row.id);
         for (const type of ['order.created', 'order.paid']) await this.webhookEvents.enqueue(em, orgId, type, view);
+        await notifyEngineWork(em, 'order', orgId);
       }
       return res;
     });
-    await this.dispatch(row);
     return { order: await orderView(this.ds, orgId, row.id), created };
   }
 
@@ -135,21 +131,15 @@ export class CommerceService {
         const view = await subscriptionView(em, orgId, res.row.id);
         for (const type of ['subscription.created', 'subscription.active']) await this.webhookEvents.enqueue(em, orgId, type, view);
         await enqueueCustomerStateEvent(em, orgId, input.customer_id, serializeCustomerState);
+        await notifyEngineWork(em, 'subscription', orgId);
       }
       return res;
     });
-    if (!row.workflow_started_at) {
-      await afterCommit(this.logger, 'subscription workflow not started', { subscriptionId: row.id }, async () => {
-        await this.engine.startSubscription(row.id);
-        await this.subscriptions.markWorkflowStarted(row.id);
-      });
-    }
-    await this.dispatcher.kickWebhooks(orgId);
     return { subscription: await subscriptionView(this.ds, orgId, row.id), created };
   }
 
   async cancelAtPeriodEnd(orgId: string, id: string, cancel: boolean, reason?: { reason?: string | null; comment?: string | null }) {
-    const recorded = await this.ds.transaction(async (em) => {
+    await this.ds.transaction(async (em) => {
       const sub = await this.liveSubscription(orgId, id, em);
       // Already so (a retried request): nothing changes, no second set of webhooks.
       if (sub.cancel_at_period_end === cancel && reason?.reason === undefined && reason?.comment === undefined) return [];
@@ -165,20 +155,18 @@ export class CommerceService {
       await enqueueCustomerStateEvent(em, orgId, sub.customer_id, serializeCustomerState);
       return [await this.dispatcher.signalSubscription(em, orgId, id, { kind: 'changed' })];
     });
-    await this.dispatcher.dispatch(recorded);
     await this.dispatcher.kickWebhooks(orgId);
     return subscriptionView(this.ds, orgId, id);
   }
 
   /** Ends the subscription now; its workflow revokes the benefits and sends the webhooks. */
   async revokeSubscription(orgId: string, id: string) {
-    const recorded = await this.ds.transaction(async (em) => {
+    await this.ds.transaction(async (em) => {
       const sub = await this.liveSubscription(orgId, id, em);
       const now = new Date();
       await this.subscriptions.update(em, id, { status: 'canceled', canceled_at: sub.canceled_at ?? now, ends_at: now, ended_at: now });
       return [await this.dispatcher.signalSubscription(em, orgId, id, { kind: 'revokeNow' })];
     });
-    await this.dispatcher.dispatch(recorded);
     return subscriptionView(this.ds, orgId, id);
   }
 
@@ -188,7 +176,7 @@ export class CommerceService {
    * signalled twice is applied once.
    */
   async renewPeriod(orgId: string, id: string, periodEnd: Date) {
-    const recorded = await this.ds.transaction(async (em) => {
+    await this.ds.transaction(async (em) => {
       const sub = await this.liveSubscription(orgId, id, em);
       if (periodEnd.getTime() === sub.current_period_end.getTime()) return [];
       if (periodEnd < sub.current_period_end) {
@@ -199,7 +187,6 @@ export class CommerceService {
         await this.dispatcher.signalSubscription(em, orgId, id, { kind: 'renewed', orderId: `period-end:${periodEnd.toISOString()}` }),
       ];
     });
-    await this.dispatcher.dispatch(recorded);
     return subscriptionView(this.ds, orgId, id);
   }
 
@@ -224,7 +211,7 @@ export class CommerceService {
             }),
           ]
         : [];
-    const { refund, created, recorded } = await this.ds.transaction(async (em) => {
+    const { refund, created } = await this.ds.transaction(async (em) => {
       const order = await this.orders.findById(orgId, input.order_id, em, true);
       if (!order) throw RequestValidationError.at(['body', 'order_id'], 'Order not found');
       const existing = await this.refunds.findByIdempotencyKey(em, orgId, key);
@@ -263,7 +250,6 @@ export class CommerceService {
       await this.webhookEvents.enqueue(em, orgId, 'refund.created', serializeRefund(inserted));
       return { refund: inserted, created: true, recorded: await revokes(em, order, inserted) };
     });
-    await this.dispatcher.dispatch(recorded);
     await this.dispatcher.kickWebhooks(orgId);
     return { refund, created };
   }
@@ -274,16 +260,6 @@ export class CommerceService {
       current_period_start: start,
       current_period_end: addInterval(start, sub.recurring_interval, sub.recurring_interval_count),
     });
-  }
-
-  private async dispatch(row: OrderRow): Promise<void> {
-    if (!row.workflow_started_at) {
-      await afterCommit(this.logger, 'order workflows not started', { orderId: row.id }, async () => {
-        await dispatchOrder({ engine: this.engine, dataSource: this.ds }, row);
-        await this.orders.markWorkflowStarted(row.id);
-      });
-    }
-    await this.dispatcher.kickWebhooks(row.organization_id);
   }
 
   private async liveSubscription(orgId: string, id: string, em: any): Promise<SubscriptionRow> {

@@ -1,10 +1,12 @@
 // What API writes set in motion in the engine. A change records its engine intents as commands in
-// its own transaction (db/repositories/engine-commands.repository.ts); once it has committed, the
-// API dispatches them at once, best effort: when Temporal is unreachable the request still
-// succeeds and the outbox relay dispatches them later. Nothing here throws after a commit.
+// its own transaction (db/repositories/engine-commands.repository.ts); their insert wakes the
+// worker's dispatcher (engine/pending-work-dispatcher.ts) when the transaction commits, and the
+// request answers without waiting for Temporal. Only a caller that must answer with the outcome
+// (a license key PATCHed to revoked) dispatches its own command and waits for it.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { EngineCommandsRepository, type RecordedCommand } from '../../db/repositories/engine-commands.repository';
+import { notifyEngineWork } from '../../db/repositories/engine-work-notifications';
 import type { Queryable } from '../../db/repositories/grants.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
 import type {
@@ -15,42 +17,17 @@ import type {
   GrantWorkflowInput,
   SubscriptionEvent,
 } from '../../engine/engine-client';
-import { dispatchRecorded, kickOrganizationWebhooks, type DispatchOptions, type EngineCommand } from '../../engine/engine-commands';
+import { dispatchRecorded, type EngineCommand } from '../../engine/engine-commands';
 import { fanOuts } from '../../engine/fan-outs';
 import type { Logger } from '../../lib/logger';
 
 export type { RecordedCommand };
 
 /**
- * How long a request waits for its engine work after the commit. Past it the request answers and
- * the work goes on (or fails and is retried by the outbox relay): an unreachable or slow engine
- * never holds a committed change's response.
+ * How long the worker's dispatcher leaves a command alone that the API dispatches itself and
+ * waits for; past it, a command still undispatched (Temporal unreachable) is the dispatcher's.
  */
-export const AFTER_COMMIT_BUDGET_MS = 5_000;
-
-/** Waits for `work` at most `ms`; its outcome is its own business (it must not reject). */
-export async function settleWithin(work: Promise<void>, ms = AFTER_COMMIT_BUDGET_MS): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  try {
-    await Promise.race([work, budget]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Engine work after a commit: started at once, waited for at most the budget, and a failure is
- * logged (the relay does it later), never thrown: the change is committed, so the request succeeds.
- */
-export async function afterCommit(logger: Logger, what: string, ids: Record<string, string>, fn: () => Promise<void>): Promise<void> {
-  const work = fn().catch((err) => {
-    logger.warn({ ...ids, err: err instanceof Error ? err.message : String(err) }, `${what}; the outbox relay will`);
-  });
-  await settleWithin(work);
-}
+export const API_DISPATCH_LEASE_SECONDS = 10;
 
 export class EngineDispatcher {
   private readonly events: WebhookEventsRepository;
@@ -113,41 +90,41 @@ export class EngineDispatcher {
     return this.record(q, scope.organizationId, randomUUID(), { kind: 'revokeScope', payload: { scope } });
   }
 
-  commandGrant(q: Queryable, grant: GrantWorkflowInput, command: GrantCommand): Promise<RecordedCommand> {
-    return this.record(q, grant.organizationId, randomUUID(), { kind: 'commandGrant', payload: { grant, command } });
+  /** `awaited`: the caller dispatches it with dispatchAndWait after the commit. */
+  commandGrant(q: Queryable, grant: GrantWorkflowInput, command: GrantCommand, opts: { awaited?: boolean } = {}): Promise<RecordedCommand> {
+    const lease = opts.awaited ? API_DISPATCH_LEASE_SECONDS : 0;
+    return this.record(q, grant.organizationId, randomUUID(), { kind: 'commandGrant', payload: { grant, command } }, lease);
   }
 
-  // ---- After the commit: best effort, never throws ----
+  // ---- After the commit ----
 
   /**
-   * Dispatches recorded commands now; what fails stays recorded for the outbox relay. Waits at
-   * most AFTER_COMMIT_BUDGET_MS unless `wait` (the caller then sets its own deadline).
+   * Dispatches commands recorded as `awaited` and waits until each is applied (the caller sets
+   * its deadline). A failure stays recorded for the worker's dispatcher; never throws.
    */
-  async dispatch(commands: RecordedCommand[], opts: DispatchOptions = {}): Promise<void> {
-    if (commands.length === 0) return;
+  async dispatchAndWait(commands: RecordedCommand[]): Promise<void> {
     const deps = { dataSource: this.ds, engine: this.engine, logger: this.logger };
-    const work = (async () => {
-      for (const row of commands) await dispatchRecorded(deps, row, opts);
-    })();
-    await (opts.wait ? work : settleWithin(work));
+    for (const row of commands) await dispatchRecorded(deps, row, { wait: true });
   }
 
-  /** Signals each endpoint with undelivered events; the relay kicks any this misses. */
+  /** Wakes the worker's dispatcher to deliver the organization's new webhook events (best effort: the relay delivers stale ones). */
   async kickWebhooks(organizationId: string): Promise<void> {
-    await afterCommit(this.logger, 'webhook delivery not kicked', { organizationId }, () =>
-      kickOrganizationWebhooks({ dataSource: this.ds, engine: this.engine }, organizationId),
+    await notifyEngineWork(this.ds, 'webhooks', organizationId).catch((err) =>
+      this.logger.warn(
+        { organizationId, err: err instanceof Error ? err.message : String(err) },
+        'webhook delivery not kicked; the outbox relay will',
+      ),
     );
   }
 
   /** Queues a copy of a past event for its endpoint (the route checked it is the org's). */
   async redeliver(organizationId: string, eventId: string): Promise<void> {
     const endpointId = await this.events.requeue(organizationId, eventId);
-    if (!endpointId) return;
-    await afterCommit(this.logger, 'webhook delivery not kicked', { endpointId }, () => this.engine.kickWebhookEndpoint(endpointId));
+    if (endpointId) await this.kickWebhooks(organizationId);
   }
 
-  private record(q: Queryable, organizationId: string, id: string, c: EngineCommand): Promise<RecordedCommand> {
-    return this.commands.insert(q, { id, organizationId, kind: c.kind, payload: c.payload as Record<string, unknown> });
+  private record(q: Queryable, organizationId: string, id: string, c: EngineCommand, leaseSeconds = 0): Promise<RecordedCommand> {
+    return this.commands.insert(q, { id, organizationId, kind: c.kind, payload: c.payload as Record<string, unknown> }, leaseSeconds);
   }
 
   /** A fan-out's workflow id carries its command's id: a repeated dispatch starts no second one. */

@@ -36,8 +36,8 @@ import { serializeActivationRead, serializeLicenseKey, serializeValidatedLicense
 
 /** The grant engine as a status change needs it (api/services/engine-dispatcher.ts). */
 export interface LicenseKeyEngine {
-  commandGrant(q: Queryable, grant: GrantWorkflowInput, command: GrantCommand): Promise<RecordedCommand>;
-  dispatch(commands: RecordedCommand[], opts: { wait: boolean }): Promise<void>;
+  commandGrant(q: Queryable, grant: GrantWorkflowInput, command: GrantCommand, opts: { awaited: boolean }): Promise<RecordedCommand>;
+  dispatchAndWait(commands: RecordedCommand[]): Promise<void>;
 }
 
 /** How long a PATCH waits for the grant engine before answering with the state it has. */
@@ -110,7 +110,7 @@ export class LicenseKeysService {
       return commands;
     });
     if (recorded.length > 0) {
-      await withDeadline(this.engine!.dispatch(recorded, { wait: true }));
+      await withDeadline(this.engine!.dispatchAndWait(recorded));
       // A re-grant rewrites the key from the benefit: the PATCH's own fields win, as written last.
       if (status === 'granted' && Object.keys(fields).length > 0) await this.repo.update(organizationId, key.id, fields);
     }
@@ -133,12 +133,12 @@ export class LicenseKeysService {
     if (status === 'revoked') {
       // Written directly too: a grant that never got granted has nothing for the strategy to revoke.
       // Sent to a revoked grant too: the reason it records keeps a later product change from re-granting.
-      const commands = [await this.engine.commandGrant(q, input, { action: 'revoke', reason: 'license_key_revoked' })];
+      const commands = [await this.engine.commandGrant(q, input, { action: 'revoke', reason: 'license_key_revoked' }, { awaited: true })];
       return { direct: { status }, commands };
     }
     if (grant.granted_at) return { direct: { status }, commands: [] }; // only disabled: the grant still holds
     // The grant writes the key's status once it has granted again.
-    return { direct: {}, commands: [await this.engine.commandGrant(q, input, { action: 'grant', reinstate: true })] };
+    return { direct: {}, commands: [await this.engine.commandGrant(q, input, { action: 'grant', reinstate: true }, { awaited: true })] };
   }
 
   async publishedKey(organizationId: string): Promise<PublishedKey> {

@@ -58,7 +58,7 @@ export class MetersService {
 
   /** A new filter or aggregation zeroes the figures and starts their recompute, in one commit. */
   async update(orgId: string, id: string, body: z.infer<typeof meterUpdateBody>): Promise<MeterRow> {
-    const { meter, recorded } = await this.ds.transaction(async (em) => {
+    const { meter } = await this.ds.transaction(async (em) => {
       const current = await this.meters.find(orgId, id, em, true);
       if (!current) throw new NotFoundError('Meter not found');
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -86,7 +86,6 @@ export class MetersService {
       await this.figures.beginRecompute(em, meter);
       return { meter, recorded: [await this.dispatcher.meterRedefined(em, orgId, id, meter.figures_version)] };
     });
-    await this.dispatcher.dispatch(recorded);
     return meter;
   }
 

@@ -12,6 +12,7 @@ import { LinkedAccounts1764000010000 } from './1764000010000-linked-accounts';
 import { GitHubInstallations1764000010500 } from './1764000010500-github-installations';
 import { Meters1764000011000 } from './1764000011000-meters';
 import { OrganizationAvatar1764000013000 } from './1764000013000-organization-avatar';
+import { DispatchLeases1764000014000 } from './1764000014000-dispatch-leases';
 
 export const migrations = [
   Foundation1764000000000,
@@ -27,4 +28,5 @@ export const migrations = [
   GitHubInstallations1764000010500,
   Meters1764000011000,
   OrganizationAvatar1764000013000,
+  DispatchLeases1764000014000,
 ];

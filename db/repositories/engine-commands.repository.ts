@@ -1,7 +1,8 @@
 // The command outbox (engine_commands): intents the API commits with its change (fan-outs, subscription signals, grant
-// commands), dispatched right after the commit and, when that fails, by the outbox relay.
+// commands), dispatched by the worker's dispatcher once committed and, when that fails, retried.
 import type { DataSource } from 'typeorm';
 import { unwrapRows } from '../sql';
+import { notifyEngineWorkSql } from './engine-work-notifications';
 import type { Queryable } from './grants.repository';
 
 export interface EngineCommandRow {
@@ -33,22 +34,39 @@ const MAX_BACKOFF_SECONDS = 3600;
 export class EngineCommandsRepository {
   constructor(private readonly ds: DataSource) {}
 
-  /** Inserts in the caller's transaction, so the command commits (or not) with the change. */
-  async insert(q: Queryable, c: EngineCommandInsert): Promise<EngineCommandRow> {
-    const rows: EngineCommandRow[] = await q.query(
-      `INSERT INTO engine_commands (id, organization_id, kind, payload) VALUES ($1, $2, $3, $4::jsonb) RETURNING *`,
-      [c.id, c.organizationId, c.kind, JSON.stringify(c.payload)],
+  /**
+   * Inserts in the caller's transaction, so the command commits (or not) with the change, and wakes
+   * the worker's dispatcher at that commit. `leaseSeconds`: the caller dispatches it itself (and
+   * waits for it); the dispatcher takes it only if it is still undispatched after that.
+   */
+  async insert(q: Queryable, c: EngineCommandInsert, leaseSeconds = 0): Promise<EngineCommandRow> {
+    const rows: (EngineCommandRow & { notified: unknown })[] = await q.query(
+      `WITH c AS (
+         INSERT INTO engine_commands (id, organization_id, kind, payload, next_attempt_at)
+         VALUES ($1, $2, $3, $4::jsonb, now() + make_interval(secs => $5)) RETURNING *)
+       SELECT c.*, ${notifyEngineWorkSql('command', 'c.organization_id')} AS notified FROM c`,
+      [c.id, c.organizationId, c.kind, JSON.stringify(c.payload), leaseSeconds],
     );
-    return rows[0];
+    const { notified: _notified, ...row } = rows[0];
+    return row;
   }
 
-  /** Undispatched commands older than `olderThanSeconds` whose next attempt is due, oldest first. */
-  async due(olderThanSeconds: number, limit: number): Promise<EngineCommandRow[]> {
-    return this.ds.query(
-      `SELECT * FROM engine_commands
-        WHERE dispatched_at IS NULL AND created_at < now() - make_interval(secs => $1) AND next_attempt_at <= now()
-        ORDER BY created_at, id LIMIT $2`,
-      [olderThanSeconds, limit],
+  /**
+   * Claims up to `limit` undispatched commands whose next attempt is due, committed at least
+   * `olderThanSeconds` ago, oldest first: their next attempt moves `leaseSeconds` ahead, so no other
+   * dispatcher takes them meanwhile (SKIP LOCKED: concurrent claimers take disjoint rows).
+   */
+  async claimDue(limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<EngineCommandRow[]> {
+    return unwrapRows<EngineCommandRow>(
+      await this.ds.query(
+        `UPDATE engine_commands SET next_attempt_at = now() + make_interval(secs => $2)
+          WHERE id IN (
+            SELECT id FROM engine_commands
+             WHERE dispatched_at IS NULL AND created_at <= now() - make_interval(secs => $3) AND next_attempt_at <= now()
+             ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+        [limit, leaseSeconds, olderThanSeconds],
+      ),
     );
   }
 
@@ -58,15 +76,15 @@ export class EngineCommandsRepository {
 
   /**
    * Counts the failure and stores its error; with `backoff` (the relay's attempts) also pushes the
-   * next attempt back exponentially (2, 4, 8 s ... 1 h). The API's own first attempt sets no
-   * backoff: the relay only takes commands a little older anyway.
+   * next attempt back exponentially (2, 4, 8 s ... 1 h). Without (the API's own attempt at a command
+   * it waits for) the command is due at once: the worker's dispatcher takes it from there.
    */
   async markFailed(id: string, error: string, backoff: boolean): Promise<EngineCommandRow | null> {
     const rows = unwrapRows<EngineCommandRow>(
       await this.ds.query(
         `UPDATE engine_commands
           SET attempts = attempts + 1, last_error = left($2, 2000),
-              next_attempt_at = CASE WHEN $4 THEN now() + make_interval(secs => least(power(2, attempts + 1), $3)) ELSE next_attempt_at END
+              next_attempt_at = CASE WHEN $4 THEN now() + make_interval(secs => least(power(2, attempts + 1), $3)) ELSE now() END
         WHERE id = $1 AND dispatched_at IS NULL RETURNING *`,
         [id, error, MAX_BACKOFF_SECONDS, backoff],
       ),

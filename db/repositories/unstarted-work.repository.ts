@@ -1,7 +1,8 @@
-// What the outbox relay looks for besides engine commands: rows committed before their workflow
-// start was known to have happened. Each scan is bounded, ordered oldest first and served by a
+// Rows committed before their workflow start was known to have happened, claimed by the worker's
+// dispatcher at once and by the outbox relay when older (a dispatcher that is not running). Each scan is bounded, ordered oldest first and served by a
 // partial index (db/migrations/1764000005000-engine-commands.ts).
 import type { DataSource } from 'typeorm';
+import { unwrapRows } from '../sql';
 
 export interface UnstartedOrder {
   id: string;
@@ -15,21 +16,57 @@ export interface UnstartedOrder {
 export class UnstartedWorkRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async unstartedSubscriptions(olderThanSeconds: number, limit: number): Promise<{ id: string }[]> {
-    return this.ds.query(
-      `SELECT id FROM subscriptions
-        WHERE workflow_started_at IS NULL AND created_at < now() - make_interval(secs => $1)
-        ORDER BY created_at, id LIMIT $2`,
-      [olderThanSeconds, limit],
+  /**
+   * Claims up to `limit` subscriptions whose workflow is not known to be started, committed at
+   * least `olderThanSeconds` ago and not claimed by another dispatcher, for `leaseSeconds`
+   * (subscriptions_workflow_pending_idx). SKIP LOCKED: concurrent claimers take disjoint rows.
+   */
+  async claimUnstartedSubscriptions(limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<{ id: string }[]> {
+    return unwrapRows<{ id: string }>(
+      await this.ds.query(
+        `UPDATE subscriptions SET dispatch_lease_until = now() + make_interval(secs => $2)
+          WHERE id IN (
+            SELECT id FROM subscriptions
+             WHERE workflow_started_at IS NULL AND created_at <= now() - make_interval(secs => $3)
+               AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now())
+             ORDER BY created_at, id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
+        RETURNING id`,
+        [limit, leaseSeconds, olderThanSeconds],
+      ),
     );
   }
 
-  async unstartedOrders(olderThanSeconds: number, limit: number): Promise<UnstartedOrder[]> {
-    return this.ds.query(
-      `SELECT id, organization_id, customer_id, product_id, subscription_id, billing_reason FROM orders
-        WHERE workflow_started_at IS NULL AND created_at < now() - make_interval(secs => $1)
-        ORDER BY created_at, id LIMIT $2`,
-      [olderThanSeconds, limit],
+  /** Claims orders as claimUnstartedSubscriptions does (orders_workflow_pending_idx). */
+  async claimUnstartedOrders(limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<UnstartedOrder[]> {
+    return unwrapRows<UnstartedOrder>(
+      await this.ds.query(
+        `UPDATE orders SET dispatch_lease_until = now() + make_interval(secs => $2)
+          WHERE id IN (
+            SELECT id FROM orders
+             WHERE workflow_started_at IS NULL AND created_at <= now() - make_interval(secs => $3)
+               AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now())
+             ORDER BY created_at, id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
+        RETURNING id, organization_id, customer_id, product_id, subscription_id, billing_reason`,
+        [limit, leaseSeconds, olderThanSeconds],
+      ),
+    );
+  }
+
+  /** Their workflows are started: they are no longer unstarted work (one statement for a batch). */
+  async markOrdersStarted(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.ds.query(
+      `UPDATE orders SET workflow_started_at = now(), dispatch_lease_until = NULL WHERE id = ANY($1::uuid[]) AND workflow_started_at IS NULL`,
+      [ids],
+    );
+  }
+
+  async markSubscriptionsStarted(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.ds.query(
+      `UPDATE subscriptions SET workflow_started_at = now(), dispatch_lease_until = NULL
+        WHERE id = ANY($1::uuid[]) AND workflow_started_at IS NULL`,
+      [ids],
     );
   }
 

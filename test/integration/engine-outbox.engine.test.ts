@@ -1,13 +1,14 @@
-// Nothing committed is left undone: changes go through an API whose Temporal is down (a closed
-// port) while the worker, the relay and the set-up API reach the real one. Every change answers 2xx
-// once committed, and one outbox relay pass later its workflows have done what it asked (grants,
-// revocations, signals).
+// Nothing committed is left undone, even with no dispatcher running: changes go through an API
+// whose Temporal is down (a closed port) after the worker's dispatcher has stopped (it runs for each
+// test's set-up). Every change answers 2xx once committed, and one outbox relay pass later its
+// workflows have done what it asked (grants, revocations, signals).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { outboxActivities } from '../../activities/outbox.activities';
 import { strategies } from '../../benefits/registry';
 import { freePort } from '../../lib/free-port';
 import { createLogger } from '../../lib/logger';
+import { PendingWorkDispatcher } from '../../engine/pending-work-dispatcher';
 import { buyKey, createLicenseShop, keyOfScope, type LicenseShop } from '../support/license-keys.fixtures';
 import { ApiServer, eventually, startTestStack, TestStack } from '../support/harness';
 
@@ -16,10 +17,24 @@ let stack: TestStack;
 let down: ApiServer;
 
 beforeAll(async () => {
-  stack = await startTestStack({ engineDownApi: true });
+  stack = await startTestStack({ engineDownApi: true, dispatcher: false });
   down = stack.engineDown!;
 });
 afterAll(async () => stack?.close());
+
+/** The worker's dispatcher, for each test's set-up. */
+let dispatcher: PendingWorkDispatcher | null = null;
+beforeEach(() => {
+  dispatcher = new PendingWorkDispatcher({ dataSource: stack.dataSource, engine: stack.engine, logger: createLogger('silent', 'test') });
+  dispatcher.start();
+});
+afterEach(() => onlyTheRelay());
+
+/** From here on only the relay starts what is committed: the dispatcher stops. */
+async function onlyTheRelay(): Promise<void> {
+  await dispatcher?.stop();
+  dispatcher = null;
+}
 
 /** One pass of the outbox relay (its activity, against the reachable engine). */
 async function relayPass(): Promise<number> {
@@ -117,6 +132,7 @@ test('with Temporal down the API process starts, says so on /readyz, serves read
 
     const shop = await createLicenseShop(stack);
     const { key } = await buyKey(shop);
+    await onlyTheRelay();
     const buy = () =>
       proc.http('POST', '/v1/orders/', {
         token: shop.token,
@@ -147,6 +163,7 @@ test('product benefits changed: the added benefit is granted', async () => {
   const shop = await createLicenseShop(stack);
   const { order } = await buyKey(shop);
   const extra = await shop.polar.benefits.create({ type: 'custom', description: 'Added later', properties: {} });
+  await onlyTheRelay();
   const res = await api(shop, 'POST', `/v1/products/${shop.oneTime.id}/benefits`, { benefits: [shop.benefit.id, extra.id] });
   expect(res.status).toBe(200);
   expect(await pendingKinds(shop.organizationId)).toEqual(['fanOut']);
@@ -161,6 +178,7 @@ test('product benefits changed: the added benefit is granted', async () => {
 test('benefit updated: existing keys take the new limit', async () => {
   const shop = await createLicenseShop(stack);
   const { order } = await buyKey(shop);
+  await onlyTheRelay();
   const res = await api(shop, 'PATCH', `/v1/benefits/${shop.benefit.id}`, { type: 'license_keys', properties: { limit_usage: 7 } });
   expect(res.status).toBe(200);
   expect((await keyOfScope(shop, { orderId: order.id })).limit_usage).toBeNull();
@@ -171,6 +189,7 @@ test('benefit updated: existing keys take the new limit', async () => {
 test('benefit deleted: its grants are revoked', async () => {
   const shop = await createLicenseShop(stack);
   const { order } = await buyKey(shop);
+  await onlyTheRelay();
   expect((await api(shop, 'DELETE', `/v1/benefits/${shop.benefit.id}`)).status).toBe(204);
   expect(await revoked({ orderId: order.id })).toBe(false);
   await relayPass();
@@ -180,6 +199,7 @@ test('benefit deleted: its grants are revoked', async () => {
 test('refund with revoke_benefits: the order grants are revoked', async () => {
   const shop = await createLicenseShop(stack);
   const { order } = await buyKey(shop);
+  await onlyTheRelay();
   const res = await api(shop, 'POST', '/v1/refunds/', {
     order_id: order.id,
     amount: 1000,
@@ -195,6 +215,7 @@ test('refund with revoke_benefits: the order grants are revoked', async () => {
 test('license key PATCHed to revoked: its grant is revoked', async () => {
   const shop = await createLicenseShop(stack);
   const { order, key } = await buyKey(shop);
+  await onlyTheRelay();
   const res = await api(shop, 'PATCH', `/v1/license-keys/${key.id}`, { status: 'revoked' });
   expect(res).toMatchObject({ status: 200, body: { status: 'revoked' } });
   expect(await revoked({ orderId: order.id })).toBe(false);
@@ -211,6 +232,7 @@ const signalsOf = async (subscriptionId: string) =>
 test('subscription canceled at period end: its workflow is told', async () => {
   const shop = await createLicenseShop(stack);
   const sub = await subscribe(shop);
+  await onlyTheRelay();
   const res = await api(shop, 'PATCH', `/v1/subscriptions/${sub.id}`, { cancel_at_period_end: true });
   expect(res).toMatchObject({ status: 200, body: { cancel_at_period_end: true } });
   // Retried: nothing more to tell.
@@ -225,6 +247,7 @@ test('subscription renewed by PATCH, retried and re-dispatched: the grants cycle
   const shop = await createLicenseShop(stack);
   const sub = await subscribe(shop);
   const grant = await grantOfScope({ subscriptionId: sub.id });
+  await onlyTheRelay();
   const end = new Date(Date.parse(sub.current_period_end) + 30 * 86_400_000).toISOString();
   for (let i = 0; i < 2; i++) {
     const res = await api(shop, 'PATCH', `/v1/subscriptions/${sub.id}`, { current_period_end: end });
@@ -246,6 +269,7 @@ test('subscription renewed by a cycle order: the grants cycle', async () => {
   const shop = await createLicenseShop(stack);
   const sub = await subscribe(shop);
   const grant = await grantOfScope({ subscriptionId: sub.id });
+  await onlyTheRelay();
   const res = await api(shop, 'POST', '/v1/orders/', {
     customer_id: shop.customer.id,
     product_id: shop.monthly.id,
@@ -260,6 +284,7 @@ test('subscription renewed by a cycle order: the grants cycle', async () => {
 test('subscription revoked: its grants are revoked and its workflow ends', async () => {
   const shop = await createLicenseShop(stack);
   const sub = await subscribe(shop);
+  await onlyTheRelay();
   const res = await api(shop, 'DELETE', `/v1/subscriptions/${sub.id}`);
   expect(res).toMatchObject({ status: 200, body: { status: 'canceled' } });
   await relayPass();
@@ -271,6 +296,7 @@ test('customer deleted: their subscriptions end at once and every grant is revok
   const shop = await createLicenseShop(stack);
   const { order } = await buyKey(shop);
   const sub = await subscribe(shop);
+  await onlyTheRelay();
   const res = await api(shop, 'DELETE', `/v1/customers/${shop.customer.id}`);
   expect(res.status).toBe(204);
   const [row] = await q(`SELECT status, ended_at FROM subscriptions WHERE id = $1`, [sub.id]);
@@ -283,6 +309,7 @@ test('customer deleted: their subscriptions end at once and every grant is revok
 
 test('the relay steps past a command that keeps failing, records why and backs off', async () => {
   const shop = await createLicenseShop(stack);
+  await onlyTheRelay();
   const [poisoned] = await q(
     `INSERT INTO engine_commands (organization_id, kind, payload, created_at) VALUES ($1, 'noSuchKind', '{}', now() - interval '1 hour') RETURNING id`,
     [shop.organizationId],

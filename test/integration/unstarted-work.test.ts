@@ -1,4 +1,4 @@
-// The outbox relay's scans run every pass over tables that only grow: each must be served by its
+// The dispatcher's claims and the outbox relay's scans run often over tables that only grow: each must be served by its
 // partial index (which holds only the rows still to do), never by a scan of the whole table.
 import type { DataSource } from 'typeorm';
 import { EngineCommandsRepository } from '../../db/repositories/engine-commands.repository';
@@ -35,13 +35,17 @@ async function plan(statement: { sql: string; params: unknown[] }): Promise<stri
 }
 
 test.each([
-  ['engine commands due', (ds: DataSource) => new EngineCommandsRepository(ds).due(30, 500), 'engine_commands_pending_idx'],
+  ['engine commands due', (ds: DataSource) => new EngineCommandsRepository(ds).claimDue(500, 60, 30), 'engine_commands_pending_idx'],
   [
     'subscriptions not started',
-    (ds: DataSource) => new UnstartedWorkRepository(ds).unstartedSubscriptions(30, 500),
+    (ds: DataSource) => new UnstartedWorkRepository(ds).claimUnstartedSubscriptions(500, 60, 30),
     'subscriptions_workflow_pending_idx',
   ],
-  ['orders not started', (ds: DataSource) => new UnstartedWorkRepository(ds).unstartedOrders(30, 500), 'orders_workflow_pending_idx'],
+  [
+    'orders not started',
+    (ds: DataSource) => new UnstartedWorkRepository(ds).claimUnstartedOrders(500, 60, 30),
+    'orders_workflow_pending_idx',
+  ],
   [
     'deleted benefits',
     (ds: DataSource) => new UnstartedWorkRepository(ds).deletedBenefitsWithLiveGrants(30, 100),

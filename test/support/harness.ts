@@ -13,6 +13,7 @@ import { parseConfig } from '../../config/config';
 import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { EngineClient } from '../../engine/engine-client';
+import { PendingWorkDispatcher } from '../../engine/pending-work-dispatcher';
 import { freePort } from '../../lib/free-port';
 import { createLogger } from '../../lib/logger';
 import { secretBoxFor } from '../../lib/secret-box';
@@ -47,6 +48,11 @@ export interface TestStack extends ApiServer {
 export interface StackOptions {
   /** Run a worker for this file's task queue (default true). */
   worker?: boolean;
+  /**
+   * Run the worker's dispatcher, which starts what the API commits (default: with the worker).
+   * Off, only the outbox relay (or the test) starts it.
+   */
+  dispatcher?: boolean;
   /** Override activity dependencies (e.g. the webhook network policy). */
   deps?: Partial<EngineDeps>;
   /**
@@ -93,6 +99,7 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let workerConnection: NativeConnection | undefined;
+  let dispatcher: PendingWorkDispatcher | undefined;
   if (opts.worker !== false) {
     quietRuntime();
     workerConnection = await NativeConnection.connect({ address });
@@ -119,6 +126,10 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
       shutdownGraceSeconds: 1,
     });
     running = worker.run();
+    if (opts.dispatcher !== false) {
+      dispatcher = new PendingWorkDispatcher({ dataSource, engine, logger });
+      dispatcher.start();
+    }
   }
 
   const apiDeps = { config, logger, dataSource, registry: opts.deps?.registry, providers };
@@ -146,6 +157,7 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
+      await dispatcher?.stop();
       if (worker) {
         worker.shutdown();
         await running;
