@@ -113,6 +113,20 @@ test('an expired user token whose renewal Discord refuses parks the grant for th
   expect(memberPuts(s.guildId, '1151')).toHaveLength(0);
 });
 
+test("Discord rate-limiting a token refresh: the grant's attempt waits Discord's retry-after", async () => {
+  const s = await shop();
+  const b = await s.benefit(`${s.guildId}1`, false);
+  const p = await s.product([b.id]);
+  const c = await s.customer('1161', { expiresAt: new Date(Date.now() - 60_000) });
+  const [refreshToken] = [...fake.refreshTokens].find(([, userId]) => userId === '1161')!;
+  fake.inject({ method: 'POST', path: /^\/oauth2\/token$/, status: 429, retryAfter: 2 });
+  await buy(s, c.id, p.id, 1);
+  const refreshes = fake.calls('POST', /^\/oauth2\/token$/).filter((r) => r.body?.refresh_token === refreshToken);
+  expect(refreshes.map((r) => r.status)).toEqual([429, 200]);
+  expect(refreshes[1].at - refreshes[0].at).toBeGreaterThanOrEqual(2000);
+  expect(memberPuts(s.guildId, '1161').map((r) => r.status)).toEqual([201]);
+});
+
 test('kick_member kicks only when no other granted grant keeps the account in the server', async () => {
   const s = await shop();
   const kick = await s.benefit(`${s.guildId}1`, true);
