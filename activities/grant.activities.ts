@@ -86,7 +86,6 @@ export function grantActivities(deps: EngineDeps) {
       now: new Date(),
       accountId: l.linkedAccount?.accountId ?? accountId ?? (l.grant.properties?.account_id as string | undefined) ?? null,
       linkedAccount: l.linkedAccount,
-      saveLinkedAccountTokens: l.linkedAccount ? (tokens) => linkedAccounts.updateTokens(l.em, l.linkedAccount!.id, tokens) : undefined,
       tx: l.em,
       signal: activityCancellation(deps.stopping),
       providers: deps.providers ?? {},

@@ -5,6 +5,8 @@ import type { BenefitProviders } from '../benefits/providers';
 import type { Queryable } from '../db/repositories/grants.repository';
 import type { LinkedAccount, LinkedAccountsRepository } from '../db/repositories/linked-accounts.repository';
 import type { OAuthTokens } from '../integrations/github/github-app.client';
+import { RetriableError } from '../lib/retriable-error';
+import { translateStrategyError } from './failures';
 
 /** Tokens this close to expiring are renewed first. */
 const MARGIN_MS = 60_000;
@@ -19,7 +21,11 @@ export async function withFreshTokens(
   const client: { refresh(token: string): Promise<OAuthTokens | null> } | undefined =
     account.platform === 'github' ? providers.github : providers.discordOAuth;
   if (!client) return account;
-  const tokens = await client.refresh(account.refreshToken);
+  // Provider busy or down: the attempt fails with the provider's wait, as a strategy's would.
+  const tokens = await client.refresh(account.refreshToken).catch((err: unknown) => {
+    if (err instanceof RetriableError) translateStrategyError(err);
+    throw err;
+  });
   // Refused (revoked on the provider): the strategy meets the expired token and says what to do.
   if (!tokens) return account;
   const renewed = {

@@ -42,15 +42,11 @@ export interface GrantContext {
   /** An account the customer linked for this grant (GitHub, Discord), when the type needs one. */
   accountId?: string | null;
   /**
-   * For a type with `linkedPlatform`: the customer's account on that platform, tokens opened. A
-   * grant is only attempted with one; without it the grant waits on the customer (not an error).
+   * For a type with `linkedPlatform`: the customer's account on that platform, tokens opened (and
+   * renewed first when they had expired: activities/linked-account-tokens.ts). A grant is only
+   * attempted with one; without it the grant waits on the customer (not an error).
    */
   linkedAccount?: LinkedAccount | null;
-  /**
-   * Stores tokens the provider rotated for `linkedAccount` (an expired user token refreshed), sealed,
-   * in the grant's transaction. Present whenever `linkedAccount` is.
-   */
-  saveLinkedAccountTokens?: (tokens: { accessToken: string; refreshToken: string | null; expiresAt: Date | null }) => Promise<void>;
   /** The transaction holding the grant row's lock: rows a strategy writes commit with the grant. */
   tx?: { query(sql: string, params?: unknown[]): Promise<any> };
   /**

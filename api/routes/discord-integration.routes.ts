@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { Routes } from 'discord.js';
 import { DiscordCode, isDiscordCode, translateDiscordError } from '../../benefits/discord/discord-errors';
 import { loadGuild } from '../../benefits/discord/discord-guild';
-import { botInstallUrl, exchangeInstallCode } from '../../benefits/discord/discord-install';
+import { botInstallUrl } from '../../benefits/discord/discord-install';
 import { signGuildToken, signInstallState, verifyGuildToken, verifyInstallState } from '../../benefits/discord/discord-tokens';
 import type { DiscordProvider } from '../../benefits/providers';
 import { RetriableError } from '../../benefits/strategy-errors';
@@ -96,7 +96,7 @@ export function discordBotCallbackRoutes(services: ApiServices): Router {
     // any server the bot is in.
     let installedIn: string | null;
     try {
-      installedIn = await exchangeInstallCode(discord, q.code, callbackUrl(services, req));
+      installedIn = await discord.oauth.exchangeInstallCode(q.code, callbackUrl(services, req));
     } catch (err) {
       throw discordFailure(err, ['query', 'code'], 'Discord refused the install code');
     }

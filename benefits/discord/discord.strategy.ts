@@ -6,14 +6,14 @@
 import { Routes, type APIGuildMember } from 'discord.js';
 import { z } from 'zod';
 import { DiscordGrantsRepository } from '../../db/repositories/discord-grants.repository';
-import type { BenefitProviders, DiscordProvider } from '../providers';
+import { DISCORD_REQUIRED_SETTINGS, type BenefitProviders, type DiscordProvider } from '../providers';
+import { providerToGrant, providerToValidate, type ProviderSettings } from '../provider-required';
 import { PropertiesValidationError, type BenefitStrategy, type GrantContext, type GrantOutcome, type Json } from '../strategy';
-import { InvalidConfigurationError, RetriableError } from '../strategy-errors';
+import { ActionRequiredError, InvalidConfigurationError, RetriableError } from '../strategy-errors';
 import { DiscordCode, discordCall, isDiscordCode, translateDiscordError } from './discord-errors';
 import { repairDiscordDrift } from './discord-drift';
 import { loadGuild, roleProblem } from './discord-guild';
 import { verifyGuildToken } from './discord-tokens';
-import { userAccessToken } from './discord-user-token';
 
 const snowflake = z.string().regex(/^\d{1,20}$/, 'A Discord id (digits)');
 // Bounded and without NUL, as api/validation's safeString (not imported: benefits must not depend on api).
@@ -44,19 +44,26 @@ interface Done {
 
 const grants = new DiscordGrantsRepository();
 
-function discordOf(providers: BenefitProviders): DiscordProvider | null {
-  return providers.discord ?? null;
-}
-
-function notConfigured(providers: BenefitProviders): string {
-  const missing = providers.unconfigured?.discord ?? ['DISCORD_BOT_TOKEN', 'DISCORD_CLIENT_ID', 'DISCORD_CLIENT_SECRET'];
-  return `Discord is not configured on this server: set ${missing.join(', ')}`;
+function settings(providers: BenefitProviders): ProviderSettings {
+  return { subject: 'Discord is', missing: providers.unconfigured?.discord ?? DISCORD_REQUIRED_SETTINGS };
 }
 
 function need(ctx: GrantContext): DiscordProvider {
-  const discord = discordOf(ctx.providers);
-  if (!discord) throw new InvalidConfigurationError(notConfigured(ctx.providers));
-  return discord;
+  return providerToGrant(ctx.providers.discord, settings(ctx.providers));
+}
+
+/**
+ * The customer's OAuth token (identify guilds.join) that lets the bot add them to the server. The
+ * grant activity renewed it if it had expired (activities/linked-account-tokens.ts): still expired
+ * here, Discord refused the renewal (access revoked) or there was nothing to renew it with.
+ */
+function userAccessToken(ctx: GrantContext): string {
+  const account = ctx.linkedAccount;
+  if (!account) throw new ActionRequiredError('Link your Discord account to receive this benefit.');
+  if (account.expiresAt && account.expiresAt.getTime() <= ctx.now.getTime()) {
+    throw new ActionRequiredError('Your Discord authorization expired. Link your Discord account again.');
+  }
+  return account.accessToken;
 }
 
 function txOf(ctx: GrantContext) {
@@ -69,7 +76,7 @@ async function addRole(ctx: GrantContext, discord: DiscordProvider, guildId: str
   const signal = ctx.signal;
   await grants.lockAccountInServer(txOf(ctx), guildId, userId);
   if (ctx.linkedAccount?.accountId === userId) {
-    const token = await userAccessToken(ctx, discord);
+    const token = userAccessToken(ctx);
     const joined = await discordCall('add the member to the server', () =>
       discord.rest.put(Routes.guildMember(guildId, userId), { body: { access_token: token, roles: [roleId] }, signal }),
     );
@@ -127,8 +134,7 @@ export const discordStrategy: BenefitStrategy<DiscordProperties> = {
   linkedPlatform: 'discord',
 
   async validateProperties(ctx, p) {
-    const discord = discordOf(ctx.providers);
-    if (!discord) throw new PropertiesValidationError([], notConfigured(ctx.providers));
+    const discord = providerToValidate(ctx.providers.discord, settings(ctx.providers));
     const claims = verifyGuildToken(discord.signingKey, p.guild_token);
     if (!claims || claims.organizationId !== ctx.organizationId) {
       throw new PropertiesValidationError(

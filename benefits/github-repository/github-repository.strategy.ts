@@ -4,6 +4,7 @@
 import { GitHubAnswerError, type GitHubApp } from '../../integrations/github/github-app.client';
 import { isInstallationBound } from '../../db/repositories/github-installations.repository';
 import { lockRepositoryAccess, otherHolders } from '../../db/repositories/github-access.repository';
+import { providerToGrant, providerToValidate } from '../provider-required';
 import { ActionRequiredError, InvalidConfigurationError } from '../strategy-errors';
 import { PropertiesValidationError, type BenefitStrategy, type GrantContext, type GrantOutcome, type Json } from '../strategy';
 import { repairGitHubDrift } from './github-drift';
@@ -28,12 +29,7 @@ interface Held {
 }
 
 function app(ctx: GrantContext): GitHubApp {
-  const gh = ctx.providers.github;
-  if (!gh)
-    throw new InvalidConfigurationError(
-      `GitHub is not configured on this server (${(ctx.providers.unconfigured?.github ?? []).join(', ')})`,
-    );
-  return gh;
+  return providerToGrant(ctx.providers.github, { subject: 'GitHub is', missing: ctx.providers.unconfigured?.github ?? [] });
 }
 
 function held(properties: Json): Held | null {
@@ -126,11 +122,10 @@ export const githubRepositoryStrategy: BenefitStrategy<GitHubRepositoryPropertie
   linkedPlatform: 'github',
 
   async validateProperties(ctx, p) {
-    const gh = ctx.providers.github;
-    if (!gh) {
-      const missing = ctx.providers.unconfigured?.github ?? [];
-      throw new PropertiesValidationError([], `GitHub repository benefits are not configured on this server: set ${missing.join(', ')}`);
-    }
+    const gh = providerToValidate(ctx.providers.github, {
+      subject: 'GitHub repository benefits are',
+      missing: ctx.providers.unconfigured?.github ?? [],
+    });
     const inst = await gh.installationFor(p.repository_owner, p.repository_name).catch((err) => {
       if (err instanceof GitHubAnswerError)
         throw new PropertiesValidationError([], `GitHub refused the App (HTTP ${err.status}): ${err.message}`);

@@ -148,8 +148,8 @@ test("Connect Discord leads to Discord's authorize page for this application", a
   const { page } = await openGrace();
   const card = graceCard(page, 'Acme community role');
   expect(await card.getAttribute('data-state')).toBe('waiting');
-  // The stand-in answers only the bot install on its authorize page; the customer's own consent
-  // page is Discord's, so the test stops where the browser arrives there.
+  // The test stops where the browser arrives at the consent page (the stand-in would approve
+  // there; the whole link through it is covered by discord-linking.api.test.ts).
   let arrived: URL | null = null;
   await page.route(`${portal.discord.origin}/**`, (route) => {
     arrived = new URL(route.request().url());

@@ -1,7 +1,9 @@
-// A local stand-in for Discord's HTTP API (v10), serving exactly the routes the discord benefit
-// uses. It checks `Authorization: Bot <token>` on every bot route, the user's OAuth access token
-// where Discord takes one (the join body, `/users/@me` with Bearer), the client credentials on
-// /oauth2/token, and can be told to answer 429 (retry_after in the body, Retry-After and
+// A local stand-in for Discord's HTTP API (v10) and its OAuth2 pages, serving exactly the routes
+// this service uses: the bot's (roles, members), the bot-install page and the customer's consent
+// page (GET /oauth2/authorize, by scope), the code exchange and refresh (/oauth2/token) and
+// `/users/@me`. It checks `Authorization: Bot <token>` on every bot route, the user's OAuth access
+// token where Discord takes one (the join body, `/users/@me` with Bearer), the client credentials
+// on /oauth2/token, and can be told to answer 429 (retry_after in the body, Retry-After and
 // X-RateLimit-* headers, global or per route), 5xx, 403 Missing Permissions (50013) or 404 Unknown
 // Member (10007) the way Discord does.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -16,11 +18,19 @@ export class FakeDiscord {
   /** OAuth access tokens -> user id (and when they expire). */
   readonly userTokens = new Map<string, { userId: string; expiresAt?: number }>();
   readonly refreshTokens = new Map<string, string>();
+  /** User id -> username, as `/users/@me` answers it (`user<id>` when not set). */
+  readonly usernames = new Map<string, string>();
   /** Bot-install authorization codes -> the guild the merchant picked. */
   readonly installCodes = new Map<string, string>();
+  /** The customer's authorization codes -> who approved, and for which redirect_uri. */
+  private readonly userCodes = new Map<string, { userId: string; redirectUri: string }>();
   readonly requests: RecordedRequest[] = [];
-  /** The server the merchant picks on the bot-install page (GET /oauth2/authorize). */
+  /** The server the merchant picks on the bot-install page (GET /oauth2/authorize, scope bot). */
   installInto: string | null = null;
+  /** Who approves on the customer's consent page (GET /oauth2/authorize, scope identify guilds.join). */
+  signedInAs = { id: '80351110224678912', username: 'nelly' };
+  /** The customer consent pages asked for (their query). */
+  readonly authorizeRequests: URLSearchParams[] = [];
   private injected: Injected[] = [];
   private tokenCounter = 0;
 
@@ -86,12 +96,22 @@ export class FakeDiscord {
   }
 
   /** A user who authorized our app (identify guilds.join); answers the access token. */
-  addUser(userId: string, opts: { expiresAt?: number; token?: string } = {}): { accessToken: string; refreshToken: string } {
+  addUser(
+    userId: string,
+    opts: { expiresAt?: number; token?: string; username?: string } = {},
+  ): { accessToken: string; refreshToken: string } {
     const accessToken = opts.token ?? `user-token-${userId}-${++this.tokenCounter}`;
     const refreshToken = `refresh-${userId}-${this.tokenCounter}`;
     this.userTokens.set(accessToken, { userId, expiresAt: opts.expiresAt });
     this.refreshTokens.set(refreshToken, userId);
+    if (opts.username) this.usernames.set(userId, opts.username);
     return { accessToken, refreshToken };
+  }
+
+  /** Whether an access token is one this stand-in issued and still honours. */
+  isValid(accessToken: string): boolean {
+    const user = this.userTokens.get(accessToken);
+    return !!user && !(user.expiresAt && user.expiresAt < Date.now());
   }
 
   inject(i: Omit<Injected, 'times'> & { times?: number }): void {
@@ -154,31 +174,39 @@ export class FakeDiscord {
     if (path === '/users/@me' && auth.startsWith('Bearer ')) {
       const user = this.userTokens.get(auth.slice(7));
       if (!user || (user.expiresAt && user.expiresAt < Date.now())) return send(401, { message: '401: Unauthorized', code: 0 });
-      return send(200, { id: user.userId, username: `user${user.userId}` });
+      return send(200, { id: user.userId, username: this.usernames.get(user.userId) ?? `user${user.userId}` });
     }
     if (auth !== `Bot ${this.botToken}`) return send(401, { message: '401: Unauthorized', code: 0 });
     return this.route(method, path, url, body, send);
   }
 
-  /** The merchant approves the bot on the server `installInto`: the bot joins, the browser goes back. */
+  /**
+   * Scope `bot`: the merchant approves the bot on the server `installInto` (the bot joins). Any
+   * other scope: the customer `signedInAs` approves our app. Either way the browser goes back with a code.
+   */
   private authorizePage(url: URL, send: (s: number, p?: unknown) => void, res: ServerResponse): void {
     const q = url.searchParams;
-    if (q.get('client_id') !== this.clientId || q.get('scope') !== 'bot' || !q.get('redirect_uri')) {
-      return send(400, { message: 'Invalid OAuth2 request' });
-    }
-    const guild = this.installInto ? this.guilds.get(this.installInto) : undefined;
-    if (!guild) return send(400, { message: 'No server picked' });
-    const botRole = guild.roles.find((r) => r.botId === this.botUserId);
-    guild.members.set(this.botUserId, new Set(botRole ? [botRole.id] : []));
-    const code = `install-code-${++this.tokenCounter}`;
-    this.installCodes.set(code, guild.id);
+    if (q.get('client_id') !== this.clientId || !q.get('redirect_uri')) return send(400, { message: 'Invalid OAuth2 request' });
     const back = new URL(q.get('redirect_uri')!);
-    back.search = new URLSearchParams({
-      code,
-      state: q.get('state') ?? '',
-      guild_id: guild.id,
-      permissions: q.get('permissions') ?? '0',
-    }).toString();
+    const code = `${q.get('scope') === 'bot' ? 'install' : 'user'}-code-${++this.tokenCounter}`;
+    if (q.get('scope') === 'bot') {
+      const guild = this.installInto ? this.guilds.get(this.installInto) : undefined;
+      if (!guild) return send(400, { message: 'No server picked' });
+      const botRole = guild.roles.find((r) => r.botId === this.botUserId);
+      guild.members.set(this.botUserId, new Set(botRole ? [botRole.id] : []));
+      this.installCodes.set(code, guild.id);
+      back.search = new URLSearchParams({
+        code,
+        state: q.get('state') ?? '',
+        guild_id: guild.id,
+        permissions: q.get('permissions') ?? '0',
+      }).toString();
+    } else {
+      this.authorizeRequests.push(q);
+      this.usernames.set(this.signedInAs.id, this.signedInAs.username);
+      this.userCodes.set(code, { userId: this.signedInAs.id, redirectUri: back.toString() });
+      back.search = new URLSearchParams({ code, state: q.get('state') ?? '' }).toString();
+    }
     this.requests[this.requests.length - 1].status = 302;
     res.writeHead(302, { location: back.toString() });
     res.end();
@@ -191,25 +219,34 @@ export class FakeDiscord {
     if (id !== this.clientId || secret !== this.clientSecret) {
       return send(401, { error: 'invalid_client' });
     }
-    if (body.grant_type === 'authorization_code') {
-      const guildId = this.installCodes.get(body.code);
-      if (!guildId) return send(400, { error: 'invalid_grant' });
-      this.installCodes.delete(body.code);
-      const guild = this.guilds.get(guildId);
-      return send(200, { access_token: 'install-token', token_type: 'Bearer', scope: 'bot', guild: { id: guildId, name: guild?.name } });
-    }
-    if (body.grant_type === 'refresh_token') {
-      const userId = this.refreshTokens.get(body.refresh_token);
-      if (!userId) return send(400, { error: 'invalid_grant' });
-      this.refreshTokens.delete(body.refresh_token);
+    // A fresh pair for the user, their old refresh token spent (Discord rotates them).
+    const issue = (userId: string) => {
       const fresh = this.addUser(userId);
-      return send(200, {
+      send(200, {
         access_token: fresh.accessToken,
         refresh_token: fresh.refreshToken,
         token_type: 'Bearer',
         expires_in: 604800,
         scope: 'identify guilds.join',
       });
+    };
+    if (body.grant_type === 'authorization_code') {
+      const guildId = this.installCodes.get(body.code);
+      if (guildId) {
+        this.installCodes.delete(body.code);
+        const guild = this.guilds.get(guildId);
+        return send(200, { access_token: 'install-token', token_type: 'Bearer', scope: 'bot', guild: { id: guildId, name: guild?.name } });
+      }
+      const approved = this.userCodes.get(body.code);
+      if (!approved || approved.redirectUri !== body.redirect_uri) return send(400, { error: 'invalid_grant' });
+      this.userCodes.delete(body.code);
+      return issue(approved.userId);
+    }
+    if (body.grant_type === 'refresh_token') {
+      const userId = this.refreshTokens.get(body.refresh_token);
+      if (!userId) return send(400, { error: 'invalid_grant' });
+      this.refreshTokens.delete(body.refresh_token);
+      return issue(userId);
     }
     send(400, { error: 'unsupported_grant_type' });
   }

@@ -1,6 +1,6 @@
 // The discord benefit through the real API, workflows and activities against the Discord stand-in:
 // join with the role (201) or assign it to a member (204), wait for a linked account, refresh an
-// expired user token, kick or take the role back only when no other granted grant still gives it,
+// expired user token (or park the grant when Discord refuses to), kick or take the role back only when no other granted grant still gives it,
 // move holders on a role change, honour a rate limit's retry-after, and show Discord's refusals
 // on the grant (organization API, portal, Web UI).
 import { LinkedAccountsRepository } from '../../db/repositories/linked-accounts.repository';
@@ -91,6 +91,40 @@ test('waits for a linked Discord account, then grants; an expired user token is 
   expect(stored!.expiresAt!.getTime()).toBeGreaterThan(Date.now());
   const [raw] = await stack.dataSource.query(`SELECT access_token FROM oauth_accounts WHERE customer_id = $1`, [c.id]);
   expect(raw.access_token).not.toContain(join.body.access_token);
+});
+
+test('an expired user token whose renewal Discord refuses parks the grant for the customer, untried', async () => {
+  const s = await shop();
+  const b = await s.benefit(`${s.guildId}1`, false);
+  const p = await s.product([b.id]);
+  const c = await s.customer('1151', { expiresAt: new Date(Date.now() - 60_000) });
+  const [refreshToken] = [...fake.refreshTokens].find(([, userId]) => userId === '1151')!;
+  fake.refreshTokens.delete(refreshToken); // the customer revoked our access on Discord
+  await s.polar.orders.create({ customer_id: c.id, product_id: p.id });
+  const [parked] = await eventually(async () => {
+    const g = await grants(s, c.id);
+    return g.length === 1 && g[0].error ? g : null;
+  });
+  expect(parked.error).toMatchObject({
+    type: 'action_required',
+    message: 'Your Discord authorization expired. Link your Discord account again.',
+  });
+  expect(fake.calls('POST', /^\/oauth2\/token$/).filter((r) => r.body?.refresh_token === refreshToken).length).toBeGreaterThan(0);
+  expect(memberPuts(s.guildId, '1151')).toHaveLength(0);
+});
+
+test("Discord rate-limiting a token refresh: the grant's attempt waits Discord's retry-after", async () => {
+  const s = await shop();
+  const b = await s.benefit(`${s.guildId}1`, false);
+  const p = await s.product([b.id]);
+  const c = await s.customer('1161', { expiresAt: new Date(Date.now() - 60_000) });
+  const [refreshToken] = [...fake.refreshTokens].find(([, userId]) => userId === '1161')!;
+  fake.inject({ method: 'POST', path: /^\/oauth2\/token$/, status: 429, retryAfter: 2 });
+  await buy(s, c.id, p.id, 1);
+  const refreshes = fake.calls('POST', /^\/oauth2\/token$/).filter((r) => r.body?.refresh_token === refreshToken);
+  expect(refreshes.map((r) => r.status)).toEqual([429, 200]);
+  expect(refreshes[1].at - refreshes[0].at).toBeGreaterThanOrEqual(2000);
+  expect(memberPuts(s.guildId, '1161').map((r) => r.status)).toEqual([201]);
 });
 
 test('kick_member kicks only when no other granted grant keeps the account in the server', async () => {

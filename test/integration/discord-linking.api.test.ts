@@ -10,7 +10,7 @@ import { createShop, grantsOf } from '../support/fixtures';
 import { ENCRYPTION_KEY, linkAccount, RETURN_TO } from '../support/github.fixtures';
 import { eventually, startTestStack, type TestStack } from '../support/harness';
 import { SecretBox } from '../../lib/secret-box';
-import { FakeDiscordOAuth } from '../fakes/discord-oauth-server';
+import { FakeDiscord } from '../fakes/discord-server';
 
 /** A type acting on the customer's Discord account (the Discord benefit's shape), recording the token it got. */
 const seenTokens: string[] = [];
@@ -24,17 +24,13 @@ const onDiscord: BenefitStrategy<any> = {
 };
 
 let stack: TestStack;
-let discord: FakeDiscordOAuth;
+let discord: FakeDiscord;
 beforeAll(async () => {
-  discord = await new FakeDiscordOAuth().start();
+  discord = await FakeDiscord.start();
+  // Linking needs only the application's credentials, not the bot's token.
+  const { DISCORD_BOT_TOKEN: _bot, ...application } = discord.env();
   stack = await startTestStack({
-    env: {
-      DISCORD_CLIENT_ID: discord.clientId,
-      DISCORD_CLIENT_SECRET: discord.clientSecret,
-      DISCORD_API_URL: `${discord.url}/api/v10`,
-      DISCORD_WEB_URL: discord.url,
-      SECRET_ENCRYPTION_KEY: ENCRYPTION_KEY,
-    },
+    env: { ...application, SECRET_ENCRYPTION_KEY: ENCRYPTION_KEY },
     deps: { secretBox: new SecretBox(ENCRYPTION_KEY), registry: { ...strategies, custom: onDiscord } },
   });
 });
