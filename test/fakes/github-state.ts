@@ -64,9 +64,11 @@ export class GitHubState {
   protected readonly installationTokens = new Map<string, { installationId: number; expiresAt: number }>();
   protected readonly userTokens = new Map<string, string>();
   protected readonly codes = new Map<string, string>();
-  // Ids differ between stand-ins, as GitHub's users differ: test files share one database, and a
-  // grant another file left for "user 1000" on "acme/private-repo" (many files use that name) would
-  // count, as GitHub access is shared across organizations, as this file's user still holding access.
+  // Ids differ between stand-ins, as users of different GitHubs would: test files share one database,
+  // each with its own stand-in, and GitHub access counts the grants of every organization on the
+  // same repository and account id (db/repositories/github-access.repository.ts). With ids from a
+  // fixed start, a grant another file left for "acme/private-repo" (several files use that name)
+  // would count as this file's user still holding access.
   protected nextId = 1_000_000 + Math.floor(Math.random() * 1_000_000) * 1_000;
 
   // ---- scripting ----
