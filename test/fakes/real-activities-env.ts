@@ -42,7 +42,6 @@ export async function startRealEngineEnv(): Promise<RealEngineEnv> {
 
 export interface RealActivitiesWorker {
   engine: EngineClient;
-  /** A client that never unlocks time skipping (the env's client does while awaiting results). */
   client: Client;
   /**
    * Runs `body` while the worker polls, then terminates `workflowIds` (the workflows the test
@@ -51,13 +50,17 @@ export interface RealActivitiesWorker {
   runUntil<T>(workflowIds: string[], body: () => Promise<T>): Promise<T>;
 }
 
-/** A worker on a fresh task queue whose activities are the real ones, with these providers and transport. */
-export async function realActivitiesWorker(
-  { env, ds }: RealEngineEnv,
-  deps: Pick<EngineDeps, 'providers' | 'webhookTransport'> = {},
-): Promise<RealActivitiesWorker> {
+export type RealActivitiesOptions = Partial<
+  Pick<EngineDeps, 'providers' | 'webhookTransport' | 'webhookAllowPrivateNetworks' | 'webhookTimeoutMs'>
+> & {
+  /** The env's client lets time skip while the test awaits a workflow's result; the default never does. */
+  client?: Client;
+};
+
+/** A worker on a fresh task queue whose activities are the real ones (providers, webhook settings as given). */
+export async function realActivitiesWorker({ env, ds }: RealEngineEnv, options: RealActivitiesOptions = {}): Promise<RealActivitiesWorker> {
+  const { client = new Client({ connection: env.connection, namespace: 'default' }), ...deps } = options;
   const taskQueue = `real-${randomUUID()}`;
-  const client = new Client({ connection: env.connection, namespace: 'default' });
   const engine = new EngineClient(client, taskQueue);
   const worker = await Worker.create({
     connection: env.nativeConnection,
