@@ -8,8 +8,9 @@
 // that same installation, whichever organization holds it. Several organizations get there only by
 // each connecting that installation, which needs a GitHub user who administers it
 // (github_installations allows one installation for several organizations). Counting only this
-// organization's grants would let one shop's revoke remove the access another shop's customer still
-// pays for (drift repair, which reads every organization's grants, would then invite them again).
+// organization's grants would let one shop's grant lower the permission another shop gave the same
+// account, and its revoke remove access the other shop's customer still pays for (drift repair,
+// which reads every organization's grants, would then invite them again).
 // Grants do not store their installation, and need not: on one GitHub a repository is reached
 // through one installation. Test files share one database but each has its own GitHub stand-in,
 // whose user ids differ per instance for that reason (test/fakes/github-state.ts).
