@@ -12,12 +12,10 @@ import {
   portalQuantitiesQuery,
   quantitiesQuery,
 } from '../schemas/meters.schemas';
-import type { Operation } from './operation';
-
-const list = (name: string) => `ListResource_${name}_`;
+import { listOf, type Operation } from './operation';
 
 export const meterOperations: Operation[] = [
-  { method: 'get', path: '/v1/meters/', summary: 'List meters', tag: 'meters', query: meterListQuery, response: list('Meter') },
+  { method: 'get', path: '/v1/meters/', summary: 'List meters', tag: 'meters', query: meterListQuery, response: listOf('Meter') },
   { method: 'post', path: '/v1/meters/', summary: 'Create meter', tag: 'meters', body: meterCreateBody, response: 'Meter', status: 201 },
   { method: 'get', path: '/v1/meters/{id}', summary: 'Get meter', tag: 'meters', response: 'Meter' },
   {
@@ -48,14 +46,14 @@ export const meterOperations: Operation[] = [
     response: 'EventsIngestResponse',
     extension: `At most ${MAX_EVENTS_PER_INGEST} events and 1 MB per call; one invalid event answers 422 at \`body.events[i].<field>\` and stores none of the call.`,
   },
-  { method: 'get', path: '/v1/events/', summary: 'List events', tag: 'events', query: eventListQuery, response: list('Event') },
+  { method: 'get', path: '/v1/events/', summary: 'List events', tag: 'events', query: eventListQuery, response: listOf('Event') },
   {
     method: 'get',
     path: '/v1/events/names',
     summary: 'List event names',
     tag: 'events',
     query: eventNamesQuery,
-    response: list('EventName'),
+    response: listOf('EventName'),
   },
   { method: 'get', path: '/v1/events/{id}', summary: 'Get event', tag: 'events', response: 'Event' },
   {
@@ -64,7 +62,7 @@ export const meterOperations: Operation[] = [
     summary: 'List customer meters',
     tag: 'customer_meters',
     query: customerMeterListQuery,
-    response: list('CustomerMeter'),
+    response: listOf('CustomerMeter'),
   },
   { method: 'get', path: '/v1/customer-meters/{id}', summary: 'Get customer meter', tag: 'customer_meters', response: 'CustomerMeter' },
   {
@@ -73,7 +71,7 @@ export const meterOperations: Operation[] = [
     summary: "List the customer's meters",
     tag: 'customer-portal',
     query: portalCustomerMeterListQuery,
-    response: list('CustomerCustomerMeter'),
+    response: listOf('CustomerCustomerMeter'),
     auth: 'customer',
   },
   {

@@ -15,3 +15,6 @@ export interface Operation {
   /** Set where we extend Polar's contract. */
   extension?: string;
 }
+
+/** Polar's name for the paginated list of a component. */
+export const listOf = (name: string) => `ListResource_${name}_`;

@@ -1,6 +1,8 @@
 // `github_repository`: the customer's linked GitHub account is made a collaborator of a repository
 // through the GitHub App. Access is shared: an account reaching one repository through several
-// grants keeps the highest permission any of them gives, and loses access only with the last one.
+// grants (of any organization that connected the repository's installation: see
+// db/repositories/github-access.repository.ts) keeps the highest permission any of them gives, and
+// loses access only with the last one.
 import { GitHubAnswerError, type GitHubApp } from '../../integrations/github/github-app.client';
 import { isInstallationBound } from '../../db/repositories/github-installations.repository';
 import { lockRepositoryAccess, otherHolders } from '../../db/repositories/github-access.repository';

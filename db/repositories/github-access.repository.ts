@@ -1,6 +1,19 @@
 // What our grants hold on GitHub repositories, across benefits: one account may reach one
 // repository through several grants (two benefits, two orders), so access is changed only with
 // all of them in view, one change at a time per account and repository.
+//
+// Scope: the repository and the GitHub account, across organizations, on purpose. GitHub keeps one
+// collaborator per repository and account, and the App has one installation per GitHub account
+// (the repository owner), so every grant naming owner/name acts on that same collaborator through
+// that same installation, whichever organization holds it. Several organizations get there only by
+// each connecting that installation, which needs a GitHub user who administers it
+// (github_installations allows one installation for several organizations). Counting only this
+// organization's grants would let one shop's grant lower the permission another shop gave the same
+// account, and its revoke remove access the other shop's customer still pays for (drift repair,
+// which reads every organization's grants, would then invite them again).
+// Grants do not store their installation, and need not: on one GitHub a repository is reached
+// through one installation. Test files share one database but each has its own GitHub stand-in,
+// whose user ids differ per instance for that reason (test/fakes/github-state.ts).
 import type { Queryable } from './grants.repository';
 
 export interface RepositoryHolder {
@@ -17,7 +30,7 @@ export async function lockRepositoryAccess(q: Queryable, owner: string, name: st
   await q.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`github:${owner}/${name}:${accountId}`.toLowerCase()]);
 }
 
-/** Other granted grants giving this account access to this repository (their permissions). */
+/** Other granted grants, of any organization, giving this account access to this repository (see Scope above). */
 export async function otherHolders(
   q: Queryable,
   owner: string,

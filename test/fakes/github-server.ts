@@ -1,45 +1,15 @@
 // A GitHub stand-in (real HTTP) serving exactly the endpoints the service calls: the App's JWT
 // (RS256, checked against the public half of a key the test generates), installation tokens, user
 // OAuth (authorize page, code exchange, user tokens), collaborators and invitations. Tests script
-// failures (403/429 with retry-after or x-ratelimit-reset, 5xx) and expire invitations.
+// failures (403/429 with retry-after or x-ratelimit-reset, 5xx) and expire invitations; what it
+// holds, and the scripting, are in github-state.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { GitHubState, HttpError, type Invitation, type Repo, type Permission } from './github-state';
 
-export type Permission = 'pull' | 'triage' | 'push' | 'maintain' | 'admin';
+export type { Fault, FakeUser, Permission } from './github-state';
 
-interface Invitation {
-  id: number;
-  login: string;
-  permission: Permission;
-  createdAt: Date;
-  expired: boolean;
-}
-
-interface Repo {
-  owner: string;
-  name: string;
-  installationId: number | null;
-  collaborators: Map<string, Permission>;
-  invitations: Map<number, Invitation>;
-}
-
-export interface Fault {
-  method: string;
-  /** Matched against the request path (no query). */
-  path: RegExp;
-  status: number;
-  headers?: Record<string, string>;
-  times: number;
-}
-
-export interface FakeUser {
-  id: number;
-  login: string;
-  /** GitHub refuses to invite this user (422): e.g. blocked by the owner. */
-  uninvitable?: boolean;
-}
-
-export class FakeGitHub {
+export class FakeGitHub extends GitHubState {
   readonly appId = 4242;
   readonly appSlug = 'benefits-test-app';
   readonly clientId = 'Iv1.testclient';
@@ -49,24 +19,13 @@ export class FakeGitHub {
   readonly log: { method: string; path: string; status: number; at: number }[] = [];
   /** Where the App's install page sends the browser back (the App's "setup URL" on GitHub). */
   setupUrl = '';
-  /** Who approves on the authorize page (the signed-in GitHub user). */
-  signedInAs = 'octocat';
   /** How long installation tokens live (GitHub: one hour). */
   installationTokenTtlMs = 60 * 60 * 1000;
-  private readonly faults: Fault[] = [];
-  private readonly users = new Map<string, FakeUser>();
-  private readonly repos = new Map<string, Repo>();
-  private readonly installations = new Map<number, { id: number; account: string; users: Set<string> }>();
-  private readonly installationTokens = new Map<string, { installationId: number; expiresAt: number }>();
-  private readonly userTokens = new Map<string, string>();
-  private readonly codes = new Map<string, string>();
-  // Ids differ between stand-ins, as GitHub's users differ: test files share one database, and a
-  // grant another file left for "user 1000" must not count as this file's user still holding access.
-  private nextId = 1_000_000 + Math.floor(Math.random() * 1_000_000) * 1_000;
   private server?: Server;
   url = '';
 
   constructor() {
+    super();
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.privateKeyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     this.publicKey = publicKey;
@@ -82,83 +41,6 @@ export class FakeGitHub {
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  // ---- scripting ----
-
-  addUser(login: string, opts: { uninvitable?: boolean } = {}): FakeUser {
-    const user = { id: this.nextId++, login, ...opts };
-    this.users.set(login.toLowerCase(), user);
-    return user;
-  }
-
-  /** An installation of the App on `account`, reaching `repos`; `users` may administer it. */
-  install(account: string, repos: string[], users: string[] = [this.signedInAs]): number {
-    const id = this.nextId++;
-    this.installations.set(id, { id, account, users: new Set(users.map((u) => u.toLowerCase())) });
-    for (const name of repos) {
-      this.repos.set(`${account}/${name}`.toLowerCase(), {
-        owner: account,
-        name,
-        installationId: id,
-        collaborators: new Map(),
-        invitations: new Map(),
-      });
-    }
-    return id;
-  }
-
-  /** A repository the App is not installed on. */
-  addRepo(owner: string, name: string): void {
-    this.repos.set(`${owner}/${name}`.toLowerCase(), {
-      owner,
-      name,
-      installationId: null,
-      collaborators: new Map(),
-      invitations: new Map(),
-    });
-  }
-
-  failNext(fault: Omit<Fault, 'times'> & { times?: number }): void {
-    this.faults.push({ times: 1, ...fault });
-  }
-
-  repo(owner: string, name: string): Repo {
-    const repo = this.repos.get(`${owner}/${name}`.toLowerCase());
-    if (!repo) throw new Error(`no repo ${owner}/${name}`);
-    return repo;
-  }
-
-  /** What a repository looks like: collaborators and pending invitations by login. */
-  access(owner: string, name: string): { collaborators: Record<string, Permission>; invitations: Record<string, Permission> } {
-    const repo = this.repo(owner, name);
-    return {
-      collaborators: Object.fromEntries(repo.collaborators),
-      invitations: Object.fromEntries([...repo.invitations.values()].map((i) => [i.login, i.permission])),
-    };
-  }
-
-  accept(owner: string, name: string, login: string): void {
-    const repo = this.repo(owner, name);
-    for (const inv of repo.invitations.values()) {
-      if (inv.login.toLowerCase() !== login.toLowerCase() || inv.expired) continue;
-      repo.collaborators.set(inv.login, inv.permission);
-      repo.invitations.delete(inv.id);
-    }
-  }
-
-  /** GitHub expires invitations after 7 days; they stay listed with `expired: true`. */
-  expireInvitations(owner: string, name: string): void {
-    for (const inv of this.repo(owner, name).invitations.values()) inv.expired = true;
-  }
-
-  /** Someone removed a collaborator on GitHub (drift). */
-  removeOnGitHub(owner: string, name: string, login: string): void {
-    this.repo(owner, name).collaborators.delete(login);
-  }
-
-  addCollaboratorOnGitHub(owner: string, name: string, login: string, permission: Permission): void {
-    this.repo(owner, name).collaborators.set(login, permission);
   }
 
   calls(method: string, path: RegExp): number {
@@ -177,9 +59,8 @@ export class FakeGitHub {
       res.writeHead(status, { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
       res.end(json === undefined ? undefined : JSON.stringify(json));
     };
-    const fault = this.faults.find((f) => f.method === method && f.path.test(path) && f.times > 0);
+    const fault = this.takeFault(method, path);
     if (fault) {
-      fault.times -= 1;
       return send(
         fault.status,
         { message: fault.status === 429 || fault.status === 403 ? 'API rate limit exceeded' : 'Server Error' },
@@ -227,11 +108,9 @@ export class FakeGitHub {
     if (method === 'POST' && path === '/login/oauth/access_token') {
       if (body.client_id !== this.clientId || body.client_secret !== this.clientSecret)
         return { status: 200, json: { error: 'incorrect_client_credentials' } };
-      const login = this.codes.get(body.code);
+      const login = this.redeemCode(body.code);
       if (!login) return { status: 200, json: { error: 'bad_verification_code' } };
-      this.codes.delete(body.code);
-      const token = `ghu_${randomBytes(12).toString('hex')}`;
-      this.userTokens.set(token, login);
+      const token = this.issueUserToken(login);
       return { status: 200, json: { access_token: token, token_type: 'bearer', scope: '' } };
     }
 
@@ -251,9 +130,7 @@ export class FakeGitHub {
       this.checkJwt(auth);
       const id = Number(m[1]);
       if (!this.installations.has(id)) throw new HttpError(404, 'Not Found');
-      const token = `ghs_${randomBytes(12).toString('hex')}`;
-      const expiresAt = Date.now() + this.installationTokenTtlMs;
-      this.installationTokens.set(token, { installationId: id, expiresAt });
+      const { token, expiresAt } = this.issueInstallationToken(id, this.installationTokenTtlMs);
       return { status: 201, json: { token, expires_at: new Date(expiresAt).toISOString() } };
     }
 
@@ -296,13 +173,6 @@ export class FakeGitHub {
       target.search = new URLSearchParams({ code: this.issueCode(this.signedInAs), state }).toString();
     }
     return { redirect: target.toString() };
-  }
-
-  private issueCode(login: string): string {
-    if (!this.users.has(login.toLowerCase())) this.addUser(login);
-    const code = randomBytes(10).toString('hex');
-    this.codes.set(code, login);
-    return code;
   }
 
   private collaborators(repo: Repo, method: string, login: string | undefined, body: Record<string, any>) {
@@ -373,28 +243,6 @@ export class FakeGitHub {
     if (String(claims.iss) !== String(this.appId)) throw new HttpError(401, "'Issuer' claim ('iss') must be the App id");
     if (!(claims.exp > now) || claims.exp - claims.iat > 600)
       throw new HttpError(401, "'Expiration time' claim ('exp') is too far in the future or past");
-  }
-
-  private installationOf(auth: string): number {
-    const token = auth.replace(/^(token|bearer)\s+/i, '');
-    const found = this.installationTokens.get(token);
-    if (!found || found.expiresAt <= Date.now()) throw new HttpError(401, 'Bad credentials');
-    return found.installationId;
-  }
-
-  private userOf(auth: string): string {
-    const login = this.userTokens.get(auth.replace(/^(token|bearer)\s+/i, ''));
-    if (!login) throw new HttpError(401, 'Bad credentials');
-    return login;
-  }
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
   }
 }
 

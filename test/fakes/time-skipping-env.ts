@@ -196,6 +196,17 @@ export async function until<T>(check: () => T | null | undefined | false, what: 
   }
 }
 
+/** As `until`, for checks that are asynchronous (a database row, a workflow query), polled every 50 ms. */
+export async function poll<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Expects `actualMs` to be the moment `expectedMs` (not before, and within the clock's slack). */
 export function expectAt(actualMs: number | undefined, expectedMs: number): void {
   expect(actualMs).toBeDefined();

@@ -1,7 +1,7 @@
 // `github_repository` grants through the real API, workflows, activities and PostgreSQL against the
 // GitHub stand-in: a grant waits for the customer's account, linking resumes it; two benefits on
-// one repository keep the higher permission until the last goes; unlinking and relinking move
-// access; GitHub's rate limit is waited out for as long as GitHub says; refusals become errors.
+// one repository keep the higher permission until the last goes, across organizations too;
+// unlinking and relinking move access; GitHub's rate limit is waited out for as long as GitHub says; refusals become errors.
 import { createShop, grantsOf, type Shop } from '../support/fixtures';
 import { connectInstallation, linkAccount, startGitHubStack } from '../support/github.fixtures';
 import { eventually, type TestStack } from '../support/harness';
@@ -11,7 +11,7 @@ let stack: TestStack;
 let gh: FakeGitHub;
 beforeAll(async () => {
   ({ stack, gh } = await startGitHubStack());
-  gh.install('acme', ['private-repo', 'docs', 'limited', 'other']);
+  gh.install('acme', ['private-repo', 'docs', 'limited', 'other', 'shared']);
   for (const login of ['octocat', 'hubot', 'patient']) gh.addUser(login);
   gh.addUser('blocked', { uninvitable: true });
 });
@@ -135,6 +135,33 @@ test('two benefits on one repository: the higher permission holds until its bene
   await eventually(async () => (gh.access('acme', 'docs').collaborators.octocat === 'pull' ? true : null));
   await shop.polar.benefits.delete(shop.benefitIds[0]); // the last one: access goes
   await eventually(async () => (Object.keys(gh.access('acme', 'docs').collaborators).length === 0 ? true : null));
+});
+
+test('two organizations on one installation: revoking in one keeps what the other still gives', async () => {
+  // Both shops connected acme's one installation (its administrator runs both), and one GitHub
+  // account bought in each: GitHub has one collaborator for it, which either shop's grant keeps.
+  const first = await githubShop('shared', ['maintain']);
+  const second = await githubShop('shared', ['pull']);
+  expect(first.organizationId).not.toBe(second.organizationId);
+  for (const shop of [first, second]) {
+    await linkAccount(stack, shop.session);
+    await shop.polar.orders.create({ customer_id: shop.customer.id, product_id: shop.oneTime.id });
+    await granted(shop, 1);
+  }
+  gh.accept('acme', 'shared', 'octocat');
+  expect(gh.access('acme', 'shared')).toEqual({ collaborators: { octocat: 'maintain' }, invitations: {} });
+
+  const unlink = (shop: Shop & { session: string }) =>
+    stack.http('DELETE', '/v1/customer-portal/oauth-accounts/github', { token: shop.session });
+  const revoked = (shop: Shop) => eventually(async () => ((await grantsOf(shop))[0].properties?.account_id === null ? true : null));
+  // The first shop's grant goes: the second shop's pull remains (lowered from maintain, not removed).
+  expect((await unlink(first)).status).toBe(204);
+  await revoked(first);
+  expect(gh.access('acme', 'shared')).toEqual({ collaborators: { octocat: 'pull' }, invitations: {} });
+  // The last grant goes: access goes.
+  expect((await unlink(second)).status).toBe(204);
+  await revoked(second);
+  expect(gh.access('acme', 'shared')).toEqual({ collaborators: {}, invitations: {} });
 });
 
 test("a rate limit is waited out for as long as GitHub says; a refused invitation is the grant's error", async () => {

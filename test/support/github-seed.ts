@@ -1,11 +1,12 @@
 // Rows for workflow tests that run the real activities without the API: an organization, a customer
-// with a linked GitHub account, a github_repository benefit, an order and its (not yet started) grant.
-import { randomUUID } from 'node:crypto';
+// with a linked GitHub account, a github_repository benefit, an order and its (not yet started) grant;
+// and the time-skipping environment with a GitHub stand-in those tests run against.
 import type { DataSource } from 'typeorm';
 import { LinkedAccountsRepository } from '../../db/repositories/linked-accounts.repository';
-import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { GitHubApp } from '../../integrations/github/github-app.client';
-import type { FakeGitHub } from '../fakes/github-server';
+import { FakeGitHub } from '../fakes/github-server';
+import { startRealEngineEnv, type RealEngineEnv } from '../fakes/real-activities-env';
+import { seedOrderGrant } from './grant-seed';
 
 export function githubAppFor(gh: FakeGitHub): GitHubApp {
   return new GitHubApp({
@@ -18,31 +19,32 @@ export function githubAppFor(gh: FakeGitHub): GitHubApp {
   });
 }
 
+/** The real engine's environment and a GitHub stand-in where `account` installed the App on `repos`. */
+export async function startGitHubEngineEnv(account: string, repos: string[]): Promise<RealEngineEnv & { gh: FakeGitHub }> {
+  const engineEnv = await startRealEngineEnv();
+  const gh = await new FakeGitHub().start();
+  gh.install(account, repos);
+  return {
+    ...engineEnv,
+    gh,
+    close: async () => {
+      await gh.close();
+      await engineEnv.close();
+    },
+  };
+}
+
 /** A customer with a linked GitHub account, a github_repository benefit on `repo`, an order and its grant. */
 export async function seedGitHubGrant(ds: DataSource, gh: FakeGitHub, repo: string, login: string, owner = 'acme') {
   const user = gh.addUser(login);
-  const { organization } = await new OrganizationsRepository(ds).createWithToken(`Invites ${randomUUID()}`);
-  const org = organization.id;
-  const [customer] = await ds.query(`INSERT INTO customers (organization_id, email) VALUES ($1, $2) RETURNING id`, [
-    org,
-    `${randomUUID()}@example.com`,
-  ]);
-  const properties = { repository_owner: owner, repository_name: repo, permission: 'push' };
-  const [benefit] = await ds.query(
-    `INSERT INTO benefits (organization_id, type, description, properties) VALUES ($1, 'github_repository', 'Repo', $2) RETURNING id`,
-    [org, JSON.stringify(properties)],
-  );
-  const [order] = await ds.query(
-    `INSERT INTO orders (organization_id, customer_id, billing_reason) VALUES ($1, $2, 'purchase') RETURNING id`,
-    [org, customer.id],
-  );
-  const [grant] = await ds.query(
-    `INSERT INTO benefit_grants (organization_id, customer_id, benefit_id, order_id) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [org, customer.id, benefit.id, order.id],
-  );
+  const input = await seedOrderGrant(ds, 'Invites', {
+    type: 'github_repository',
+    description: 'Repo',
+    properties: { repository_owner: owner, repository_name: repo, permission: 'push' },
+  });
   await new LinkedAccountsRepository(ds, null).link(ds, {
-    organizationId: org,
-    customerId: customer.id,
+    organizationId: input.organizationId,
+    customerId: input.customerId,
     platform: 'github',
     accountId: String(user.id),
     accountUsername: login,
@@ -51,5 +53,5 @@ export async function seedGitHubGrant(ds: DataSource, gh: FakeGitHub, repo: stri
     expiresAt: null,
     scope: null,
   });
-  return { grantId: grant.id, organizationId: org, customerId: customer.id, benefitId: benefit.id, benefitType: 'github_repository' };
+  return input;
 }

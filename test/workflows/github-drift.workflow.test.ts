@@ -2,79 +2,37 @@
 // (PostgreSQL, octokit against the GitHub stand-in). Someone removed a paying customer on GitHub:
 // invited again. A revoked customer is still there (the revoke was lost): removed. A collaborator
 // our grants never named: untouched. A dry run reports the same and changes nothing.
-import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { createActivities } from '../../activities';
-import { strategies } from '../../benefits/registry';
-import { createDataSource } from '../../db/data-source';
-import { EngineClient } from '../../engine/engine-client';
-import { createLogger } from '../../lib/logger';
 import { grantStateQuery, workflowIds } from '../../workflows/definitions';
-import { FakeGitHub } from '../fakes/github-server';
-import { startTimeSkippingEnv } from '../fakes/time-skipping-env';
-import { githubAppFor, seedGitHubGrant } from '../support/github-seed';
+import { realActivitiesWorker } from '../fakes/real-activities-env';
+import { poll } from '../fakes/time-skipping-env';
+import { githubAppFor, seedGitHubGrant, startGitHubEngineEnv } from '../support/github-seed';
 
-let env: TestWorkflowEnvironment;
-let ds: DataSource;
-let gh: FakeGitHub;
-
+let t: Awaited<ReturnType<typeof startGitHubEngineEnv>>;
 beforeAll(async () => {
-  env = await startTimeSkippingEnv();
-  ds = createDataSource({ url: process.env.TEST_DATABASE_URL! });
-  await ds.initialize();
-  gh = await new FakeGitHub().start();
-  gh.install('drift-org', ['drifting']);
+  t = await startGitHubEngineEnv('drift-org', ['drifting']);
 });
 afterAll(async () => {
-  await gh?.close();
-  await ds?.destroy();
-  await env?.teardown();
+  await t?.close();
 });
 
-async function poll<T>(check: () => Promise<T | null | undefined | false>, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('drift repair re-invites lost access, removes what no grant holds, leaves others alone', async () => {
-  const taskQueue = `drift-${randomUUID()}`;
-  const client = new Client({ connection: env.connection, namespace: 'default' });
-  const engine = new EngineClient(client, taskQueue);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: createActivities({
-      dataSource: ds,
-      engine,
-      registry: strategies,
-      providers: { github: githubAppFor(gh) },
-      logger: createLogger('silent', 'test'),
-      webhookAllowPrivateNetworks: false,
-      webhookTimeoutMs: 1000,
-    }),
-  });
+  const { ds, gh } = t;
+  const { engine, client, runUntil } = await realActivitiesWorker(t, { providers: { github: githubAppFor(gh) } });
   const alice = await seedGitHubGrant(ds, gh, 'drifting', 'alice', 'drift-org');
   const bob = await seedGitHubGrant(ds, gh, 'drifting', 'bob', 'drift-org');
+  const grantWorkflows = [alice, bob].map((i) => workflowIds.grant(i.grantId));
   // The workflow's result: one report per type with drift repair; this test reads GitHub's.
   const run = async (dryRun: boolean) => {
     const reports = (await client.workflow.execute('driftRepairWorkflow', {
-      taskQueue,
+      taskQueue: engine.taskQueue,
       workflowId: `drift-${randomUUID()}`,
       args: [{ types: ['github_repository'], dryRun }],
     })) as any[];
     return reports.find((r) => r.type === 'github_repository');
   };
 
-  await worker.runUntil(async () => {
+  await runUntil(grantWorkflows, async () => {
     for (const input of [alice, bob]) {
       await engine.commandGrant(input, { action: 'grant' });
       await poll(
@@ -116,12 +74,4 @@ test('drift repair re-invites lost access, removes what no grant holds, leaves o
     const again = await run(false);
     expect(again).toMatchObject({ repairs: [] });
   });
-  await Promise.all(
-    [alice, bob].map((i) =>
-      client.workflow
-        .getHandle(workflowIds.grant(i.grantId))
-        .terminate('test over')
-        .catch(() => undefined),
-    ),
-  );
 });

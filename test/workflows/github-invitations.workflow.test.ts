@@ -2,78 +2,34 @@
 // and activities (PostgreSQL, octokit against the GitHub stand-in) on the time-skipping server: an
 // invitation left pending is looked at just after 7 days, deleted and sent again once expired, a
 // bounded number of times; nothing happens before; an accepted one is left alone.
-import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { randomUUID } from 'node:crypto';
-import { githubAppFor, seedGitHubGrant } from '../support/github-seed';
-import type { DataSource } from 'typeorm';
-import { createActivities } from '../../activities';
 import { MAX_REINVITES } from '../../benefits/github-repository/github-repository-rules';
-import { strategies } from '../../benefits/registry';
-import { createDataSource } from '../../db/data-source';
-import { EngineClient } from '../../engine/engine-client';
-import { createLogger } from '../../lib/logger';
 import { grantStateQuery, workflowIds } from '../../workflows/definitions';
-import { FakeGitHub } from '../fakes/github-server';
-import { DAY_MS, startTimeSkippingEnv } from '../fakes/time-skipping-env';
+import { realActivitiesWorker } from '../fakes/real-activities-env';
+import { DAY_MS, poll } from '../fakes/time-skipping-env';
+import { githubAppFor, seedGitHubGrant, startGitHubEngineEnv } from '../support/github-seed';
 
-let env: TestWorkflowEnvironment;
-let ds: DataSource;
-let gh: FakeGitHub;
-
+let t: Awaited<ReturnType<typeof startGitHubEngineEnv>>;
 beforeAll(async () => {
-  env = await startTimeSkippingEnv();
-  ds = createDataSource({ url: process.env.TEST_DATABASE_URL! });
-  await ds.initialize();
-  gh = await new FakeGitHub().start();
-  gh.install('acme', ['repo-a', 'repo-b']);
+  t = await startGitHubEngineEnv('acme', ['repo-a', 'repo-b']);
 });
 afterAll(async () => {
-  await gh?.close();
-  await ds?.destroy();
-  await env?.teardown();
+  await t?.close();
 });
 
-async function poll<T>(check: () => Promise<T | null | undefined | false>, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const invites = (repo: string, login: string) =>
-  gh.log.filter((c) => c.method === 'PUT' && c.path === `/repos/acme/${repo}/collaborators/${login}`).length;
+  t.gh.log.filter((c) => c.method === 'PUT' && c.path === `/repos/acme/${repo}/collaborators/${login}`).length;
 const properties = async (grantId: string) =>
-  (await ds.query(`SELECT properties FROM benefit_grants WHERE id = $1`, [grantId]))[0].properties;
+  (await t.ds.query(`SELECT properties FROM benefit_grants WHERE id = $1`, [grantId]))[0].properties;
 
 test('an expired invitation is deleted and sent again after 7 days, a bounded number of times', async () => {
-  const taskQueue = `gh-${randomUUID()}`;
-  const client = new Client({ connection: env.connection, namespace: 'default' });
-  const engine = new EngineClient(client, taskQueue);
-  const github = githubAppFor(gh);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: createActivities({
-      dataSource: ds,
-      engine,
-      registry: strategies,
-      providers: { github },
-      logger: createLogger('silent', 'test'),
-      webhookAllowPrivateNetworks: false,
-      webhookTimeoutMs: 1000,
-    }),
-  });
+  const { env, ds, gh } = t;
+  const { engine, client, runUntil } = await realActivitiesWorker(t, { providers: { github: githubAppFor(gh) } });
   const expiring = await seedGitHubGrant(ds, gh, 'repo-a', 'slowpoke');
   const accepting = await seedGitHubGrant(ds, gh, 'repo-b', 'quick');
+  const grantWorkflows = [expiring, accepting].map((i) => workflowIds.grant(i.grantId));
   const advance = (ms: number) => env.sleep(ms);
 
-  await worker.runUntil(async () => {
+  await runUntil(grantWorkflows, async () => {
     for (const input of [expiring, accepting]) {
       await engine.commandGrant(input, { action: 'grant' });
       await poll(
@@ -110,12 +66,4 @@ test('an expired invitation is deleted and sent again after 7 days, a bounded nu
     expect(invites('repo-b', 'quick')).toBe(1);
     expect(gh.access('acme', 'repo-b').collaborators).toEqual({ quick: 'push' });
   });
-  await Promise.all(
-    [expiring, accepting].map((i) =>
-      client.workflow
-        .getHandle(workflowIds.grant(i.grantId))
-        .terminate('test over')
-        .catch(() => undefined),
-    ),
-  );
 });

@@ -3,21 +3,14 @@
 // hours of backoff pass in seconds.
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createActivities } from '../../activities';
 import { newWebhookSecret } from '../../api/routes/webhook-endpoints.routes';
-import { strategies } from '../../benefits/registry';
-import { createDataSource } from '../../db/data-source';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
 import { WebhookEndpointsRepository } from '../../db/repositories/webhook-endpoints.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
-import { EngineClient } from '../../engine/engine-client';
-import { createLogger } from '../../lib/logger';
 import { workflowIds } from '../../workflows/definitions';
 import { MAX_ATTEMPTS, retryDelayMs } from '../../workflows/webhook-endpoint.workflow';
-import { startTimeSkippingEnv } from '../fakes/time-skipping-env';
+import { realActivitiesWorker, startRealEngineEnv, type RealEngineEnv } from '../fakes/real-activities-env';
 import { envelope, WebhookReceiver } from '../fakes/webhook-receiver';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,19 +21,19 @@ const DISABLE_AFTER = 10;
 /** The skipped clock also runs in real time while activities work: an attempt lands in [due, due + this). */
 const SLACK_MS = 3_000;
 
+let t: RealEngineEnv;
 let env: TestWorkflowEnvironment;
 let ds: DataSource;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  const [e] = await Promise.all([startTimeSkippingEnv(), (ds = createDataSource({ url: required('TEST_DATABASE_URL') })).initialize()]);
-  env = e;
+  t = await startRealEngineEnv();
+  ({ env, ds } = t);
   receiver = await WebhookReceiver.start({ clock: () => env.currentTimeMs(), defaultAnswer: 500 });
 });
 afterAll(async () => {
   await receiver?.close();
-  await env?.teardown();
-  await ds?.destroy();
+  await t?.close();
 });
 
 test('the backoff doubles from 2 s and is capped at 20 min', () => {
@@ -71,24 +64,15 @@ const outbox = () => new WebhookEventsRepository(ds);
 
 /** Kicks the endpoint's workflow on a worker with the real activities and runs `body` meanwhile. */
 async function withDelivery(endpointId: string, body: (handle: WorkflowHandle) => Promise<void>): Promise<void> {
-  const taskQueue = `webhooks-${randomUUID()}`;
-  const engine = new EngineClient(env.client, taskQueue);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
-    activities: createActivities({
-      dataSource: ds,
-      engine,
-      registry: strategies,
-      logger: createLogger('silent', 'test'),
-      webhookAllowPrivateNetworks: true,
-      webhookTimeoutMs: 2_000,
-    }),
+  // The env's client: awaiting the workflow's result lets time skip.
+  const { engine, client, runUntil } = await realActivitiesWorker(t, {
+    client: env.client,
+    webhookAllowPrivateNetworks: true,
+    webhookTimeoutMs: 2_000,
   });
-  await worker.runUntil(async () => {
+  await runUntil([], async () => {
     await engine.kickWebhookEndpoint(endpointId);
-    await body(env.client.workflow.getHandle(workflowIds.webhookEndpoint(endpointId)));
+    await body(client.workflow.getHandle(workflowIds.webhookEndpoint(endpointId)));
   });
 }
 
@@ -168,9 +152,3 @@ test('an endpoint disabled while an event waits for its retry stops, and the eve
   const [state] = await ds.query(`SELECT consecutive_failures FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);
   expect(state.consecutive_failures).toBe(0);
 });
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run tests through jest (globalSetup)`);
-  return value;
-}
