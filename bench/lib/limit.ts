@@ -20,7 +20,12 @@ export async function startLimit(stack: BenchStack, log: Log): Promise<Limit> {
   if (!stack.servers) throw new Error('the limit needs an isolated stack');
   await stack.db.query(
     `CREATE TABLE IF NOT EXISTS bench_limit_grants (id uuid PRIMARY KEY, batch text NOT NULL, benefit_id uuid NOT NULL,
+       customer_id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), started_at timestamptz, lease_until timestamptz,
        granted_at timestamptz, revoked_at timestamptz)`,
+  );
+  // The engine's claim is served by a partial index of unstarted rows: the limit's is too.
+  await stack.db.query(
+    `CREATE INDEX IF NOT EXISTS bench_limit_grants_unstarted ON bench_limit_grants (created_at, id) WHERE started_at IS NULL`,
   );
   await stack.db.query(`CREATE INDEX IF NOT EXISTS bench_limit_grants_benefit ON bench_limit_grants (benefit_id)`);
   const port = await freePort();

@@ -1,8 +1,10 @@
-// The limit's process: an HTTP endpoint that starts one workflow per grant the way the API starts
-// grants (plain gRPC client, same search attributes, no eager start) and a worker built by
-// workers/worker.ts with the engine's options, whose local activity does one PostgreSQL write.
+// The limit's process: an HTTP endpoint that records a purchase's grants the way the API records
+// an order (one commit, a LISTEN/NOTIFY wake-up in it, answered at once) and a worker process that
+// starts them the way the engine's dispatcher does (claim a batch with leases, start each from the
+// worker's own connection with eager start, mark the batch started), built by workers/worker.ts
+// with the engine's options, whose local activity does one PostgreSQL write.
 // A bench child, so it reads its own LIMIT_* variables (config/config.ts is the service's reader).
-import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -11,9 +13,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { Pool } from 'pg';
 import type { EngineActivities } from '../../activities/activity-types';
+import { runBounded } from '../../lib/bounded';
+import { drainLoop } from '../../lib/drain-loop';
+import { listen } from '../../lib/pg-listener';
 import { createWorker } from '../../workers/worker';
 import type { LimitActivities } from './limit.workflows';
-
 const env = process.env;
 const TASK_QUEUE = 'bench-limit';
 const key = (name: string) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD);
@@ -40,8 +44,9 @@ async function main(): Promise<void> {
   });
   const bundlePath = path.join(env.LIMIT_DIR!, 'limit-bundle.js');
   writeFileSync(bundlePath, bundle.code);
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
   const worker = await createWorker({
-    connection: await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! }),
+    connection,
     namespace: 'default',
     taskQueue: TASK_QUEUE,
     activities: activities as unknown as EngineActivities,
@@ -50,36 +55,65 @@ async function main(): Promise<void> {
     maxConcurrentWorkflowTasks: Number(env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS || 100),
     shutdownGraceSeconds: 2,
   });
-  const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS! }) });
+  // Starts go through the worker's connection, as the engine's dispatcher's do (eager start).
+  const client = new Client({ connection });
   const byBenefit = new Map<string, string[]>();
 
-  // POST /purchase {batch, benefitIds[3], customerId}: the grant rows, then one start per grant.
+  // POST /purchase {batch, benefitIds[3], customerId}: the grant rows and the wake-up, one commit.
   async function purchase(body: { batch: string; benefitIds: string[]; customerId: string }): Promise<void> {
     const ids = body.benefitIds.map(() => randomUUID());
-    await pool.query(`INSERT INTO bench_limit_grants (id, batch, benefit_id) SELECT unnest($1::uuid[]), $2, unnest($3::uuid[])`, [
-      ids,
-      body.batch,
-      body.benefitIds,
-    ]);
-    await Promise.all(
-      ids.map((grantId, i) => {
-        const benefitId = body.benefitIds[i];
-        const list = byBenefit.get(benefitId) ?? [];
-        list.push(grantId);
-        byBenefit.set(benefitId, list);
-        return client.workflow.start('limitGrantWorkflow', {
-          taskQueue: TASK_QUEUE,
-          workflowId: `limit-grant-${grantId}`,
-          args: [{ grantId }],
-          staticSummary: `customer ${body.customerId} · benefit ${benefitId} (custom)`,
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-          typedSearchAttributes: new TypedSearchAttributes(
-            ['bench-org', body.customerId, benefitId, 'custom', 'pending'].map((value, k) => ({ key: keys[k], value })),
-          ),
-        });
-      }),
+    await pool.query(
+      `WITH g AS (INSERT INTO bench_limit_grants (id, batch, benefit_id, customer_id)
+                  SELECT unnest($1::uuid[]), $2, unnest($3::uuid[]), $4 RETURNING id)
+       SELECT pg_notify('${CHANNEL}', '') FROM (SELECT 1 FROM g LIMIT 1) one`,
+      [ids, body.batch, body.benefitIds, body.customerId],
     );
+    body.benefitIds.forEach((benefitId, i) => byBenefit.set(benefitId, [...(byBenefit.get(benefitId) ?? []), ids[i]]));
   }
+
+  // The dispatcher: the engine's batch (64 orders of 3 grants), concurrency and lease.
+  const start = (g: { id: string; benefit_id: string; customer_id: string }) =>
+    client.workflow.start('limitGrantWorkflow', {
+      taskQueue: TASK_QUEUE,
+      workflowId: `limit-grant-${g.id}`,
+      args: [{ grantId: g.id }],
+      staticSummary: `customer ${g.customer_id} · benefit ${g.benefit_id} (custom)`,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      requestEagerStart: true,
+      typedSearchAttributes: new TypedSearchAttributes(
+        ['bench-org', g.customer_id, g.benefit_id, 'custom', 'pending'].map((value, k) => ({ key: keys[k], value })),
+      ),
+    });
+  async function drain(): Promise<void> {
+    for (;;) {
+      const { rows } = await pool.query(
+        `UPDATE bench_limit_grants SET lease_until = now() + interval '30 seconds'
+          WHERE id IN (SELECT id FROM bench_limit_grants WHERE started_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+                        ORDER BY created_at, id LIMIT 192 FOR UPDATE SKIP LOCKED)
+        RETURNING id, benefit_id, customer_id`,
+      );
+      const started: string[] = [];
+      await runBounded(
+        rows.map((g) => async () => {
+          await start(g).then(
+            () => void started.push(g.id),
+            (err) => process.stderr.write(`start failed: ${String(err)}\n`),
+          );
+        }),
+        96,
+      );
+      if (started.length > 0)
+        await pool.query(`UPDATE bench_limit_grants SET started_at = now(), lease_until = NULL WHERE id = ANY($1::uuid[])`, [started]);
+      if (rows.length < 192) return;
+    }
+  }
+  const loop = drainLoop(drain, { pollMs: 2_000, onError: (err) => process.stderr.write(`drain failed: ${String(err)}\n`) });
+  const listener = listen(pool, {
+    channel: CHANNEL,
+    onNotify: () => loop.wake(),
+    onConnected: () => loop.wake(),
+    onError: () => undefined,
+  });
 
   // POST /revoke {benefitId}: answers at once and signals every grant of the benefit, 50 at a time.
   function revoke(body: { benefitId: string }): void {
@@ -116,6 +150,8 @@ async function main(): Promise<void> {
   const running = worker.run();
   process.once('SIGTERM', () => {
     server.close();
+    void listener.close();
+    void loop.stop();
     worker.shutdown();
   });
   await running;
@@ -124,6 +160,7 @@ async function main(): Promise<void> {
 }
 
 const limitRevokeName = 'revoke';
+const CHANNEL = 'bench_limit_work';
 
 main().catch((err) => {
   process.stderr.write(`limit failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
