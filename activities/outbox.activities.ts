@@ -53,7 +53,8 @@ export function outboxActivities(deps: EngineDeps) {
   return {
     async startMissingWorkflows(input: RelayPassInput): Promise<number> {
       const older = input.olderThanSeconds;
-      const cmd = await each('engine command', await commands.claimDue(BATCH, RELAY_LEASE_SECONDS, older), async (row) => {
+      const queue = deps.engine.taskQueue;
+      const cmd = await each('engine command', await commands.claimDue(queue, BATCH, RELAY_LEASE_SECONDS, older), async (row) => {
         if (await dispatchRecorded(deps, row, { backoff: true })) return true;
         if (row.attempts + 1 >= STUCK_ATTEMPTS) {
           deps.logger.error(
@@ -63,12 +64,16 @@ export function outboxActivities(deps: EngineDeps) {
         }
         return 'failed';
       });
-      const subs = await each('subscription', await scans.claimUnstartedSubscriptions(BATCH, RELAY_LEASE_SECONDS, older), async (s) => {
-        await deps.engine.startSubscription(s.id);
-        await scans.markSubscriptionsStarted([s.id]);
-        return true;
-      });
-      const ords = await each('order', await scans.claimUnstartedOrders(BATCH, RELAY_LEASE_SECONDS, older), async (o) => {
+      const subs = await each(
+        'subscription',
+        await scans.claimUnstartedSubscriptions(queue, BATCH, RELAY_LEASE_SECONDS, older),
+        async (s) => {
+          await deps.engine.startSubscription(s.id);
+          await scans.markSubscriptionsStarted([s.id]);
+          return true;
+        },
+      );
+      const ords = await each('order', await scans.claimUnstartedOrders(queue, BATCH, RELAY_LEASE_SECONDS, older), async (o) => {
         await dispatchOrder(deps, o);
         await scans.markOrdersStarted([o.id]);
         return true;

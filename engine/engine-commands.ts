@@ -52,6 +52,26 @@ export async function dispatchEngineCommand(deps: ScopeDeps, c: EngineCommand, o
 }
 
 /**
+ * What a command acts on: commands on one target are dispatched in the order they were recorded
+ * (an account unlinked, then linked again, must reach the grant in that order).
+ */
+export function commandTarget(row: Pick<EngineCommandRow, 'id' | 'kind' | 'payload'>): string {
+  const c = { kind: row.kind, payload: row.payload } as EngineCommand;
+  switch (c.kind) {
+    case 'commandGrant':
+      return `grant:${c.payload.grant.grantId}`;
+    case 'signalSubscription':
+      return `subscription:${c.payload.subscriptionId}`;
+    case 'revokeScope':
+      return `scope:${c.payload.scope.orderId ?? c.payload.scope.subscriptionId ?? c.payload.scope.customerId}`;
+    case 'fanOut':
+      return c.payload.workflowId;
+    default:
+      return row.id;
+  }
+}
+
+/**
  * Dispatches a recorded command and records the outcome on its row: dispatched, or one more failed
  * attempt with its error and the time of the next. Returns whether it was dispatched; never throws.
  */

@@ -12,8 +12,8 @@ import { UnstartedWorkRepository } from '../db/repositories/unstarted-work.repos
 import { runBounded } from '../lib/bounded';
 import { drainLoop, type DrainLoop } from '../lib/drain-loop';
 import type { Logger } from '../lib/logger';
-import { listen, pgPoolOf, type PgListener } from '../lib/pg-listener';
-import { dispatchRecorded, kickOrganizationWebhooks } from './engine-commands';
+import { listen, pgPoolOf, type PgListener } from '../db/pg-listener';
+import { commandTarget, dispatchRecorded, kickOrganizationWebhooks } from './engine-commands';
 import { dispatchOrder, type ScopeDeps } from './grant-scope';
 
 export interface DispatcherOptions {
@@ -86,10 +86,11 @@ export class PendingWorkDispatcher {
       const orgs = [...this.webhookOrgs];
       this.webhookOrgs.clear();
       const { batch, leaseSeconds } = this.opts;
+      const queue = this.deps.engine.taskQueue;
       const [commands, subscriptions, orders] = await Promise.all([
-        kinds.has('command') ? this.commands.claimDue(batch, leaseSeconds) : [],
-        kinds.has('subscription') ? this.unstarted.claimUnstartedSubscriptions(batch, leaseSeconds) : [],
-        kinds.has('order') ? this.unstarted.claimUnstartedOrders(batch, leaseSeconds) : [],
+        kinds.has('command') ? this.commands.claimDue(queue, batch, leaseSeconds) : [],
+        kinds.has('subscription') ? this.unstarted.claimUnstartedSubscriptions(queue, batch, leaseSeconds) : [],
+        kinds.has('order') ? this.unstarted.claimUnstartedOrders(queue, batch, leaseSeconds) : [],
       ]);
       const startedOrders: string[] = [];
       const startedSubscriptions: string[] = [];
@@ -102,7 +103,10 @@ export class PendingWorkDispatcher {
       };
       await runBounded(
         [
-          ...commands.map((c) => async () => void (await dispatchRecorded(this.deps, c, { backoff: true }))),
+          // One lane per target, in the order recorded (claims come oldest first).
+          ...[...groupBy(commands, commandTarget).values()].map((rows) => async () => {
+            for (const c of rows) await dispatchRecorded(this.deps, c, { backoff: true });
+          }),
           ...subscriptions.map((s) =>
             attempt('subscriptionId', s.id, async () => {
               await this.deps.engine.startSubscription(s.id);
@@ -129,6 +133,12 @@ export class PendingWorkDispatcher {
       for (const [kind] of full) this.kinds.add(kind as EngineWorkKind);
     }
   }
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) groups.set(key(row), [...(groups.get(key(row)) ?? []), row]);
+  return groups;
 }
 
 function errorText(err: unknown): string {

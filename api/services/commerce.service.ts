@@ -12,7 +12,6 @@ import { enqueueCustomerStateEvent } from '../../db/repositories/customer-state-
 import { RefundRow, RefundsRepository } from '../../db/repositories/refunds.repository';
 import { addInterval, SubscriptionRow, SubscriptionsRepository } from '../../db/repositories/subscriptions.repository';
 import { WebhookEventsRepository } from '../../db/repositories/webhook-events.repository';
-import { notifyEngineWork } from '../../db/repositories/engine-work-notifications';
 import { ApiError, BadRequestError, NotFoundError, RequestValidationError } from '../errors';
 import { serializeCustomerState } from '../../wire/customer.serializer';
 import { serializeRefund } from '../../wire/refund.serializer';
@@ -90,12 +89,12 @@ export class CommerceService {
         currency: input.currency ?? 'usd',
         metadata: input.metadata ?? {},
         idempotencyKey,
+        taskQueue: this.dispatcher.taskQueue,
       });
       if (res.created && sub) await this.advancePeriod(em, sub);
       if (res.created) {
         const view = await orderView(em, orgId, res.row.id);
         for (const type of ['order.created', 'order.paid']) await this.webhookEvents.enqueue(em, orgId, type, view);
-        await notifyEngineWork(em, 'order', orgId);
       }
       return res;
     });
@@ -126,12 +125,12 @@ export class CommerceService {
         currentPeriodEnd: addInterval(start, product.recurring_interval, count),
         metadata: input.metadata ?? {},
         idempotencyKey,
+        taskQueue: this.dispatcher.taskQueue,
       });
       if (res.created) {
         const view = await subscriptionView(em, orgId, res.row.id);
         for (const type of ['subscription.created', 'subscription.active']) await this.webhookEvents.enqueue(em, orgId, type, view);
         await enqueueCustomerStateEvent(em, orgId, input.customer_id, serializeCustomerState);
-        await notifyEngineWork(em, 'subscription', orgId);
       }
       return res;
     });

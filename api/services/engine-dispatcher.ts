@@ -42,6 +42,11 @@ export class EngineDispatcher {
     this.commands = new EngineCommandsRepository(ds);
   }
 
+  /** The task queue whose workers start what this API records. */
+  get taskQueue(): string {
+    return this.engine.taskQueue;
+  }
+
   // ---- Recorded in the change's transaction (q), dispatched after its commit ----
 
   /** Reconciles every order and subscription of the product (a fan-out per change). */
@@ -124,7 +129,8 @@ export class EngineDispatcher {
   }
 
   private record(q: Queryable, organizationId: string, id: string, c: EngineCommand, leaseSeconds = 0): Promise<RecordedCommand> {
-    return this.commands.insert(q, { id, organizationId, kind: c.kind, payload: c.payload as Record<string, unknown> }, leaseSeconds);
+    const command = { id, organizationId, kind: c.kind, payload: c.payload as Record<string, unknown>, taskQueue: this.taskQueue };
+    return this.commands.insert(q, command, leaseSeconds);
   }
 
   /** A fan-out's workflow id carries its command's id: a repeated dispatch starts no second one. */

@@ -15,7 +15,7 @@ import { Pool } from 'pg';
 import type { EngineActivities } from '../../activities/activity-types';
 import { runBounded } from '../../lib/bounded';
 import { drainLoop } from '../../lib/drain-loop';
-import { listen } from '../../lib/pg-listener';
+import { listen } from '../../db/pg-listener';
 import { createWorker } from '../../workers/worker';
 import type { LimitActivities } from './limit.workflows';
 const env = process.env;

@@ -26,6 +26,8 @@ export interface EngineCommandInsert {
   organizationId: string;
   kind: string;
   payload: Record<string, unknown>;
+  /** The task queue whose worker dispatches it (see the dispatch-leases migration). */
+  taskQueue: string;
 }
 
 /** Longest wait between two attempts at a command that keeps failing. */
@@ -36,16 +38,17 @@ export class EngineCommandsRepository {
 
   /**
    * Inserts in the caller's transaction, so the command commits (or not) with the change, and wakes
-   * the worker's dispatcher at that commit. `leaseSeconds`: the caller dispatches it itself (and
+   * the worker's dispatcher at that commit. created_at is the clock's, not the transaction's start:
+   * commands recorded in one transaction are dispatched in the order recorded. `leaseSeconds`: the caller dispatches it itself (and
    * waits for it); the dispatcher takes it only if it is still undispatched after that.
    */
   async insert(q: Queryable, c: EngineCommandInsert, leaseSeconds = 0): Promise<EngineCommandRow> {
     const rows: (EngineCommandRow & { notified: unknown })[] = await q.query(
       `WITH c AS (
-         INSERT INTO engine_commands (id, organization_id, kind, payload, next_attempt_at)
-         VALUES ($1, $2, $3, $4::jsonb, now() + make_interval(secs => $5)) RETURNING *)
+         INSERT INTO engine_commands (id, organization_id, kind, payload, next_attempt_at, task_queue, created_at)
+         VALUES ($1, $2, $3, $4::jsonb, now() + make_interval(secs => $5), $6, clock_timestamp()) RETURNING *)
        SELECT c.*, ${notifyEngineWorkSql('command', 'c.organization_id')} AS notified FROM c`,
-      [c.id, c.organizationId, c.kind, JSON.stringify(c.payload), leaseSeconds],
+      [c.id, c.organizationId, c.kind, JSON.stringify(c.payload), leaseSeconds, c.taskQueue],
     );
     const { notified: _notified, ...row } = rows[0];
     return row;
@@ -56,16 +59,20 @@ export class EngineCommandsRepository {
    * `olderThanSeconds` ago, oldest first: their next attempt moves `leaseSeconds` ahead, so no other
    * dispatcher takes them meanwhile (SKIP LOCKED: concurrent claimers take disjoint rows).
    */
-  async claimDue(limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<EngineCommandRow[]> {
+  async claimDue(taskQueue: string, limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<EngineCommandRow[]> {
     return unwrapRows<EngineCommandRow>(
       await this.ds.query(
-        `UPDATE engine_commands SET next_attempt_at = now() + make_interval(secs => $2)
-          WHERE id IN (
-            SELECT id FROM engine_commands
-             WHERE dispatched_at IS NULL AND created_at <= now() - make_interval(secs => $3) AND next_attempt_at <= now()
-             ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING *`,
-        [limit, leaseSeconds, olderThanSeconds],
+        `WITH claimed AS (
+           UPDATE engine_commands SET next_attempt_at = now() + make_interval(secs => $2)
+            WHERE id IN (
+              SELECT id FROM engine_commands
+               WHERE dispatched_at IS NULL AND created_at <= now() - make_interval(secs => $3) AND next_attempt_at <= now()
+                 AND (task_queue = $4 OR task_queue IS NULL)
+               ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+          RETURNING *)
+         -- RETURNING keeps no order: the dispatcher relies on oldest first.
+         SELECT * FROM claimed ORDER BY created_at, id`,
+        [limit, leaseSeconds, olderThanSeconds, taskQueue],
       ),
     );
   }

@@ -2,6 +2,7 @@
 import type { DataSource } from 'typeorm';
 import { SqlWhere, unwrapRows } from '../sql';
 import type { Queryable } from './grants.repository';
+import { notifyEngineWorkSql } from './engine-work-notifications';
 
 export interface SubscriptionRow {
   id: string;
@@ -35,6 +36,8 @@ export interface SubscriptionInsert {
   currentPeriodEnd: Date;
   metadata: Record<string, unknown>;
   idempotencyKey: string | null;
+  /** The task queue whose worker starts its workflow (see the dispatch-leases migration). */
+  taskQueue: string;
 }
 
 /** What the subscription workflow decides from: the row plus its organization's grace period. */
@@ -70,12 +73,15 @@ export class SubscriptionsRepository {
   constructor(private readonly ds: DataSource) {}
 
   async insert(q: Queryable, s: SubscriptionInsert): Promise<{ row: SubscriptionRow; created: boolean }> {
-    const rows: SubscriptionRow[] = await q.query(
-      `INSERT INTO subscriptions (organization_id, customer_id, product_id, status, amount, currency, recurring_interval,
-         recurring_interval_count, current_period_start, current_period_end, started_at, metadata, idempotency_key)
-       VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8, $9, $8, $10, $11)
-       ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING *`,
+    // A new subscription wakes the worker's dispatcher when it commits (same statement).
+    const rows: (SubscriptionRow & { notified?: unknown })[] = await q.query(
+      `WITH s AS (
+         INSERT INTO subscriptions (organization_id, customer_id, product_id, status, amount, currency, recurring_interval,
+           recurring_interval_count, current_period_start, current_period_end, started_at, metadata, idempotency_key, task_queue)
+         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8, $9, $8, $10, $11, $12)
+         ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING *)
+       SELECT s.*, ${notifyEngineWorkSql('subscription', 's.organization_id')} AS notified FROM s`,
       [
         s.organizationId,
         s.customerId,
@@ -88,9 +94,13 @@ export class SubscriptionsRepository {
         s.currentPeriodEnd,
         JSON.stringify(s.metadata),
         s.idempotencyKey,
+        s.taskQueue,
       ],
     );
-    if (rows[0]) return { row: rows[0], created: true };
+    if (rows[0]) {
+      const { notified: _notified, ...row } = rows[0];
+      return { row, created: true };
+    }
     const [existing] = await q.query(`SELECT * FROM subscriptions WHERE organization_id = $1 AND idempotency_key = $2`, [
       s.organizationId,
       s.idempotencyKey,

@@ -17,37 +17,42 @@ export class UnstartedWorkRepository {
   constructor(private readonly ds: DataSource) {}
 
   /**
-   * Claims up to `limit` subscriptions whose workflow is not known to be started, committed at
-   * least `olderThanSeconds` ago and not claimed by another dispatcher, for `leaseSeconds`
+   * Claims up to `limit` subscriptions of `taskQueue` (or of none) whose workflow is not known to
+   * be started, committed at least `olderThanSeconds` ago and not claimed by another dispatcher, for `leaseSeconds`
    * (subscriptions_workflow_pending_idx). SKIP LOCKED: concurrent claimers take disjoint rows.
    */
-  async claimUnstartedSubscriptions(limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<{ id: string }[]> {
+  async claimUnstartedSubscriptions(
+    taskQueue: string,
+    limit: number,
+    leaseSeconds: number,
+    olderThanSeconds = 0,
+  ): Promise<{ id: string }[]> {
     return unwrapRows<{ id: string }>(
       await this.ds.query(
         `UPDATE subscriptions SET dispatch_lease_until = now() + make_interval(secs => $2)
           WHERE id IN (
             SELECT id FROM subscriptions
              WHERE workflow_started_at IS NULL AND created_at <= now() - make_interval(secs => $3)
-               AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now())
+               AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now()) AND (task_queue = $4 OR task_queue IS NULL)
              ORDER BY created_at, id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
         RETURNING id`,
-        [limit, leaseSeconds, olderThanSeconds],
+        [limit, leaseSeconds, olderThanSeconds, taskQueue],
       ),
     );
   }
 
   /** Claims orders as claimUnstartedSubscriptions does (orders_workflow_pending_idx). */
-  async claimUnstartedOrders(limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<UnstartedOrder[]> {
+  async claimUnstartedOrders(taskQueue: string, limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<UnstartedOrder[]> {
     return unwrapRows<UnstartedOrder>(
       await this.ds.query(
         `UPDATE orders SET dispatch_lease_until = now() + make_interval(secs => $2)
           WHERE id IN (
             SELECT id FROM orders
              WHERE workflow_started_at IS NULL AND created_at <= now() - make_interval(secs => $3)
-               AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now())
+               AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now()) AND (task_queue = $4 OR task_queue IS NULL)
              ORDER BY created_at, id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
         RETURNING id, organization_id, customer_id, product_id, subscription_id, billing_reason`,
-        [limit, leaseSeconds, olderThanSeconds],
+        [limit, leaseSeconds, olderThanSeconds, taskQueue],
       ),
     );
   }

@@ -214,8 +214,8 @@ describe('customer state', () => {
     for (const status of ['active', 'trialing', 'canceled']) {
       await stack.dataSource.query(
         `INSERT INTO subscriptions (organization_id, customer_id, product_id, status, amount, recurring_interval,
-           current_period_start, current_period_end, started_at)
-         VALUES ($1, $2, $3, $4, 1000, 'month', now(), now() + interval '1 month', now())`,
+           current_period_start, current_period_end, started_at, workflow_started_at)
+         VALUES ($1, $2, $3, $4, 1000, 'month', now(), now() + interval '1 month', now(), now())`,
         [orgId, c.id, product.id, status],
       );
     }

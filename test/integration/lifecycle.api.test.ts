@@ -98,11 +98,12 @@ test('the customer portal lists the session customer grants only', async () => {
 
 test('an order recorded without its workflow (crash in between) is started by the outbox relay', async () => {
   const shop = await createShop(stack, 1);
-  // The row committed but the process died before starting the workflow.
+  // The row committed but the process died before starting the workflow, and no dispatcher runs.
+  await stack.dispatcher!.stop();
   const [row] = await stack.dataSource.query(
-    `INSERT INTO orders (organization_id, customer_id, product_id, billing_reason, created_at)
-     VALUES ($1, $2, $3, 'purchase', now() - interval '1 minute') RETURNING id`,
-    [shop.organizationId, shop.customer.id, shop.oneTime.id],
+    `INSERT INTO orders (organization_id, customer_id, product_id, billing_reason, created_at, task_queue)
+     VALUES ($1, $2, $3, 'purchase', now() - interval '1 minute', $4) RETURNING id`,
+    [shop.organizationId, shop.customer.id, shop.oneTime.id, stack.taskQueue],
   );
   expect(await grantsOf(shop)).toHaveLength(0);
   await stack.temporal.workflow.execute('outboxRelayWorkflow', {
@@ -113,6 +114,7 @@ test('an order recorded without its workflow (crash in between) is started by th
   await eventually(async () => (await grantsOf(shop, { is_granted: true })).length === 1);
   const [after] = await stack.dataSource.query(`SELECT workflow_started_at FROM orders WHERE id = $1`, [row.id]);
   expect(after.workflow_started_at).not.toBeNull();
+  stack.dispatcher!.start();
 });
 
 test('a benefit deleted without its revocation fan-out (crash in between) is revoked by the relay', async () => {

@@ -67,7 +67,9 @@ test('a subscription created and a benefit deleted through that API take effect 
 
   const del = await down.http('DELETE', `/v1/benefits/${shop.benefits[0].id}`, { token: shop.token });
   expect(del.status).toBe(204);
-  await eventually(async () => (await grantsOf(shop, { is_revoked: true })).length === 1);
+  const revoked = () =>
+    q(`SELECT revoke_reason FROM benefit_grants WHERE benefit_id = $1 AND revoked_at IS NOT NULL`, [shop.benefits[0].id]);
+  expect(await eventually(async () => ((await revoked()).length === 1 ? revoked() : null))).toEqual([{ revoke_reason: 'benefit_deleted' }]);
   const pending = await q(`SELECT count(*)::int AS n FROM engine_commands WHERE organization_id = $1 AND dispatched_at IS NULL`, [
     shop.organizationId,
   ]);
@@ -81,19 +83,22 @@ test('concurrent claims take disjoint rows, and a claimed row is left alone unti
   const ids: string[] = [];
   for (let i = 0; i < 6; i++) {
     const [o] = await q(
-      `INSERT INTO orders (organization_id, customer_id, product_id, billing_reason, subtotal_amount, discount_amount, tax_amount, currency, metadata, workflow_started_at, dispatch_lease_until)
-       VALUES ($1, $2, $3, 'purchase', 1000, 0, 0, 'usd', '{}', NULL, now() + interval '1 hour') RETURNING id`,
-      [shop.organizationId, shop.customer.id, shop.oneTime.id],
+      `INSERT INTO orders (organization_id, customer_id, product_id, billing_reason, subtotal_amount, discount_amount, tax_amount, currency, metadata, task_queue, dispatch_lease_until)
+       VALUES ($1, $2, $3, 'purchase', 1000, 0, 0, 'usd', '{}', $4, now() + interval '1 hour') RETURNING id`,
+      [shop.organizationId, shop.customer.id, shop.oneTime.id, stack.taskQueue],
     );
     ids.push(o.id);
   }
   const repo = new UnstartedWorkRepository(stack.dataSource);
   // Leased (as if another dispatcher were working on them): nobody claims them.
-  const leased = await repo.claimUnstartedOrders(1000, 30);
+  const leased = await repo.claimUnstartedOrders(stack.taskQueue, 1000, 30);
   expect(leased.map((o) => o.id).filter((id) => ids.includes(id))).toEqual([]);
 
   await q(`UPDATE orders SET dispatch_lease_until = now() - interval '1 second' WHERE id = ANY($1::uuid[])`, [ids]);
-  const [a, b] = await Promise.all([repo.claimUnstartedOrders(1000, 30), repo.claimUnstartedOrders(1000, 30)]);
+  const [a, b] = await Promise.all([
+    repo.claimUnstartedOrders(stack.taskQueue, 1000, 30),
+    repo.claimUnstartedOrders(stack.taskQueue, 1000, 30),
+  ]);
   const mine = (rows: { id: string }[]) => rows.map((o) => o.id).filter((id) => ids.includes(id));
   expect([...mine(a), ...mine(b)].sort()).toEqual([...ids].sort());
   expect(mine(a).filter((id) => mine(b).includes(id))).toEqual([]);
@@ -125,4 +130,17 @@ test('a start Temporal refuses is retried once the lease runs out, by whichever 
   startDispatcher();
   await eventually(async () => (await grantsOf(shop, { is_granted: true })).length === 1, 30_000);
   expect((await q(`SELECT workflow_started_at FROM orders WHERE id = $1`, [order.id]))[0].workflow_started_at).not.toBeNull();
+});
+
+test("another task queue's work is not this dispatcher's: a deployment sharing the database keeps its own", async () => {
+  const shop = await createShop(stack, 1);
+  const [o] = await q(
+    `INSERT INTO orders (organization_id, customer_id, product_id, billing_reason, subtotal_amount, discount_amount, tax_amount, currency, metadata, task_queue)
+     VALUES ($1, $2, $3, 'purchase', 1000, 0, 0, 'usd', '{}', 'another-deployment') RETURNING id`,
+    [shop.organizationId, shop.customer.id, shop.oneTime.id],
+  );
+  const repo = new UnstartedWorkRepository(stack.dataSource);
+  expect((await repo.claimUnstartedOrders(stack.taskQueue, 1000, 30)).map((r) => r.id)).not.toContain(o.id);
+  expect((await repo.claimUnstartedOrders('another-deployment', 1000, 30)).map((r) => r.id)).toEqual([o.id]);
+  await q(`UPDATE orders SET workflow_started_at = now() WHERE id = $1`, [o.id]);
 });

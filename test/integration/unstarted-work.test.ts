@@ -35,15 +35,15 @@ async function plan(statement: { sql: string; params: unknown[] }): Promise<stri
 }
 
 test.each([
-  ['engine commands due', (ds: DataSource) => new EngineCommandsRepository(ds).claimDue(500, 60, 30), 'engine_commands_pending_idx'],
+  ['engine commands due', (ds: DataSource) => new EngineCommandsRepository(ds).claimDue('q', 500, 60, 30), 'engine_commands_pending_idx'],
   [
     'subscriptions not started',
-    (ds: DataSource) => new UnstartedWorkRepository(ds).claimUnstartedSubscriptions(500, 60, 30),
+    (ds: DataSource) => new UnstartedWorkRepository(ds).claimUnstartedSubscriptions('q', 500, 60, 30),
     'subscriptions_workflow_pending_idx',
   ],
   [
     'orders not started',
-    (ds: DataSource) => new UnstartedWorkRepository(ds).claimUnstartedOrders(500, 60, 30),
+    (ds: DataSource) => new UnstartedWorkRepository(ds).claimUnstartedOrders('q', 500, 60, 30),
     'orders_workflow_pending_idx',
   ],
   [

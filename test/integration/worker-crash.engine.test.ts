@@ -51,7 +51,8 @@ let stack: TestStack;
 const connections: NativeConnection[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack({ worker: false });
+  // Its own workers; the stack's dispatcher starts the purchase's grants.
+  stack = await startTestStack({ worker: false, dispatcher: true });
 });
 afterAll(async () => {
   await Promise.all(connections.map((c) => c.close()));

@@ -24,7 +24,8 @@ export async function seedOrderGrant(ds: DataSource, organizationName: string, b
     [org, benefit.type, benefit.description, JSON.stringify(benefit.properties)],
   );
   const [order] = await ds.query(
-    `INSERT INTO orders (organization_id, customer_id, billing_reason) VALUES ($1, $2, 'purchase') RETURNING id`,
+    // Started: the test drives this grant's workflow itself, no dispatcher is to.
+    `INSERT INTO orders (organization_id, customer_id, billing_reason, workflow_started_at) VALUES ($1, $2, 'purchase', now()) RETURNING id`,
     [org, customer.id],
   );
   const [grant] = await ds.query(

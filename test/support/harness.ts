@@ -39,6 +39,8 @@ export interface TestStack extends ApiServer {
   temporal: Client;
   engine: EngineClient;
   taskQueue: string;
+  /** The worker's dispatcher when it runs (a test may stop and start it again). */
+  dispatcher?: PendingWorkDispatcher;
   /** With `engineDownApi`: a second API on the same database and task queue whose Temporal is down. */
   engineDown?: ApiServer;
   createOrganization(name?: string): Promise<{ organizationId: string; accessToken: string }>;
@@ -49,7 +51,7 @@ export interface StackOptions {
   /** Run a worker for this file's task queue (default true). */
   worker?: boolean;
   /**
-   * Run the worker's dispatcher, which starts what the API commits (default: with the worker).
+   * Run the worker's dispatcher, which starts what the API commits (default: when a worker runs).
    * Off, only the outbox relay (or the test) starts it.
    */
   dispatcher?: boolean;
@@ -126,10 +128,10 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
       shutdownGraceSeconds: 1,
     });
     running = worker.run();
-    if (opts.dispatcher !== false) {
-      dispatcher = new PendingWorkDispatcher({ dataSource, engine, logger });
-      dispatcher.start();
-    }
+  }
+  if (opts.dispatcher ?? opts.worker !== false) {
+    dispatcher = new PendingWorkDispatcher({ dataSource, engine, logger });
+    dispatcher.start();
   }
 
   const apiDeps = { config, logger, dataSource, registry: opts.deps?.registry, providers };
@@ -147,6 +149,7 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
     temporal,
     engine,
     taskQueue,
+    dispatcher,
     createOrganization: async (name = 'Test org') => {
       const { organization, accessToken } = await organizations.createWithToken(name);
       return { organizationId: organization.id, accessToken };
