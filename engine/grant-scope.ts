@@ -3,7 +3,7 @@
 // runs in the API right after the order commits (no order workflow in between: see dispatchOrder).
 import type { DataSource } from 'typeorm';
 import type { GrantScope } from '../activities/activity-types';
-import { isSupportedBenefitType } from '../benefits/benefit-types';
+import { BENEFIT_TYPES, isSupportedBenefitType } from '../benefits/benefit-types';
 import { GrantsRepository } from '../db/repositories/grants.repository';
 import { ProductsRepository } from '../db/repositories/products.repository';
 import type { UnstartedOrder } from '../db/repositories/unstarted-work.repository';
@@ -52,12 +52,16 @@ export async function grantScope(
   onlyBenefitIds?: string[],
   progress?: (done: number) => void,
 ): Promise<number> {
-  const grants = new GrantsRepository(deps.dataSource);
-  const all = await productBenefitIds(deps, scope.productId);
-  const benefitIds = onlyBenefitIds ? all.filter((id) => onlyBenefitIds.includes(id)) : all;
-  const rows = await grants.ensureForScope(scope, benefitIds);
+  if (!scope.productId) return 0;
+  const rows = await new GrantsRepository(deps.dataSource).ensureForProduct(scope, scope.productId, BENEFIT_TYPES, onlyBenefitIds);
   const pending = rows.filter((r) => r.granted_at === null && mayGrantAgain(r.revoke_reason));
-  await sendCommands(deps, await grants.workflowInputs(pending.map((r) => r.id)), { action: 'grant' }, false, progress);
+  await sendCommands(
+    deps,
+    pending.map((r) => r.ref),
+    { action: 'grant' },
+    false,
+    progress,
+  );
   return pending.length;
 }
 

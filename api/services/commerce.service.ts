@@ -67,7 +67,7 @@ export class CommerceService {
         'Recurring products are sold through POST /v1/subscriptions/; renewals need subscription_id',
       );
     }
-    const { row, created } = await this.ds.transaction(async (em) => {
+    const { row, created, view } = await this.ds.transaction(async (em) => {
       let sub: SubscriptionRow | null = null;
       if (renewal) {
         sub = await this.subscriptions.findById(orgId, input.subscription_id!, em, true);
@@ -92,13 +92,16 @@ export class CommerceService {
         taskQueue: this.dispatcher.taskQueue,
       });
       if (res.created && sub) await this.advancePeriod(em, sub);
-      if (res.created) {
-        const view = await orderView(em, orgId, res.row.id);
-        for (const type of ['order.created', 'order.paid']) await this.webhookEvents.enqueue(em, orgId, type, view);
-      }
-      return res;
+      if (!res.created) return { ...res, view: null };
+      // What the transaction commits is what the response shows: built once, for both.
+      const view = await orderView(em, orgId, res.row.id);
+      await this.webhookEvents.enqueueAll(em, orgId, [
+        { type: 'order.created', data: view },
+        { type: 'order.paid', data: view },
+      ]);
+      return { ...res, view };
     });
-    return { order: await orderView(this.ds, orgId, row.id), created };
+    return { order: view ?? (await orderView(this.ds, orgId, row.id)), created };
   }
 
   async createSubscription(
@@ -112,7 +115,7 @@ export class CommerceService {
     await this.customer(orgId, input.customer_id);
     const start = new Date();
     const count = product.recurring_interval_count ?? 1;
-    const { row, created } = await this.ds.transaction(async (em) => {
+    const { row, created, view } = await this.ds.transaction(async (em) => {
       const res = await this.subscriptions.insert(em, {
         organizationId: orgId,
         customerId: input.customer_id,
@@ -127,14 +130,16 @@ export class CommerceService {
         idempotencyKey,
         taskQueue: this.dispatcher.taskQueue,
       });
-      if (res.created) {
-        const view = await subscriptionView(em, orgId, res.row.id);
-        for (const type of ['subscription.created', 'subscription.active']) await this.webhookEvents.enqueue(em, orgId, type, view);
-        await enqueueCustomerStateEvent(em, orgId, input.customer_id, serializeCustomerState);
-      }
-      return res;
+      if (!res.created) return { ...res, view: null };
+      const view = await subscriptionView(em, orgId, res.row.id);
+      await this.webhookEvents.enqueueAll(em, orgId, [
+        { type: 'subscription.created', data: view },
+        { type: 'subscription.active', data: view },
+      ]);
+      await enqueueCustomerStateEvent(em, orgId, input.customer_id, serializeCustomerState);
+      return { ...res, view };
     });
-    return { subscription: await subscriptionView(this.ds, orgId, row.id), created };
+    return { subscription: view ?? (await subscriptionView(this.ds, orgId, row.id)), created };
   }
 
   async cancelAtPeriodEnd(orgId: string, id: string, cancel: boolean, reason?: { reason?: string | null; comment?: string | null }) {

@@ -84,16 +84,58 @@ export class GrantsRepository {
     return rows[0] ?? null;
   }
 
-  /** Inserts a pending grant per benefit of the scope, keeping existing rows; returns every row. */
-  async ensureForScope(scope: ScopeKey, benefitIds: string[]): Promise<GrantRow[]> {
-    if (benefitIds.length === 0) return [];
-    await this.ds.query(
-      `INSERT INTO benefit_grants (organization_id, customer_id, benefit_id, subscription_id, order_id)
-       SELECT $1, $2, b, $3, $4 FROM unnest($5::uuid[]) AS b
-       ON CONFLICT ON CONSTRAINT benefit_grants_scope_uq DO NOTHING`,
-      [scope.organizationId, scope.customerId, scope.subscriptionId ?? null, scope.orderId ?? null, benefitIds],
+  /**
+   * The scope's grant of each live benefit of `productId` whose type is one of `types` (only
+   * `onlyBenefitIds` when given), inserting those missing; in product order, each with what its
+   * workflow start needs. One statement: a purchase's dispatch is on the engine's hot path.
+   * (A row inserted by a concurrent transaction after this statement's snapshot is not returned:
+   * the dispatcher's lease keeps two dispatches of one scope apart.)
+   */
+  async ensureForProduct(
+    scope: ScopeKey,
+    productId: string,
+    types: readonly string[],
+    onlyBenefitIds?: string[],
+  ): Promise<(GrantRow & { ref: GrantRef })[]> {
+    const rows: (GrantRow & { benefit_type: string; benefit_description: string; customer_email: string | null })[] = await this.ds.query(
+      `WITH wanted AS (
+         SELECT b.id, b.type, b.description, pb.position FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id
+          WHERE pb.product_id = $5 AND b.deleted_at IS NULL AND b.type = ANY($6::text[])
+            AND ($7::uuid[] IS NULL OR b.id = ANY($7::uuid[]))),
+       ins AS (
+         INSERT INTO benefit_grants (organization_id, customer_id, benefit_id, subscription_id, order_id)
+         SELECT $1, $2, w.id, $3, $4 FROM wanted w
+         ON CONFLICT ON CONSTRAINT benefit_grants_scope_uq DO NOTHING RETURNING *),
+       found AS (
+         SELECT * FROM ins
+         UNION ALL
+         SELECT g.* FROM benefit_grants g
+          WHERE g.customer_id = $2 AND g.member_id IS NULL AND g.subscription_id IS NOT DISTINCT FROM $3
+            AND g.order_id IS NOT DISTINCT FROM $4 AND g.benefit_id IN (SELECT id FROM wanted))
+       SELECT f.*, w.type AS benefit_type, w.description AS benefit_description, c.email AS customer_email
+         FROM found f JOIN wanted w ON w.id = f.benefit_id JOIN customers c ON c.id = f.customer_id
+        ORDER BY w.position`,
+      [
+        scope.organizationId,
+        scope.customerId,
+        scope.subscriptionId ?? null,
+        scope.orderId ?? null,
+        productId,
+        types,
+        onlyBenefitIds ?? null,
+      ],
     );
-    return this.forScope(scope, benefitIds);
+    return rows.map(({ benefit_type, benefit_description, customer_email, ...row }) => ({
+      ...row,
+      ref: {
+        grantId: row.id,
+        organizationId: row.organization_id,
+        customerId: row.customer_id,
+        benefitId: row.benefit_id,
+        benefitType: benefit_type,
+        label: { customerEmail: customer_email, benefitDescription: benefit_description },
+      },
+    }));
   }
 
   async forScope(scope: ScopeKey, benefitIds?: string[]): Promise<GrantRow[]> {

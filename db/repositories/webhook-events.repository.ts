@@ -41,6 +41,24 @@ export class WebhookEventsRepository {
     return rows.map((r) => r.endpoint_id);
   }
 
+  /**
+   * Writes several events about one change in one statement, in the order given (order.created
+   * before order.paid), for every endpoint subscribed to each; returns the endpoints written to.
+   */
+  async enqueueAll(q: Queryable, organizationId: string, events: { type: string; data: unknown }[]): Promise<string[]> {
+    const timestamp = new Date().toISOString();
+    const rows: { endpoint_id: string }[] = await q.query(
+      `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload, created_at)
+       SELECT $1, e.id, t.type, t.payload, clock_timestamp()
+         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(type, payload, n)
+         JOIN webhook_endpoints e ON e.organization_id = $1 AND e.deleted_at IS NULL AND e.enabled AND t.type = ANY(e.events)
+        ORDER BY t.n, e.id
+       RETURNING endpoint_id`,
+      [organizationId, events.map((e) => e.type), events.map(({ type, data }) => JSON.stringify({ type, timestamp, data }))],
+    );
+    return [...new Set(rows.map((r) => r.endpoint_id))];
+  }
+
   /** Whether any enabled endpoint of the organization listens to `type` (skip building payloads). */
   async hasSubscribers(q: Queryable, organizationId: string, type: string): Promise<boolean> {
     const rows = await q.query(
