@@ -7,8 +7,6 @@ import type { EntityManager } from 'typeorm';
 import { serializeGrant } from '../wire/grant.serializer';
 import { isSupportedBenefitType } from '../benefits/benefit-types';
 import type { BenefitStrategy, GrantContext, GrantOutcome } from '../benefits/strategy';
-import { BenefitsRepository } from '../db/repositories/benefits.repository';
-import { CustomersRepository } from '../db/repositories/customers.repository';
 import { GrantRow, GrantsRepository } from '../db/repositories/grants.repository';
 import { LinkedAccountsRepository, type LinkedAccount } from '../db/repositories/linked-accounts.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
@@ -47,15 +45,12 @@ export function grantActivities(deps: EngineDeps) {
   const grants = new GrantsRepository(deps.dataSource);
   const webhookEvents = new WebhookEventsRepository(deps.dataSource);
   const scopes = new ScopesRepository(deps.dataSource);
-  const benefits = new BenefitsRepository(deps.dataSource);
-  const customers = new CustomersRepository(deps.dataSource);
   const linkedAccounts = new LinkedAccountsRepository(deps.dataSource, deps.secretBox ?? null);
 
   async function load(em: EntityManager, grantId: string): Promise<Loaded> {
-    const grant = await grants.lock(em, grantId);
-    if (!grant) throw new Error(`grant ${grantId} not found`);
-    const benefit: any = await benefits.findRow(grant.benefit_id, em);
-    const customer = await customers.findRawRow(grant.customer_id, em);
+    const locked = await grants.lockWithParents(em, grantId);
+    if (!locked) throw new Error(`grant ${grantId} not found`);
+    const { grant, benefit, customer } = locked;
     const type: string = benefit.type;
     if (!isSupportedBenefitType(type)) throw new Error(`no strategy for benefit type ${type}`);
     const strategy = deps.registry[type];
@@ -97,9 +92,15 @@ export function grantActivities(deps: EngineDeps) {
   const wroteEvents = new WeakSet<EntityManager>();
 
   async function emit(em: EntityManager, l: Loaded, row: GrantRow, type: string, previous?: Record<string, unknown>) {
-    const data = { ...serializeGrant(row, l.benefit, l.customer), previous_properties: previous ?? null };
-    const endpoints = await webhookEvents.enqueue(em, row.organization_id, type, data);
-    const state = await enqueueCustomerState(em, row.organization_id, row.customer_id);
+    // One query says whether anyone listens; most organizations' grants then build no payload.
+    const listened = await webhookEvents.subscribedTypes(em, row.organization_id, [type, 'customer.state_changed']);
+    if (listened.size === 0) return;
+    let endpoints: string[] = [];
+    if (listened.has(type)) {
+      const data = { ...serializeGrant(row, l.benefit, l.customer), previous_properties: previous ?? null };
+      endpoints = await webhookEvents.enqueue(em, row.organization_id, type, data);
+    }
+    const state = listened.has('customer.state_changed') && (await enqueueCustomerState(em, row.organization_id, row.customer_id));
     if (endpoints.length > 0 || state) wroteEvents.add(em);
   }
 
@@ -184,9 +185,9 @@ export function grantActivities(deps: EngineDeps) {
     const out = await m.attempt(() => strategy.grant(context(l, accountId)));
     if (!('properties' in out)) return m.park(out);
     const properties = { ...out.properties, ...(accountId ? { account_id: accountId } : {}) };
+    // Also records the `granted` event ({ properties }).
     const row = await grants.markGranted(em, g.id, properties);
     const first = !g.revoked_at && !g.error;
-    await grants.recordEvent(em, row, 'granted', { properties });
     await emit(em, l, row, first ? 'benefit_grant.created' : 'benefit_grant.updated', g.properties);
     return { row, changed: true, expiresAt: out.expiresAt ?? null, recheckInMs: out.recheckInMs ?? null };
   }

@@ -79,11 +79,6 @@ export class GrantsRepository {
     return row ?? null;
   }
 
-  async lock(em: EntityManager, id: string): Promise<GrantRow | null> {
-    const rows = await em.query(`SELECT * FROM benefit_grants WHERE id = $1 FOR UPDATE`, [id]);
-    return rows[0] ?? null;
-  }
-
   /**
    * The scope's grant of each live benefit of `productId` whose type is one of `types` (only
    * `onlyBenefitIds` when given), inserting those missing; in product order, each with what its
@@ -149,13 +144,39 @@ export class GrantsRepository {
     );
   }
 
+  /** Marks the grant granted and records the `granted` event, in one statement (the engine's hot path). */
   async markGranted(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
+    const json = JSON.stringify(properties);
     const rows = await em.query(
-      `UPDATE benefit_grants SET granted_at = now(), revoked_at = NULL, revoke_reason = NULL, error = NULL, properties = $2, modified_at = now()
-        WHERE id = $1 RETURNING *`,
-      [id, JSON.stringify(properties)],
+      `WITH g AS (
+         UPDATE benefit_grants SET granted_at = now(), revoked_at = NULL, revoke_reason = NULL, error = NULL, properties = $2, modified_at = now()
+          WHERE id = $1 RETURNING *),
+       e AS (
+         INSERT INTO benefit_grant_events (organization_id, grant_id, kind, data)
+         SELECT organization_id, id, 'granted', jsonb_build_object('properties', $2::jsonb) FROM g)
+       SELECT * FROM g`,
+      [id, json],
     );
     return unwrapRows<GrantRow>(rows)[0];
+  }
+
+  /**
+   * Locks the grant (FOR UPDATE, its row only) and reads its benefit and customer with it, in one
+   * round trip. The benefit and customer come as JSON objects: their timestamps are ISO strings.
+   */
+  async lockWithParents(
+    em: EntityManager,
+    id: string,
+  ): Promise<{ grant: GrantRow; benefit: Record<string, any>; customer: Record<string, any> } | null> {
+    const rows: (GrantRow & { __benefit: Record<string, any>; __customer: Record<string, any> })[] = await em.query(
+      `SELECT g.*, to_jsonb(b) AS __benefit, to_jsonb(c) AS __customer
+         FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id
+        WHERE g.id = $1 FOR UPDATE OF g`,
+      [id],
+    );
+    if (!rows[0]) return null;
+    const { __benefit: benefit, __customer: customer, ...grant } = rows[0];
+    return { grant, benefit, customer };
   }
 
   async markRevoked(em: EntityManager, id: string, properties: Record<string, unknown>, reason: RevokeReason): Promise<GrantRow> {

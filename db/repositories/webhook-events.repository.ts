@@ -59,6 +59,16 @@ export class WebhookEventsRepository {
     return [...new Set(rows.map((r) => r.endpoint_id))];
   }
 
+  /** Which of `types` some enabled endpoint of the organization listens to (skip building payloads). */
+  async subscribedTypes(q: Queryable, organizationId: string, types: string[]): Promise<Set<string>> {
+    const rows: { type: string }[] = await q.query(
+      `SELECT DISTINCT t.type FROM webhook_endpoints e, unnest(e.events) AS t(type)
+        WHERE e.organization_id = $1 AND e.deleted_at IS NULL AND e.enabled AND t.type = ANY($2::text[])`,
+      [organizationId, types],
+    );
+    return new Set(rows.map((r) => r.type));
+  }
+
   /** Whether any enabled endpoint of the organization listens to `type` (skip building payloads). */
   async hasSubscribers(q: Queryable, organizationId: string, type: string): Promise<boolean> {
     const rows = await q.query(
