@@ -2,10 +2,10 @@
 // benefits) and serializes it. Used by the API and by activities building webhook payloads.
 import type { DataSource } from 'typeorm';
 import { CustomerMetersRepository } from '../db/repositories/customer-meters.repository';
-import { CustomersRepository } from '../db/repositories/customers.repository';
+import { CustomersRepository, type CustomerRow } from '../db/repositories/customers.repository';
 import type { Queryable } from '../db/repositories/grants.repository';
-import { OrdersRepository } from '../db/repositories/orders.repository';
-import { ProductsRepository } from '../db/repositories/products.repository';
+import { OrdersRepository, type OrderRow } from '../db/repositories/orders.repository';
+import { ProductsRepository, type ProductRow } from '../db/repositories/products.repository';
 import { SubscriptionsRepository } from '../db/repositories/subscriptions.repository';
 import { serializeCustomer } from './customer.serializer';
 import { serializeOrder } from './order.serializer';
@@ -38,6 +38,15 @@ export async function productView(q: Queryable, productId: string | null) {
   const row = await products.findRow(productId, q);
   if (!row) return null;
   return serializeProduct(row, await products.liveBenefits(productId, q));
+}
+
+/**
+ * A new purchase's view from the rows the request already holds (the order just inserted, its
+ * product and customer read to validate it): only the product's benefits are read.
+ */
+export async function purchaseView(q: Queryable, order: OrderRow, product: ProductRow, customer: CustomerRow) {
+  const benefits = await repos(q).products.liveBenefits(product.id, q);
+  return serializeOrder(order, serializeCustomer(customer), serializeProduct(product, benefits), null);
 }
 
 export async function subscriptionView(q: Queryable, organizationId: string, id: string) {

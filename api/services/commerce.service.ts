@@ -5,7 +5,7 @@
 // Other changes record engine commands in their own transaction (EngineDispatcher).
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CustomersRepository } from '../../db/repositories/customers.repository';
+import { CustomersRepository, type CustomerRow } from '../../db/repositories/customers.repository';
 import { ProductsRepository } from '../../db/repositories/products.repository';
 import { OrderRow, OrdersRepository } from '../../db/repositories/orders.repository';
 import { enqueueCustomerStateEvent } from '../../db/repositories/customer-state-events';
@@ -15,7 +15,7 @@ import { WebhookEventsRepository } from '../../db/repositories/webhook-events.re
 import { ApiError, BadRequestError, NotFoundError, RequestValidationError } from '../errors';
 import { serializeCustomerState } from '../../wire/customer.serializer';
 import { serializeRefund } from '../../wire/refund.serializer';
-import { orderView, subscriptionView } from '../../wire/commerce.views';
+import { orderView, purchaseView, subscriptionView } from '../../wire/commerce.views';
 import type { EngineDispatcher } from './engine-dispatcher';
 
 export interface OrderInput {
@@ -57,7 +57,7 @@ export class CommerceService {
 
   async recordOrder(orgId: string, input: OrderInput, idempotencyKey: string | null): Promise<{ order: unknown; created: boolean }> {
     const product = await this.product(orgId, input.product_id, ['body', 'product_id']);
-    await this.customer(orgId, input.customer_id);
+    const customer = await this.customer(orgId, input.customer_id);
     const renewal = input.billing_reason === 'subscription_cycle' || !!input.subscription_id;
     if (renewal && !input.subscription_id)
       throw RequestValidationError.at(['body', 'subscription_id'], 'Field required for a subscription_cycle order', 'missing');
@@ -93,8 +93,9 @@ export class CommerceService {
       });
       if (res.created && sub) await this.advancePeriod(em, sub);
       if (!res.created) return { ...res, view: null };
-      // What the transaction commits is what the response shows: built once, for both.
-      const view = await orderView(em, orgId, res.row.id);
+      // What the transaction commits is what the response shows: built once, for both (a
+      // purchase's from the rows at hand; a renewal's re-read, as it moved its subscription on).
+      const view = sub ? await orderView(em, orgId, res.row.id) : await purchaseView(em, res.row, product, customer);
       await this.webhookEvents.enqueueAll(em, orgId, [
         { type: 'order.created', data: view },
         { type: 'order.paid', data: view },
@@ -279,9 +280,10 @@ export class CommerceService {
     return p;
   }
 
-  private async customer(orgId: string, id: string): Promise<void> {
+  private async customer(orgId: string, id: string): Promise<CustomerRow> {
     const c = await new CustomersRepository(this.ds).find(orgId, { id });
     if (!c) throw RequestValidationError.at(['body', 'customer_id'], 'Customer not found');
+    return c;
   }
 }
 
