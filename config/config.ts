@@ -62,11 +62,11 @@ export const envSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(100),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
-  // Grant workflows live as long as their grants: the SDK's default cache, sized from the heap
-  // (about 2,300 on a 4 GiB heap, some 300 KB each), held every waiting grant up to it and the
-  // worker passed 850 MB. A grant evicted from the cache replays its short history (under 20
-  // events) when its next command comes; 1,000 keeps the worker near 500 MB whatever is open.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  // Grant workflows live as long as their grants; a worker keeps up to this many in memory (the
+  // SDK's default is sized from the heap: about 2,300 on a 4 GiB heap). Fewer bounds the worker's
+  // memory but costs throughput: an evicted grant is disposed of and replays its history on its
+  // next command (docs/benchmarks.md measures both). Unset keeps the SDK default.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   // How often the outbox relay looks for work whose workflow start was lost, and how old such work
   // must be (so it does not race the API's own start). Shorter in the chaos run and its test.

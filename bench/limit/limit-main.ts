@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     workflowBundlePath: bundlePath,
     maxConcurrentActivities: Number(env.WORKER_MAX_CONCURRENT_ACTIVITIES || 100),
     maxConcurrentWorkflowTasks: Number(env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS || 100),
-    maxCachedWorkflows: Number(env.WORKER_MAX_CACHED_WORKFLOWS || 1000),
+    ...(env.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.WORKER_MAX_CACHED_WORKFLOWS) } : {}),
     shutdownGraceSeconds: 2,
   });
   // Starts go through the worker's connection, as the engine's dispatcher's do (eager start).
