@@ -2,7 +2,6 @@
 // dispatcher at once and by the outbox relay when older (a dispatcher that is not running). Each scan is bounded, ordered oldest first and served by a
 // partial index (db/migrations/1764000005000-engine-commands.ts).
 import type { DataSource } from 'typeorm';
-import { unwrapRows } from '../sql';
 
 export interface UnstartedOrder {
   id: string;
@@ -18,42 +17,40 @@ export class UnstartedWorkRepository {
 
   /**
    * Claims up to `limit` subscriptions of `taskQueue` (or of none) whose workflow is not known to
-   * be started, committed at least `olderThanSeconds` ago and not claimed by another dispatcher, for `leaseSeconds`
-   * (subscriptions_workflow_pending_idx). SKIP LOCKED: concurrent claimers take disjoint rows.
+   * be started, committed at least `olderThanSeconds` ago and not claimed by another dispatcher, for
+   * `leaseSeconds` (subscriptions_workflow_pending_idx). SKIP LOCKED: concurrent claimers take
+   * disjoint rows. Oldest first.
    */
-  async claimUnstartedSubscriptions(
-    taskQueue: string,
-    limit: number,
-    leaseSeconds: number,
-    olderThanSeconds = 0,
-  ): Promise<{ id: string }[]> {
-    return unwrapRows<{ id: string }>(
-      await this.ds.query(
-        `UPDATE subscriptions SET dispatch_lease_until = now() + make_interval(secs => $2)
-          WHERE id IN (
-            SELECT id FROM subscriptions
-             WHERE workflow_started_at IS NULL AND created_at <= now() - make_interval(secs => $3)
-               AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now()) AND (task_queue = $4 OR task_queue IS NULL)
-             ORDER BY created_at, id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
-        RETURNING id`,
-        [limit, leaseSeconds, olderThanSeconds, taskQueue],
-      ),
-    );
+  claimUnstartedSubscriptions(taskQueue: string, limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<{ id: string }[]> {
+    return this.claim('subscriptions', 'id', taskQueue, limit, leaseSeconds, olderThanSeconds);
   }
 
   /** Claims orders as claimUnstartedSubscriptions does (orders_workflow_pending_idx). */
-  async claimUnstartedOrders(taskQueue: string, limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<UnstartedOrder[]> {
-    return unwrapRows<UnstartedOrder>(
-      await this.ds.query(
-        `UPDATE orders SET dispatch_lease_until = now() + make_interval(secs => $2)
+  claimUnstartedOrders(taskQueue: string, limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<UnstartedOrder[]> {
+    const columns = 'id, organization_id, customer_id, product_id, subscription_id, billing_reason';
+    return this.claim('orders', columns, taskQueue, limit, leaseSeconds, olderThanSeconds);
+  }
+
+  private async claim<T>(
+    table: 'orders' | 'subscriptions',
+    columns: string,
+    taskQueue: string,
+    limit: number,
+    leaseSeconds: number,
+    olderThanSeconds: number,
+  ): Promise<T[]> {
+    return this.ds.query(
+      `WITH claimed AS (
+         UPDATE ${table} SET dispatch_lease_until = now() + make_interval(secs => $2)
           WHERE id IN (
-            SELECT id FROM orders
+            SELECT id FROM ${table}
              WHERE workflow_started_at IS NULL AND created_at <= now() - make_interval(secs => $3)
                AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now()) AND (task_queue = $4 OR task_queue IS NULL)
              ORDER BY created_at, id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
-        RETURNING id, organization_id, customer_id, product_id, subscription_id, billing_reason`,
-        [limit, leaseSeconds, olderThanSeconds, taskQueue],
-      ),
+         RETURNING ${columns}, created_at)
+       -- RETURNING keeps no order: oldest first, as claimed.
+       SELECT ${columns} FROM claimed ORDER BY created_at, id`,
+      [limit, leaseSeconds, olderThanSeconds, taskQueue],
     );
   }
 

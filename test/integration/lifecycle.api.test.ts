@@ -143,6 +143,8 @@ test('a deleted benefit whose fan-out ran is not fanned out again while its gran
   const [grant] = (await buyGranted(shop, 1)).grants;
   await shop.polar.benefits.delete(shop.benefits[0].id);
   const fanOut = stack.temporal.workflow.getHandle(`benefit-deleted:${shop.benefits[0].id}`);
+  // The deletion answers at its commit; the worker's dispatcher starts the fan-out right after.
+  await eventually(() => stack.engine.workflowExists(fanOut.workflowId));
   await fanOut.result();
   const { runId } = await fanOut.describe();
   // As in a large fan-out: the revoke is signalled but the grant is still live a minute later.
