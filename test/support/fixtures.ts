@@ -32,7 +32,10 @@ export async function createShop(stack: TestStack, benefitCount = 2): Promise<Sh
   await polar.products.updateBenefits(oneTime.id, { benefits: benefits.map((b) => b.id) });
   await polar.products.updateBenefits(monthly.id, { benefits: benefits.map((b) => b.id) });
   const customer = await polar.customers.create({ email: `buyer${seq}@example.com`, name: 'Buyer' });
-  return { token: accessToken, organizationId, polar, benefits, oneTime, monthly, customer };
+  const shop = { token: accessToken, organizationId, polar, benefits, oneTime, monthly, customer };
+  // A test's first order must not race the set-up's reconciles (they would grant it too).
+  await settled(stack, shop);
+  return shop;
 }
 
 /** Grants of a customer as the API lists them. */
@@ -49,4 +52,25 @@ export async function buyGranted(shop: Shop, count: number): Promise<{ order: an
     return g.length === count ? g : null;
   });
   return { order, grants };
+}
+
+/**
+ * Waits until the shop's set-up has run its course in the engine: every engine command of the
+ * organization dispatched (the API answers before the worker's dispatcher starts them) and its
+ * fan-outs (the products' benefit reconciles) finished: a reconcile still running would also tell
+ * a new order's grants to grant.
+ */
+export async function settled(stack: TestStack, shop: Shop): Promise<void> {
+  await eventually(async () => {
+    const [{ n }] = await stack.dataSource.query(
+      `SELECT count(*)::int AS n FROM engine_commands WHERE organization_id = $1 AND dispatched_at IS NULL`,
+      [shop.organizationId],
+    );
+    return n === 0;
+  });
+  const fanOuts: { id: string }[] = await stack.dataSource.query(
+    `SELECT payload->>'workflowId' AS id FROM engine_commands WHERE organization_id = $1 AND kind = 'fanOut'`,
+    [shop.organizationId],
+  );
+  for (const { id } of fanOuts) await stack.temporal.workflow.getHandle(id).result();
 }
