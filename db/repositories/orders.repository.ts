@@ -98,10 +98,6 @@ export class OrdersRepository {
     return rows[0] ?? null;
   }
 
-  async markWorkflowStarted(id: string): Promise<void> {
-    await this.ds.query(`UPDATE orders SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL`, [id]);
-  }
-
   async refund(q: Queryable, id: string, amount: number, full: boolean): Promise<OrderRow> {
     const rows = unwrapRows<OrderRow>(
       await q.query(

@@ -146,10 +146,6 @@ export class SubscriptionsRepository {
     return rows.length > 0;
   }
 
-  async markWorkflowStarted(id: string): Promise<void> {
-    await this.ds.query(`UPDATE subscriptions SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL`, [id]);
-  }
-
   /** Ends every live subscription of the customer now (customer deleted); returns their ids. */
   async endForCustomer(q: Queryable, orgId: string, customerId: string): Promise<string[]> {
     const rows = unwrapRows<{ id: string }>(

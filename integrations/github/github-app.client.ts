@@ -164,13 +164,22 @@ export class GitHubApp {
   }
 
   private async userToken(params: Record<string, string>): Promise<OAuthTokens | null> {
-    const res = await fetchOrRetry(`${this.settings.webUrl}/login/oauth/access_token`, {
-      method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: this.settings.clientId, client_secret: this.settings.clientSecret, ...params }),
-    });
-    const body = (await res.json().catch(() => ({}))) as Record<string, any>;
-    return res.ok ? oauthTokensFrom(body) : null;
+    // GitHub's web host, not its API: the same octokit request path, with call()'s retry rules.
+    const web = new Octokit({ baseUrl: this.settings.webUrl, log: quietLog });
+    try {
+      const { data } = await call(() =>
+        web.request('POST /login/oauth/access_token', {
+          client_id: this.settings.clientId,
+          client_secret: this.settings.clientSecret,
+          ...params,
+          headers: { accept: 'application/json' },
+        }),
+      );
+      return oauthTokensFrom(data as Record<string, any>);
+    } catch (err) {
+      if (err instanceof GitHubAnswerError) return null;
+      throw err;
+    }
   }
 
   async user(userToken: string): Promise<{ id: string; login: string }> {
@@ -228,17 +237,4 @@ export function retryAfterMs(headers: Record<string, string | undefined>): numbe
   const reset = headers['x-ratelimit-reset'];
   if (reset && /^\d+$/.test(reset)) return Math.max(Number(reset) * 1000 - Date.now(), 1000);
   return null;
-}
-
-async function fetchOrRetry(url: string, init: RequestInit): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (err) {
-    throw new RetriableError(`GitHub unreachable: ${(err as Error).message}`);
-  }
-  if (res.status === 429 || res.status >= 500) {
-    throw new RetriableError(`GitHub answered HTTP ${res.status}`, retryAfterMs(Object.fromEntries(res.headers)) ?? undefined);
-  }
-  return res;
 }
