@@ -2,7 +2,7 @@
 // GitHub stand-in: a grant waits for the customer's account, linking resumes it; two benefits on
 // one repository keep the higher permission until the last goes, across organizations too;
 // unlinking and relinking move access; GitHub's rate limit is waited out for as long as GitHub says; refusals become errors.
-import { createShop, grantsOf, type Shop } from '../support/fixtures';
+import { createShop, grantsOf, settled, type Shop } from '../support/fixtures';
 import { connectInstallation, linkAccount, startGitHubStack } from '../support/github.fixtures';
 import { eventually, type TestStack } from '../support/harness';
 import type { FakeGitHub } from '../fakes/github-server';
@@ -34,6 +34,7 @@ async function githubShop(repo: string, permissions: string[]): Promise<Shop & {
     benefitIds.push(b.id);
   }
   await shop.polar.products.updateBenefits(shop.oneTime.id, { benefits: benefitIds });
+  await settled(stack, shop.organizationId);
   const session = await shop.polar.customerSessions.create({ customer_id: shop.customer.id });
   return { ...shop, session: session.token, benefitIds };
 }

@@ -3,6 +3,7 @@
 import type { LinkedAccountsRepository } from '../../db/repositories/linked-accounts.repository';
 import type { FakeDiscord } from '../fakes/discord-server';
 import { connectGuild } from './discord.fixtures';
+import { settled } from './fixtures';
 import { eventually, type TestStack } from './harness';
 
 export interface DiscordShop {
@@ -43,6 +44,7 @@ export function discordShops(stack: TestStack, fake: FakeDiscord, accounts: Link
       product: async (benefitIds) => {
         const p = await polar.products.create({ name: `P${Math.random()}`, prices: price });
         await polar.products.updateBenefits(p.id, { benefits: benefitIds });
+        await settled(stack, org.organizationId);
         return p;
       },
       customer: async (discordUserId, opts = {}) => {

@@ -34,7 +34,7 @@ export async function createShop(stack: TestStack, benefitCount = 2): Promise<Sh
   const customer = await polar.customers.create({ email: `buyer${seq}@example.com`, name: 'Buyer' });
   const shop = { token: accessToken, organizationId, polar, benefits, oneTime, monthly, customer };
   // A test's first order must not race the set-up's reconciles (they would grant it too).
-  await settled(stack, shop);
+  await settled(stack, organizationId);
   return shop;
 }
 
@@ -55,24 +55,24 @@ export async function buyGranted(shop: Shop, count: number): Promise<{ order: an
 }
 
 /**
- * Waits until the shop's set-up has run its course in the engine: every engine command of the
+ * Waits until an organization's set-up has run its course in the engine: every engine command of the
  * organization dispatched (the API answers before the worker's dispatcher starts them) and its
  * fan-outs (the products' benefit reconciles) finished: a reconcile still running would also tell
  * a new order's grants to grant.
  */
-export async function settled(stack: TestStack, shop: Shop): Promise<void> {
+export async function settled(stack: TestStack, organizationId: string): Promise<void> {
   // Without a dispatcher nothing starts the set-up's commands, and nothing can race them.
   if (!stack.dispatcher) return;
   await eventually(async () => {
     const [{ n }] = await stack.dataSource.query(
       `SELECT count(*)::int AS n FROM engine_commands WHERE organization_id = $1 AND dispatched_at IS NULL`,
-      [shop.organizationId],
+      [organizationId],
     );
     return n === 0;
   });
   const fanOuts: { id: string }[] = await stack.dataSource.query(
     `SELECT payload->>'workflowId' AS id FROM engine_commands WHERE organization_id = $1 AND kind = 'fanOut'`,
-    [shop.organizationId],
+    [organizationId],
   );
   for (const { id } of fanOuts) await stack.temporal.workflow.getHandle(id).result();
 }

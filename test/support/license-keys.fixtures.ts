@@ -1,5 +1,6 @@
 // Builders for license key tests: an organization selling a license_keys benefit (one-time and
 // monthly products), and purchases whose key is read back once the grant has issued it.
+import { settled } from './fixtures';
 import { eventually, type TestStack } from './harness';
 
 export interface LicenseShop {
@@ -25,6 +26,7 @@ export async function createLicenseShop(stack: TestStack, properties: Record<str
   const monthly = await polar.products.create({ name: 'Monthly', recurring_interval: 'month', prices: price });
   await polar.products.updateBenefits(oneTime.id, { benefits: [benefit.id] });
   await polar.products.updateBenefits(monthly.id, { benefits: [benefit.id] });
+  await settled(stack, organizationId);
   const customer = await polar.customers.create({ email: `licensee${n}-${process.pid}@example.com`, name: 'Licensee' });
   return { stack, token: accessToken, organizationId, polar, benefit, oneTime, monthly, customer };
 }
