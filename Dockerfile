@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for both processes; docker-compose.yml picks the command per service:
 #   api:    node dist/api/main.js      (the default CMD)
-#   worker: node dist/workers/main.js
+#   worker: node --max-old-space-size=512 dist/workers/main.js   (config/worker-memory.ts says why)
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 

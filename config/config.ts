@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, WORKER_HEAP_MB } from './worker-memory';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -62,11 +63,16 @@ export const envSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(100),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
-  // Grant workflows live as long as their grants; a worker keeps up to this many in memory (the
-  // SDK's default is sized from the heap: about 2,300 on a 4 GiB heap). Fewer bounds the worker's
-  // memory but costs throughput: an evicted grant is disposed of and replays its history on its
-  // next command (docs/benchmarks.md measures both). Unset keeps the SDK default.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  // Grant workflows live as long as their grants; a worker keeps up to this many in memory. Fewer
+  // bounds the worker's memory; an evicted grant replays its (short) history on its next command.
+  // 1,000 kept a worker under 600 MB at 10,000 open grants at the throughput of a larger cache
+  // (docs/benchmarks.md, "Worker memory"). The SDK's own default is sized from the heap limit and
+  // would be about 180 at WORKER_HEAP_MB's 512.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  // The V8 heap limit each worker thread runs with (config/worker-memory.ts says why). `npm start`
+  // launches the worker with it; other launchers pass `node --max-old-space-size=<this>`, and the
+  // worker warns at start when it runs with a much larger limit.
+  WORKER_HEAP_MB: z.coerce.number().int().min(128).default(WORKER_HEAP_MB),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   // How often the outbox relay looks for work whose workflow start was lost, and how old such work
   // must be (so it does not race the API's own start). Shorter in the chaos run and its test.

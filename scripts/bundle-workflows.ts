@@ -5,9 +5,21 @@ import path from 'node:path';
 
 export const BUNDLE_PATH = path.resolve(__dirname, '..', '.build', 'workflow-bundle.js');
 
+/**
+ * Modules evaluated once per worker rather than once per workflow. With the SDK's reusable V8
+ * context every workflow otherwise evaluates its own copy of each module it imports, and a worker
+ * caches a thousand grants. Safe here because these modules keep no per-workflow state at module
+ * scope: ours hold only constants, signal/query definitions and activity proxies, which look up
+ * the running workflow when called; the SDK's find theirs through the workflow's activator.
+ */
+export function preloadedModules(workflowsPath: string): string[] {
+  return ['@temporalio/workflow', workflowsPath];
+}
+
 export async function writeWorkflowBundle(outPath = BUNDLE_PATH): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    preloadModules: preloadedModules(require.resolve('../workflows')),
     logger: {
       info: () => undefined,
       warn: console.warn,

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSetInEnvironment, loadConfig } from '../config/config';
+import { workerNodeArgs } from '../config/worker-memory';
 import { openDatabase } from '../db/data-source';
 import { ensureStackEncryptionKey, writeStackSettings } from '../config/stack-settings';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
@@ -45,8 +46,8 @@ async function devToken(dataDir: string, url: string): Promise<{ organizationId:
 }
 
 /** The key that encrypts secrets at rest: generated into DATA_DIR on first start, kept after. */
-function startChild(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+function startChild(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       log(`${name} exited (${signal ?? code}); stopping the stack`);
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: String(allowPrivate),
     SECRET_ENCRYPTION_KEY: keyGenerated ? await ensureStackEncryptionKey(dataDir) : config.SECRET_ENCRYPTION_KEY,
   };
-  const worker = startChild('worker', 'workers/main.ts', env);
+  const worker = startChild('worker', 'workers/main.ts', env, workerNodeArgs(config.WORKER_HEAP_MB));
   const api = startChild('api', 'api/main.ts', env);
 
   stop = async (code: number) => {

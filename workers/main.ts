@@ -7,6 +7,7 @@ import { createActivities } from '../activities';
 import { buildProviders } from '../benefits/providers';
 import { strategies } from '../benefits/registry';
 import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
+import { heapLimitMb, largeHeapWarning } from '../config/worker-memory';
 import { openDatabase } from '../db/data-source';
 import { WebhookEndpointsRepository } from '../db/repositories/webhook-endpoints.repository';
 import { EngineClient } from '../engine/engine-client';
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   requireEncryptionKey(config);
+  const heapWarning = largeHeapWarning(heapLimitMb(), config.WORKER_HEAP_MB);
+  if (heapWarning) logger.warn({ heapLimitMb: heapLimitMb(), WORKER_HEAP_MB: config.WORKER_HEAP_MB }, heapWarning);
   const dataSource = await openDatabase({
     url: requireDatabaseUrl(config),
     poolSize: config.DATABASE_POOL_SIZE,
@@ -86,7 +89,15 @@ async function main(): Promise<void> {
   // Starts the workflows of what the API commits (orders, subscriptions, engine commands).
   const dispatcher = new PendingWorkDispatcher({ dataSource, engine, logger });
   dispatcher.start();
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+  logger.info(
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      namespace: config.TEMPORAL_NAMESPACE,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      heapLimitMb: heapLimitMb(),
+    },
+    'worker running',
+  );
   // The SDK's runtime turns SIGINT/SIGTERM into a graceful worker shutdown; run() then resolves.
   await worker.run();
   await dispatcher.stop();

@@ -2,6 +2,7 @@
 // PostgreSQL, same dev server, worker options from workers/worker.ts), and its two phases measured
 // with the engine's code: the same closed loop, the same 200 ms poll, the same steady-rate query.
 import { randomUUID } from 'node:crypto';
+import { workerNodeArgs } from '../../config/worker-memory';
 import { freePort } from '../../lib/free-port';
 import { closedLoop, nowMs } from './load';
 import { CpuUse, PhaseContext } from './phases';
@@ -34,7 +35,8 @@ export async function startLimit(stack: BenchStack, log: Log): Promise<Limit> {
     'bench/limit/limit-main.ts',
     { ...stack.servers.env, LIMIT_PORT: String(port), LIMIT_DIR: stack.servers.dir },
     log,
-    [],
+    // The limit's worker runs with the engine worker's heap limit.
+    workerNodeArgs(),
   );
   registerCleanup(() => child.stop());
   const base = `http://127.0.0.1:${port}`;

@@ -11,6 +11,7 @@ import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../db/data-source';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { OrganizationsRepository } from '../../db/repositories/organizations.repository';
+import { workerNodeArgs } from '../../config/worker-memory';
 import { freePort } from '../../lib/free-port';
 import { writeWorkflowBundle } from '../../scripts/bundle-workflows';
 import { startDevServer } from '../../scripts/tools/dev-server';
@@ -159,7 +160,7 @@ export async function startIsolatedStack(box: Toolbox, label: string, opts: Isol
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   };
   const nodeArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
-  const worker = startChild('worker', 'workers/main.ts', env, log, nodeArgs);
+  const worker = startChild('worker', 'workers/main.ts', env, log, [...workerNodeArgs(), ...nodeArgs]);
   const api = startChild('api', 'api/main.ts', env, log, nodeArgs);
   track(() => Promise.all([api.stop(), worker.stop()]).then(() => undefined));
 

@@ -13,6 +13,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { Pool } from 'pg';
 import type { EngineActivities } from '../../activities/activity-types';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../config/worker-memory';
+import { preloadedModules } from '../../scripts/bundle-workflows';
 import { runBounded } from '../../lib/bounded';
 import { drainLoop } from '../../lib/drain-loop';
 import { listen } from '../../db/pg-listener';
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
   };
   const bundle = await bundleWorkflowCode({
     workflowsPath: path.join(__dirname, 'limit.workflows.ts'),
+    preloadModules: preloadedModules(path.join(__dirname, 'limit.workflows.ts')),
     logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never,
   });
   const bundlePath = path.join(env.LIMIT_DIR!, 'limit-bundle.js');
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
     workflowBundlePath: bundlePath,
     maxConcurrentActivities: Number(env.WORKER_MAX_CONCURRENT_ACTIVITIES || 100),
     maxConcurrentWorkflowTasks: Number(env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS || 100),
-    ...(env.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: Number(env.WORKER_MAX_CACHED_WORKFLOWS) } : {}),
+    maxCachedWorkflows: Number(env.WORKER_MAX_CACHED_WORKFLOWS || DEFAULT_MAX_CACHED_WORKFLOWS),
     shutdownGraceSeconds: 2,
   });
   // Starts go through the worker's connection, as the engine's dispatcher's do (eager start).

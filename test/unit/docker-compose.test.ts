@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError, ENV_VARIABLES, parseConfig, requireEncryptionKey } from '../../config/config';
+import { workerNodeArgs } from '../../config/worker-memory';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
@@ -338,12 +339,12 @@ describe('Dockerfile', () => {
 
   const entryPoints: [string, string[]][] = [
     ['api', ['node', 'dist/api/main.js']],
-    ['worker', ['node', 'dist/workers/main.js']],
+    ['worker', ['node', ...workerNodeArgs(), 'dist/workers/main.js']],
   ];
 
   it.each(entryPoints)('%s runs a file the build produces, as compose says', (name, command) => {
     expect(commandOf(services[name])).toEqual(command);
-    const builtAt = buildStagePathFor(command[1]);
+    const builtAt = buildStagePathFor(command[command.length - 1]);
     expect(builtAt).toBeDefined();
     const buildWorkdir = workdirOf(stages, stageByName(stages, 'build') as Stage);
     const source = tsSourceFor(builtAt as string, buildWorkdir);
