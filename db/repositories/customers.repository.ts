@@ -1,4 +1,5 @@
 // Customers: organization-scoped CRUD and the customer state read (a hot path: one SQL statement).
+import { queryPrepared } from '../prepared';
 import type { DataSource } from 'typeorm';
 import type { Queryable } from './grants.repository';
 import { consumedSql } from './meter-filter.sql';
@@ -185,7 +186,8 @@ export class CustomersRepository implements CustomerStateReader {
 
   async find(orgId: string, where: CustomerLookup): Promise<CustomerRow | null> {
     const { clause, value } = lookupSql(where);
-    const rows: CustomerRow[] = await this.ds.query(
+    const rows = await queryPrepared<CustomerRow>(
+      this.ds,
       `SELECT ${customerColumns()} FROM customers c
         WHERE c.organization_id = $1 AND c.deleted_at IS NULL AND ${clause}`,
       [orgId, value],

@@ -1,5 +1,6 @@
 // SQL for benefit grants: the engine's reads and state transitions, and the API's listings.
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryPrepared } from '../prepared';
 import { SqlWhere, unwrapRows } from '../sql';
 
 /**
@@ -92,7 +93,8 @@ export class GrantsRepository {
     types: readonly string[],
     onlyBenefitIds?: string[],
   ): Promise<(GrantRow & { ref: GrantRef })[]> {
-    const rows: (GrantRow & { benefit_type: string; benefit_description: string; customer_email: string | null })[] = await this.ds.query(
+    const rows = await queryPrepared<GrantRow & { benefit_type: string; benefit_description: string; customer_email: string | null }>(
+      this.ds,
       `WITH wanted AS (
          SELECT b.id, b.type, b.description, pb.position FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id
           WHERE pb.product_id = $5 AND b.deleted_at IS NULL AND b.type = ANY($6::text[])
@@ -147,7 +149,8 @@ export class GrantsRepository {
   /** Marks the grant granted and records the `granted` event, in one statement (the engine's hot path). */
   async markGranted(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
     const json = JSON.stringify(properties);
-    const rows = await em.query(
+    const rows = await queryPrepared<GrantRow>(
+      em,
       `WITH g AS (
          UPDATE benefit_grants SET granted_at = now(), revoked_at = NULL, revoke_reason = NULL, error = NULL, properties = $2, modified_at = now()
           WHERE id = $1 RETURNING *),
@@ -157,7 +160,7 @@ export class GrantsRepository {
        SELECT * FROM g`,
       [id, json],
     );
-    return unwrapRows<GrantRow>(rows)[0];
+    return rows[0];
   }
 
   /**
@@ -168,7 +171,8 @@ export class GrantsRepository {
     em: EntityManager,
     id: string,
   ): Promise<{ grant: GrantRow; benefit: Record<string, any>; customer: Record<string, any> } | null> {
-    const rows: (GrantRow & { __benefit: Record<string, any>; __customer: Record<string, any> })[] = await em.query(
+    const rows = await queryPrepared<GrantRow & { __benefit: Record<string, any>; __customer: Record<string, any> }>(
+      em,
       `SELECT g.*, to_jsonb(b) AS __benefit, to_jsonb(c) AS __customer
          FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id
         WHERE g.id = $1 FOR UPDATE OF g`,
@@ -180,12 +184,13 @@ export class GrantsRepository {
   }
 
   async markRevoked(em: EntityManager, id: string, properties: Record<string, unknown>, reason: RevokeReason): Promise<GrantRow> {
-    const rows = await em.query(
+    const rows = await queryPrepared<GrantRow>(
+      em,
       `UPDATE benefit_grants SET granted_at = NULL, revoked_at = now(), revoke_reason = $3, error = NULL, properties = $2, modified_at = now()
         WHERE id = $1 RETURNING *`,
       [id, JSON.stringify(properties), reason],
     );
-    return unwrapRows<GrantRow>(rows)[0];
+    return rows[0];
   }
 
   /** A revoked grant learns a later, final reason (e.g. its license key was revoked too). */
@@ -293,7 +298,7 @@ export class GrantsRepository {
   }
 
   async recordEvent(q: Queryable, grant: GrantRow, kind: string, data: Record<string, unknown> = {}): Promise<void> {
-    await q.query(`INSERT INTO benefit_grant_events (organization_id, grant_id, kind, data) VALUES ($1, $2, $3, $4)`, [
+    await queryPrepared(q, `INSERT INTO benefit_grant_events (organization_id, grant_id, kind, data) VALUES ($1, $2, $3, $4)`, [
       grant.organization_id,
       grant.id,
       kind,

@@ -1,5 +1,6 @@
 // Orders recorded by the merchant's billing system. The Idempotency-Key makes a retried call
 // land on the same row.
+import { queryPrepared } from '../prepared';
 import type { DataSource } from 'typeorm';
 import { SqlWhere, unwrapRows } from '../sql';
 import type { Queryable } from './grants.repository';
@@ -53,7 +54,8 @@ export class OrdersRepository {
   /** Inserts the order, or returns the one already recorded under the same idempotency key. */
   async insert(q: Queryable, o: OrderInsert): Promise<{ row: OrderRow; created: boolean }> {
     // A new order wakes the worker's dispatcher when it commits (in the same statement: no extra round trip).
-    const rows: (OrderRow & { notified?: unknown })[] = await q.query(
+    const rows = await queryPrepared<OrderRow & { notified?: unknown }>(
+      q,
       `WITH o AS (
          INSERT INTO orders (organization_id, customer_id, product_id, subscription_id, billing_reason,
            subtotal_amount, discount_amount, tax_amount, currency, metadata, idempotency_key, task_queue)

@@ -1,5 +1,6 @@
 // Products of an organization and their ordered benefit lists. Prices live in products.prices
 // (jsonb) as the API shows them, minus product_id; removed prices stay there, archived.
+import { queryPrepared } from '../prepared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { type BenefitRow, type Json, type PageWindow } from './benefits.repository';
 import { escapeLike, SqlWhere, unwrapRows } from '../sql';
@@ -138,7 +139,7 @@ export class ProductsRepository {
 
   /** Every column of the organization's product (archived ones too). */
   async findRowInOrg(orgId: string, id: string, q: Queryable = this.ds): Promise<ProductRow | null> {
-    const [row]: ProductRow[] = await q.query(`SELECT * FROM products WHERE id = $1 AND organization_id = $2`, [id, orgId]);
+    const [row] = await queryPrepared<ProductRow>(q, `SELECT * FROM products WHERE id = $1 AND organization_id = $2`, [id, orgId]);
     return row ?? null;
   }
 

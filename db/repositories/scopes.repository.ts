@@ -1,6 +1,7 @@
 // SQL about grant scopes (an order or a subscription): whether one still holds a grant, and which
 // scopes of a product take part when its benefits change.
 import type { DataSource } from 'typeorm';
+import { queryPrepared } from '../prepared';
 import type { Queryable } from './grants.repository';
 
 /** What decides whether a grant's scope still holds it (see activities/scope-liveness.ts). */
@@ -36,7 +37,8 @@ export class ScopesRepository {
 
   /** What deadScopeReason needs to know about a grant's scope, read in the caller's transaction. */
   async facts(q: Queryable, grantId: string): Promise<ScopeFacts> {
-    const [r] = await q.query(
+    const [r] = await queryPrepared<Record<string, any>>(
+      q,
       `SELECT c.deleted_at IS NOT NULL AS customer_deleted, b.deleted_at IS NOT NULL AS benefit_deleted,
               s.id AS subscription_id, s.status AS subscription_status,
               (s.ended_at IS NOT NULL OR s.status IN ('canceled', 'incomplete_expired')) AS subscription_ended,

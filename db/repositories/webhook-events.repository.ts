@@ -2,6 +2,7 @@
 // one row per subscribed endpoint; the endpoint's workflow delivers them in order.
 import type { DataSource } from 'typeorm';
 import { unwrapRows } from '../sql';
+import { queryPrepared } from '../prepared';
 import type { Queryable } from './grants.repository';
 
 export interface WebhookEventRow {
@@ -47,7 +48,8 @@ export class WebhookEventsRepository {
    */
   async enqueueAll(q: Queryable, organizationId: string, events: { type: string; data: unknown }[]): Promise<string[]> {
     const timestamp = new Date().toISOString();
-    const rows: { endpoint_id: string }[] = await q.query(
+    const rows = await queryPrepared<{ endpoint_id: string }>(
+      q,
       `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload, created_at)
        SELECT $1, e.id, t.type, t.payload, clock_timestamp()
          FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(type, payload, n)
@@ -61,7 +63,8 @@ export class WebhookEventsRepository {
 
   /** Which of `types` some enabled endpoint of the organization listens to (skip building payloads). */
   async subscribedTypes(q: Queryable, organizationId: string, types: string[]): Promise<Set<string>> {
-    const rows: { type: string }[] = await q.query(
+    const rows = await queryPrepared<{ type: string }>(
+      q,
       `SELECT DISTINCT t.type FROM webhook_endpoints e, unnest(e.events) AS t(type)
         WHERE e.organization_id = $1 AND e.deleted_at IS NULL AND e.enabled AND t.type = ANY($2::text[])`,
       [organizationId, types],
