@@ -152,8 +152,8 @@ export function grantActivities(deps: EngineDeps) {
         const out = await attempt(() => strategy.revoke({ ...context(l), stillHeldElsewhere }));
         if ('properties' in out) properties = out.properties;
       }
+      // Also records the `revoked` event ({ was_granted, reason }).
       const row = await grants.markRevoked(em, grant.id, properties, reason);
-      await grants.recordEvent(em, row, 'revoked', { was_granted: wasGranted, reason });
       await emit(em, l, row, 'benefit_grant.revoked', grant.properties);
       return { row, changed: true, expiresAt: null };
     };

@@ -4,6 +4,7 @@
 // both alike, and the ratio is the headline. Prints figures, asserts nothing.
 // (`npm run bench:grants:phases` is the older per-N report: latency phase, histories, memory.)
 import os from 'node:os';
+import path from 'node:path';
 import { ApiClient } from './lib/load';
 import { childSettings } from './lib/options';
 import { latencyPhase, PhaseContext, revocationPhase, throughputPhase, warmUp } from './lib/phases';
@@ -26,9 +27,10 @@ function options(argv: string[]) {
   };
   if (argv.includes('--help')) {
     process.stdout.write(
-      'usage: npm run bench:grants -- [--n 200] [--concurrency 20] [--reps 3] [--duration 10] [--pg-fast]\n' +
+      'usage: npm run bench:grants -- [--n 200] [--concurrency 20] [--reps 3] [--duration 10] [--pg-fast] [--profile DIR]\n' +
         '  --n            purchases (3 grants each) per phase and side; phase C revokes n grants\n' +
-        '  --duration     seconds of the engine latency phases at 50% and 80% of the limit (0 skips)\n',
+        '  --duration     seconds of the engine latency phases at 50% and 80% of the limit (0 skips)\n' +
+        '  --profile DIR  write V8 CPU profiles (.cpuprofile, one per thread) of the API, the worker and the limit to DIR\n',
     );
     process.exit(0);
   }
@@ -38,6 +40,7 @@ function options(argv: string[]) {
     reps: get('reps', 3),
     duration: argv.includes('--duration') && Number(argv[argv.indexOf('--duration') + 1]) === 0 ? 0 : get('duration', 10),
     pgFast: argv.includes('--pg-fast'),
+    profileDir: argv.includes('--profile') ? path.resolve(argv[argv.indexOf('--profile') + 1]) : null,
   };
 }
 
@@ -70,10 +73,10 @@ async function main(): Promise<void> {
   const stack = await startIsolatedStack(
     box,
     'ratio',
-    { pgFast: opts.pgFast, childEnv: childSettings(process.env), taskQueue: 'benefits' },
+    { pgFast: opts.pgFast, childEnv: childSettings(process.env), taskQueue: 'benefits', profileDir: opts.profileDir },
     log,
   );
-  const limit = await startLimit(stack, log);
+  const limit = await startLimit(stack, log, opts.profileDir);
   const api = new ApiClient(stack.baseUrl, stack.token);
   const ctx: PhaseContext = { stack, api, log, maxWaitMs: 10 * 60_000 };
   const customers = await insertCustomers(stack.db, stack.organizationId, 20 + opts.n * opts.reps + 200 * opts.duration, 'ratio');

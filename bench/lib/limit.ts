@@ -17,7 +17,7 @@ export interface Limit {
   post(path: string, body: unknown): Promise<number>;
 }
 
-export async function startLimit(stack: BenchStack, log: Log): Promise<Limit> {
+export async function startLimit(stack: BenchStack, log: Log, profileDir: string | null = null): Promise<Limit> {
   if (!stack.servers) throw new Error('the limit needs an isolated stack');
   await stack.db.query(
     `CREATE TABLE IF NOT EXISTS bench_limit_grants (id uuid PRIMARY KEY, batch text NOT NULL, benefit_id uuid NOT NULL,
@@ -36,7 +36,7 @@ export async function startLimit(stack: BenchStack, log: Log): Promise<Limit> {
     { ...stack.servers.env, LIMIT_PORT: String(port), LIMIT_DIR: stack.servers.dir },
     log,
     // The limit's worker runs with the engine worker's heap limit.
-    workerNodeArgs(),
+    [...workerNodeArgs(), ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
   );
   registerCleanup(() => child.stop());
   const base = `http://127.0.0.1:${port}`;

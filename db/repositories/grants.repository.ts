@@ -183,11 +183,18 @@ export class GrantsRepository {
     return { grant, benefit, customer };
   }
 
+  /** Also records the `revoked` event ({ was_granted, reason }), in the same statement. */
   async markRevoked(em: EntityManager, id: string, properties: Record<string, unknown>, reason: RevokeReason): Promise<GrantRow> {
     const rows = await queryPrepared<GrantRow>(
       em,
-      `UPDATE benefit_grants SET granted_at = NULL, revoked_at = now(), revoke_reason = $3, error = NULL, properties = $2, modified_at = now()
-        WHERE id = $1 RETURNING *`,
+      `WITH before AS (SELECT granted_at IS NOT NULL AS was_granted FROM benefit_grants WHERE id = $1),
+       g AS (
+         UPDATE benefit_grants SET granted_at = NULL, revoked_at = now(), revoke_reason = $3, error = NULL, properties = $2, modified_at = now()
+          WHERE id = $1 RETURNING *),
+       e AS (
+         INSERT INTO benefit_grant_events (organization_id, grant_id, kind, data)
+         SELECT g.organization_id, g.id, 'revoked', jsonb_build_object('was_granted', before.was_granted, 'reason', $3::text) FROM g, before)
+       SELECT * FROM g`,
       [id, JSON.stringify(properties), reason],
     );
     return rows[0];
