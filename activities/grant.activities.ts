@@ -10,7 +10,7 @@ import type { BenefitStrategy, GrantContext, GrantOutcome } from '../benefits/st
 import { GrantRow, GrantsRepository } from '../db/repositories/grants.repository';
 import { LinkedAccountsRepository, type LinkedAccount } from '../db/repositories/linked-accounts.repository';
 import { WebhookEventsRepository } from '../db/repositories/webhook-events.repository';
-import { ScopesRepository } from '../db/repositories/scopes.repository';
+import type { ScopeFacts } from '../db/repositories/scopes.repository';
 import { mayGrantAgain, type GrantCommand, type RevokeReason } from '../workflows/definitions';
 import { kickOrganizationWebhooks } from '../engine/engine-commands';
 import type { GrantCommandResult } from './activity-types';
@@ -35,6 +35,10 @@ interface Loaded {
   grant: GrantRow;
   benefit: any;
   customer: any;
+  /** The grant's scope, read with its lock. */
+  facts: ScopeFacts;
+  /** Event types some endpoint of the organization listens to, read with the lock. */
+  listened: Set<string>;
   strategy: BenefitStrategy<any>;
   /** The customer's account on the strategy's `linkedPlatform` (undefined when it has none). */
   linkedAccount?: LinkedAccount | null;
@@ -44,19 +48,18 @@ interface Loaded {
 export function grantActivities(deps: EngineDeps) {
   const grants = new GrantsRepository(deps.dataSource);
   const webhookEvents = new WebhookEventsRepository(deps.dataSource);
-  const scopes = new ScopesRepository(deps.dataSource);
   const linkedAccounts = new LinkedAccountsRepository(deps.dataSource, deps.secretBox ?? null);
 
   async function load(em: EntityManager, grantId: string): Promise<Loaded> {
-    const locked = await grants.lockWithParents(em, grantId);
+    const locked = await grants.lockForCommand(em, grantId);
     if (!locked) throw new Error(`grant ${grantId} not found`);
-    const { grant, benefit, customer } = locked;
+    const { grant, benefit, customer, facts, listened } = locked;
     const type: string = benefit.type;
     if (!isSupportedBenefitType(type)) throw new Error(`no strategy for benefit type ${type}`);
     const strategy = deps.registry[type];
     const found = strategy.linkedPlatform ? await linkedAccounts.find(em, grant.customer_id, strategy.linkedPlatform) : undefined;
     const linkedAccount = found ? await withFreshTokens(deps.providers ?? {}, linkedAccounts, em, found) : found;
-    return { grant, benefit, customer, strategy, linkedAccount, em };
+    return { grant, benefit, customer, facts, listened, strategy, linkedAccount, em };
   }
 
   function context(l: Loaded, accountId?: string | null): GrantContext {
@@ -92,9 +95,9 @@ export function grantActivities(deps: EngineDeps) {
   const wroteEvents = new WeakSet<EntityManager>();
 
   async function emit(em: EntityManager, l: Loaded, row: GrantRow, type: string, previous?: Record<string, unknown>) {
-    // One query says whether anyone listens; most organizations' grants then build no payload.
-    const listened = await webhookEvents.subscribedTypes(em, row.organization_id, [type, 'customer.state_changed']);
-    if (listened.size === 0) return;
+    // Read with the lock: most organizations' grants build no payload.
+    const { listened } = l;
+    if (!listened.has(type) && !listened.has('customer.state_changed')) return;
     let endpoints: string[] = [];
     if (listened.has(type)) {
       const data = { ...serializeGrant(row, l.benefit, l.customer), previous_properties: previous ?? null };
@@ -177,7 +180,7 @@ export function grantActivities(deps: EngineDeps) {
     const reinstate = command.action === 'grant' && command.reinstate === true;
     if (g.revoked_at && !mayGrantAgain(g.revoke_reason, reinstate)) return m.noop;
     // Only a live scope grants, whoever sent the command (fan-out, relay, retry, portal).
-    const dead = deadScopeReason(await scopes.facts(em, g.id));
+    const dead = deadScopeReason(l.facts);
     if (dead) return g.revoked_at ? m.recordReason(dead) : m.revoke(dead);
     // A type that acts on the customer's own account waits, without an error, until one is linked.
     if (strategy.linkedPlatform && !l.linkedAccount) return m.awaitAccount();
@@ -242,7 +245,7 @@ export function grantActivities(deps: EngineDeps) {
       case 'accountLinked':
         return grant(em, l, command, m);
       case 'revoke': {
-        const reason = command.reason ?? inferredRevokeReason(await scopes.facts(em, l.grant.id));
+        const reason = command.reason ?? inferredRevokeReason(l.facts);
         return l.grant.revoked_at ? m.recordReason(reason) : m.revoke(reason);
       }
       case 'update':

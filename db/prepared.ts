@@ -10,9 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { pgPoolOf } from './pg-listener';
-import { unwrapRows } from './sql';
-
-type Queryable = Pick<DataSource, 'query'> | Pick<EntityManager, 'query'>;
+import { unwrapRows, type Queryable } from './sql';
 
 interface PgClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;

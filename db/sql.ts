@@ -1,5 +1,8 @@
 // Small SQL helpers shared by the repositories.
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** Anything that runs SQL: a DataSource, or a transaction's EntityManager. */
+export type Queryable = Pick<DataSource, 'query'> | Pick<EntityManager, 'query'>;
 
 /** Round trip to Postgres (the readiness probe). */
 export async function ping(q: Pick<DataSource, 'query'>): Promise<void> {

@@ -2,7 +2,7 @@
 // rows are invisible. Deletion is soft (deleted_at); deleted rows are hidden unless asked for.
 import type { DataSource, EntityManager } from 'typeorm';
 import { escapeLike, SqlWhere, unwrapRows } from '../sql';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 // Per customer and meter: the running figures (kept by ingestion) and the credited units. Every
 // read here is by key or by index; none aggregates the event table.
 import type { DataSource } from 'typeorm';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 import { figuresCtes } from './meter-figures.sql';
 import { consumedSql, Params } from './meter-filter.sql';
 import type { MeterRow } from './meters.repository';

@@ -1,7 +1,7 @@
 // Customers: organization-scoped CRUD and the customer state read (a hot path: one SQL statement).
 import { queryPrepared } from '../prepared';
 import type { DataSource } from 'typeorm';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 import { consumedSql } from './meter-filter.sql';
 
 export interface CustomerRow {

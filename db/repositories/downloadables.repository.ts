@@ -3,7 +3,7 @@
 // so a grant and its downloadables commit together; the portal reads and counts downloads here.
 import type { DataSource } from 'typeorm';
 import type { FileRow } from './files.repository';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export interface HolderKey {
   organizationId: string;

@@ -3,7 +3,7 @@
 import type { DataSource } from 'typeorm';
 import { unwrapRows } from '../sql';
 import { notifyEngineWorkSql } from './engine-work-notifications';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export interface EngineCommandRow {
   id: string;

@@ -2,7 +2,7 @@
 // LISTEN/NOTIFY. A notification sent inside a transaction is delivered only when it commits, so
 // the dispatcher never hears of work that was rolled back; one lost (no worker listening) costs
 // nothing, as a dispatcher claims everything due when it starts and polls besides.
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export const ENGINE_WORK_CHANNEL = 'engine_work';
 

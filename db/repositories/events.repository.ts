@@ -1,6 +1,6 @@
 // Usage events: ingestion (with the meters' figures, in one statement), listing, system events.
 import type { DataSource } from 'typeorm';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 import { figuresCtes } from './meter-figures.sql';
 import { filterSql, type MeterFilter, Params } from './meter-filter.sql';
 import type { MeterRow } from './meters.repository';

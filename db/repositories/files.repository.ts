@@ -2,7 +2,7 @@
 // everywhere, its holders lose it and the benefits that listed it stop listing it, in one commit.
 import type { DataSource } from 'typeorm';
 import { SqlWhere, unwrapRows } from '../sql';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export interface DeclaredPart {
   number: number;

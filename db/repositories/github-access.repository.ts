@@ -14,7 +14,7 @@
 // Grants do not store their installation, and need not: on one GitHub a repository is reached
 // through one installation. Test files share one database but each has its own GitHub stand-in,
 // whose user ids differ per instance for that reason (test/fakes/github-state.ts).
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export interface RepositoryHolder {
   grantId: string;

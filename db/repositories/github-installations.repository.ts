@@ -1,7 +1,7 @@
 // GitHub App installations an organization connected (bound after GitHub showed that the user who
 // installed it administers it). Repository listing, benefit validation and grants use only these.
 import type { DataSource } from 'typeorm';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export class GitHubInstallationsRepository {
   constructor(private readonly ds: DataSource) {}

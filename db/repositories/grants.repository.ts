@@ -1,7 +1,9 @@
 // SQL for benefit grants: the engine's reads and state transitions, and the API's listings.
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryPrepared } from '../prepared';
-import { SqlWhere, unwrapRows } from '../sql';
+import { SqlWhere, unwrapRows, type Queryable } from '../sql';
+import { SCOPE_FACTS_JOINS, SCOPE_FACTS_JSON, scopeFactsOf, type ScopeFacts } from './scopes.repository';
+import { listenedTypesSql } from './webhook-events.repository';
 
 /**
  * Why a grant was revoked (stored on the grant). Only a revocation the scope can outlive lets a
@@ -47,7 +49,17 @@ export interface GrantRow {
   error: { message: string; type: string; timestamp: string } | null;
 }
 
-export type Queryable = Pick<DataSource, 'query'> | Pick<EntityManager, 'query'>;
+export type { Queryable };
+
+/** A grant locked for a command, with what applying it reads (GrantsRepository.lockForCommand). */
+export interface LockedGrant {
+  grant: GrantRow;
+  benefit: Record<string, any>;
+  customer: Record<string, any>;
+  facts: ScopeFacts;
+  /** Event types some enabled endpoint of the grant's organization listens to. */
+  listened: Set<string>;
+}
 
 export interface ScopeKey {
   organizationId: string;
@@ -164,23 +176,25 @@ export class GrantsRepository {
   }
 
   /**
-   * Locks the grant (FOR UPDATE, its row only) and reads its benefit and customer with it, in one
-   * round trip. The benefit and customer come as JSON objects: their timestamps are ISO strings.
+   * Locks the grant (FOR UPDATE, its row only) and reads, in the same round trip, what applying a
+   * command needs: its benefit and customer (JSON objects: their timestamps are ISO strings), its
+   * scope's facts and the event types the organization's endpoints listen to.
    */
-  async lockWithParents(
-    em: EntityManager,
-    id: string,
-  ): Promise<{ grant: GrantRow; benefit: Record<string, any>; customer: Record<string, any> } | null> {
-    const rows = await queryPrepared<GrantRow & { __benefit: Record<string, any>; __customer: Record<string, any> }>(
+  async lockForCommand(em: EntityManager, id: string): Promise<LockedGrant | null> {
+    const rows = await queryPrepared<
+      GrantRow & { __benefit: Record<string, any>; __customer: Record<string, any>; __facts: Record<string, any>; __listened: string[] }
+    >(
       em,
-      `SELECT g.*, to_jsonb(b) AS __benefit, to_jsonb(c) AS __customer
+      `SELECT g.*, to_jsonb(b) AS __benefit, to_jsonb(c) AS __customer, ${SCOPE_FACTS_JSON} AS __facts,
+              ${listenedTypesSql('g.organization_id')} AS __listened
          FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id
+         ${SCOPE_FACTS_JOINS}
         WHERE g.id = $1 FOR UPDATE OF g`,
       [id],
     );
     if (!rows[0]) return null;
-    const { __benefit: benefit, __customer: customer, ...grant } = rows[0];
-    return { grant, benefit, customer };
+    const { __benefit: benefit, __customer: customer, __facts: facts, __listened: listened, ...grant } = rows[0];
+    return { grant, benefit, customer, facts: scopeFactsOf(facts), listened: new Set(listened) };
   }
 
   /** Also records the `revoked` event ({ was_granted, reason }), in the same statement. */

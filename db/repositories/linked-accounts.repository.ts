@@ -3,7 +3,7 @@
 // public form (`LinkedAccountPublic`) carries none.
 import type { DataSource } from 'typeorm';
 import { openWith, sealWith, type SecretBox } from '../../lib/secret-box';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 import { unwrapRows } from '../sql';
 
 export const LINKED_PLATFORMS = ['github', 'discord'] as const;

@@ -1,7 +1,7 @@
 // Meters: definitions (filter, aggregation) and the usage quantities over time.
 import type { DataSource } from 'typeorm';
 import { SqlWhere, unwrapRows } from '../sql';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 import { aggregatedValueSql, filterSql, type MeterAggregation, type MeterFilter, Params } from './meter-filter.sql';
 
 export interface MeterRow {

@@ -3,7 +3,7 @@
 import { queryPrepared } from '../prepared';
 import type { DataSource } from 'typeorm';
 import { SqlWhere, unwrapRows } from '../sql';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 import { notifyEngineWorkSql } from './engine-work-notifications';
 
 export interface OrderRow {

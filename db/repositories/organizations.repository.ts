@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { OrganizationAccessTokenEntity, OrganizationEntity } from '../entities';
 import { unwrapRows } from '../sql';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 import { hashToken, newToken, ORGANIZATION_TOKEN_PREFIX } from '../../lib/tokens';
 
 /** An organization row as stored (snake_case); the columns the API's views read. */

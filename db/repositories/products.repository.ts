@@ -4,7 +4,7 @@ import { queryPrepared } from '../prepared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { type BenefitRow, type Json, type PageWindow } from './benefits.repository';
 import { escapeLike, SqlWhere, unwrapRows } from '../sql';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export interface StoredPrice {
   id: string;

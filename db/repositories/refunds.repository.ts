@@ -2,7 +2,7 @@
 // (same idempotency key) lands on the row already there.
 import type { DataSource } from 'typeorm';
 import { SqlWhere } from '../sql';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export interface RefundRow {
   id: string;

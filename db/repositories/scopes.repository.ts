@@ -1,8 +1,6 @@
 // SQL about grant scopes (an order or a subscription): whether one still holds a grant, and which
 // scopes of a product take part when its benefits change.
 import type { DataSource } from 'typeorm';
-import { queryPrepared } from '../prepared';
-import type { Queryable } from './grants.repository';
 
 /** What decides whether a grant's scope still holds it (see activities/scope-liveness.ts). */
 export interface ScopeFacts {
@@ -32,44 +30,43 @@ const LIVE_SUBSCRIPTION = `s.ended_at IS NULL AND (s.status IN ('active', 'trial
 /** A refund with revoke_benefits revoked the order's grants (recorded on them). */
 const REFUND_REVOKED = `EXISTS (SELECT 1 FROM benefit_grants r WHERE r.order_id = o.id AND r.revoke_reason = 'refunded')`;
 
+/**
+ * A grant's scope facts as one JSON object, for a query over the grant `g` joined to its customer
+ * `c`, its benefit `b` and SCOPE_FACTS_JOINS; scopeFactsOf reads it. The grant command's lock
+ * (GrantsRepository.lockForCommand) reads them in its round trip.
+ */
+export const SCOPE_FACTS_JSON = `jsonb_build_object(
+    'customer_deleted', c.deleted_at IS NOT NULL, 'benefit_deleted', b.deleted_at IS NOT NULL,
+    'subscription_id', s.id, 'subscription_status', s.status,
+    'subscription_ended', (s.ended_at IS NOT NULL OR s.status IN ('canceled', 'incomplete_expired')),
+    'subscription_live', coalesce(${LIVE_SUBSCRIPTION}, false),
+    'order_id', o.id, 'order_refunded', o.status <> 'paid', 'refund_revoked', ${REFUND_REVOKED},
+    'in_product', CASE WHEN coalesce(s.product_id, o.product_id) IS NULL THEN NULL
+         ELSE EXISTS (SELECT 1 FROM product_benefits pb WHERE pb.product_id = coalesce(s.product_id, o.product_id) AND pb.benefit_id = g.benefit_id)
+       END)`;
+
+export const SCOPE_FACTS_JOINS = `JOIN organizations org ON org.id = g.organization_id
+         LEFT JOIN subscriptions s ON s.id = g.subscription_id
+         LEFT JOIN orders o ON o.id = g.order_id`;
+
+export function scopeFactsOf(r: Record<string, any>): ScopeFacts {
+  return {
+    customerDeleted: r.customer_deleted,
+    benefitDeleted: r.benefit_deleted,
+    subscription: r.subscription_id
+      ? {
+          status: r.subscription_status,
+          ended: r.subscription_ended,
+          inGrace: r.subscription_status === 'past_due' && r.subscription_live,
+        }
+      : null,
+    order: r.order_id ? { refunded: r.order_refunded, refundRevoked: r.refund_revoked } : null,
+    inProduct: r.in_product,
+  };
+}
+
 export class ScopesRepository {
   constructor(private readonly ds: DataSource) {}
-
-  /** What deadScopeReason needs to know about a grant's scope, read in the caller's transaction. */
-  async facts(q: Queryable, grantId: string): Promise<ScopeFacts> {
-    const [r] = await queryPrepared<Record<string, any>>(
-      q,
-      `SELECT c.deleted_at IS NOT NULL AS customer_deleted, b.deleted_at IS NOT NULL AS benefit_deleted,
-              s.id AS subscription_id, s.status AS subscription_status,
-              (s.ended_at IS NOT NULL OR s.status IN ('canceled', 'incomplete_expired')) AS subscription_ended,
-              coalesce(${LIVE_SUBSCRIPTION}, false) AS subscription_live,
-              o.id AS order_id, o.status <> 'paid' AS order_refunded, ${REFUND_REVOKED} AS refund_revoked,
-              CASE WHEN coalesce(s.product_id, o.product_id) IS NULL THEN NULL
-                   ELSE EXISTS (SELECT 1 FROM product_benefits pb WHERE pb.product_id = coalesce(s.product_id, o.product_id) AND pb.benefit_id = g.benefit_id)
-              END AS in_product
-         FROM benefit_grants g
-         JOIN customers c ON c.id = g.customer_id
-         JOIN benefits b ON b.id = g.benefit_id
-         JOIN organizations org ON org.id = g.organization_id
-         LEFT JOIN subscriptions s ON s.id = g.subscription_id
-         LEFT JOIN orders o ON o.id = g.order_id
-        WHERE g.id = $1`,
-      [grantId],
-    );
-    return {
-      customerDeleted: r.customer_deleted,
-      benefitDeleted: r.benefit_deleted,
-      subscription: r.subscription_id
-        ? {
-            status: r.subscription_status,
-            ended: r.subscription_ended,
-            inGrace: r.subscription_status === 'past_due' && r.subscription_live,
-          }
-        : null,
-      order: r.order_id ? { refunded: r.order_refunded, refundRevoked: r.refund_revoked } : null,
-      inProduct: r.in_product,
-    };
-  }
 
   /**
    * One keyset page of a product's live scopes: one-time orders not refunded with revoke, then

@@ -1,7 +1,7 @@
 // Subscriptions whose billing runs elsewhere: we hold their period and status and react to them.
 import type { DataSource } from 'typeorm';
 import { SqlWhere, unwrapRows } from '../sql';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 import { notifyEngineWorkSql } from './engine-work-notifications';
 
 export interface SubscriptionRow {

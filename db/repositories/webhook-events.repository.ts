@@ -3,7 +3,7 @@
 import type { DataSource } from 'typeorm';
 import { unwrapRows } from '../sql';
 import { queryPrepared } from '../prepared';
-import type { Queryable } from './grants.repository';
+import type { Queryable } from '../sql';
 
 export interface WebhookEventRow {
   id: string;
@@ -22,6 +22,15 @@ export interface EndpointForDelivery {
   secret: string;
   format: string;
   enabled: boolean;
+}
+
+/**
+ * The event types some enabled endpoint of the organization (an SQL expression) listens to, as a
+ * text array: read with a grant command's lock, so a grant nobody listens to builds no payload.
+ */
+export function listenedTypesSql(organizationIdSql: string): string {
+  return `(SELECT coalesce(array_agg(DISTINCT t.type), '{}') FROM webhook_endpoints e, unnest(e.events) AS t(type)
+            WHERE e.organization_id = ${organizationIdSql} AND e.deleted_at IS NULL AND e.enabled)`;
 }
 
 export class WebhookEventsRepository {
@@ -59,17 +68,6 @@ export class WebhookEventsRepository {
       [organizationId, events.map((e) => e.type), events.map(({ type, data }) => JSON.stringify({ type, timestamp, data }))],
     );
     return [...new Set(rows.map((r) => r.endpoint_id))];
-  }
-
-  /** Which of `types` some enabled endpoint of the organization listens to (skip building payloads). */
-  async subscribedTypes(q: Queryable, organizationId: string, types: string[]): Promise<Set<string>> {
-    const rows = await queryPrepared<{ type: string }>(
-      q,
-      `SELECT DISTINCT t.type FROM webhook_endpoints e, unnest(e.events) AS t(type)
-        WHERE e.organization_id = $1 AND e.deleted_at IS NULL AND e.enabled AND t.type = ANY($2::text[])`,
-      [organizationId, types],
-    );
-    return new Set(rows.map((r) => r.type));
   }
 
   /** Whether any enabled endpoint of the organization listens to `type` (skip building payloads). */
