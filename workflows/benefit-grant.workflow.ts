@@ -80,10 +80,11 @@ export async function benefitGrantWorkflow(input: GrantWorkflowInput, carry?: Gr
     const recheckIn = state.status === 'granted' && state.recheckAt ? Date.parse(state.recheckAt) - Date.now() : null;
     const recheckFirst = recheckIn !== null && (expiresIn === null || recheckIn < expiresIn);
     const waitMs = recheckFirst ? recheckIn : expiresIn;
-    const woke =
-      waitMs === null
-        ? await condition(() => queue.length > 0).then(() => true)
-        : await condition(() => queue.length > 0, Math.max(waitMs, 1));
+    // Every promise a workflow makes costs the SDK a captured stack (for the Web UI's stack trace
+    // query): a command already queued, with no timer to arm, needs no wait at all.
+    let woke = true;
+    if (waitMs !== null) woke = await condition(() => queue.length > 0, Math.max(waitMs, 1));
+    else if (queue.length === 0) await condition(() => queue.length > 0);
     if (!woke && recheckFirst) {
       state.recheckAt = null;
       enqueue({ action: 'recheck' });

@@ -14,10 +14,10 @@ const FALLBACK_WAIT_MS = 1_000;
 
 /** `local` once (a local activity with one attempt), then `durable` (the same regular activity). */
 export function localFirst<A extends unknown[], R>(local: (...args: A) => Promise<R>, durable: (...args: A) => Promise<R>) {
-  return async (...args: A): Promise<R> => {
-    try {
-      return await local(...args);
-    } catch (err) {
+  // A plain .catch rather than an async function: each promise a workflow makes costs the SDK a
+  // captured stack, and this runs for every grant command.
+  return (...args: A): Promise<R> =>
+    local(...args).catch(async (err: unknown) => {
       // Failures that a retry cannot fix, and the workflow's own cancellation, end here as they
       // would have with a regular activity.
       if (CancellationScope.current().consideredCancelled) throw err;
@@ -25,8 +25,7 @@ export function localFirst<A extends unknown[], R>(local: (...args: A) => Promis
       if (failure instanceof ApplicationFailure && failure.nonRetryable) throw err;
       await sleep(retryAfterMs(failure) ?? FALLBACK_WAIT_MS);
       return durable(...args);
-    }
-  };
+    });
 }
 
 /** The wait a failed attempt asked for: activities put a provider's retry-after in the details. */
