@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, WORKER_HEAP_MB } from './worker-memory';
+import { DEFAULT_WORKER_NICENESS } from './worker-priority';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -73,6 +74,10 @@ export const envSchema = z.object({
   // launches the worker with it; other launchers pass `node --max-old-space-size=<this>`, and the
   // worker warns at start when it runs with a much larger limit.
   WORKER_HEAP_MB: z.coerce.number().int().min(128).default(WORKER_HEAP_MB),
+  // How far the worker (and `npm start`'s Temporal dev server) step back from the API for CPU: a
+  // Unix niceness, 0 to 19 (lib/cpu-priority.ts says why). 0 keeps normal priority; a worker on a
+  // machine of its own is unaffected either way.
+  WORKER_NICENESS: z.coerce.number().int().min(0).max(19).default(DEFAULT_WORKER_NICENESS),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   // How often the outbox relay looks for work whose workflow start was lost, and how old such work
   // must be (so it does not race the API's own start). Shorter in the chaos run and its test.

@@ -93,6 +93,8 @@ async function main(): Promise<void> {
     uiPort: config.TEMPORAL_UI_PORT,
     dbFilename: path.join(dataDir, 'temporal.sqlite'),
     namespace: config.TEMPORAL_NAMESPACE,
+    // The engine's own server: it steps back from the API as the worker does.
+    niceness: config.WORKER_NICENESS,
   });
   log('bundling workflows');
   const bundle = await writeWorkflowBundle();

@@ -2,12 +2,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createActivities } from '../activities';
 import { buildProviders } from '../benefits/providers';
 import { strategies } from '../benefits/registry';
 import { loadConfig, requireDatabaseUrl, requireEncryptionKey } from '../config/config';
 import { heapLimitMb, largeHeapWarning } from '../config/worker-memory';
+import { lowerCpuPriority } from '../lib/cpu-priority';
 import { openDatabase } from '../db/data-source';
 import { WebhookEndpointsRepository } from '../db/repositories/webhook-endpoints.repository';
 import { EngineClient } from '../engine/engine-client';
@@ -24,6 +26,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   requireEncryptionKey(config);
+  // First, so the threads started below (the SDK's runtime, the workflow thread) inherit it.
+  const priority = lowerCpuPriority(process.pid, config.WORKER_NICENESS);
+  if (priority.failed > 0) logger.warn({ WORKER_NICENESS: config.WORKER_NICENESS }, "could not lower the worker's CPU priority");
   const heapWarning = largeHeapWarning(heapLimitMb(), config.WORKER_HEAP_MB);
   if (heapWarning) logger.warn({ heapLimitMb: heapLimitMb(), WORKER_HEAP_MB: config.WORKER_HEAP_MB }, heapWarning);
   const dataSource = await openDatabase({
@@ -95,6 +100,7 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       heapLimitMb: heapLimitMb(),
+      niceness: os.getPriority(),
     },
     'worker running',
   );

@@ -7,7 +7,7 @@ import { freePort } from '../../lib/free-port';
 import { closedLoop, nowMs } from './load';
 import { CpuUse, PhaseContext } from './phases';
 import { cpuSnapshot, cpuUsed, ProcessGroups } from './procfs';
-import { steadyRate, waitForMarked } from './setup';
+import { markTimeline, MarkShape, waitForMarked } from './setup';
 import { BenchStack, Log, registerCleanup, startChild, waitFor } from './stack';
 
 export interface Limit {
@@ -67,6 +67,8 @@ export interface RateFigures {
   perSec: number;
   /** Middle 80% of the marks. */
   steadyPerSec: number;
+  /** When the marks landed (first, 10%, 90%, last), from the phase's start. */
+  shape: MarkShape | null;
   drained: boolean;
   cpu: CpuUse;
 }
@@ -82,7 +84,7 @@ export async function limitGrants(
   limit: Limit,
   customers: number,
   concurrency: number,
-): Promise<RateFigures & { benefitIds: string[] }> {
+): Promise<RateFigures & { benefitIds: string[]; calls: number[] }> {
   const benefitIds = [randomUUID(), randomUUID(), randomUUID()];
   const batch = randomUUID();
   const before = cpuSnapshot(limit.groups);
@@ -101,17 +103,23 @@ export async function limitGrants(
     ctx.log,
   );
   waiting.catch(() => undefined);
+  const calls: number[] = [];
   await closedLoop(customers, concurrency, async () => {
+    const sent = nowMs();
     if ((await limit.post('/purchase', { batch, benefitIds, customerId: randomUUID() }).catch(() => 0)) !== 201) failed++;
+    else calls.push(nowMs() - sent);
   });
   const wait = await waiting;
   const cpu = cpuSince(before, start, limit.groups);
   const elapsed = (wait.doneAtMs ?? nowMs()) - start;
+  const timeline = await markTimeline(ctx.stack.db, benefitIds, start, 'granted_at', 'bench_limit_grants');
   return {
     benefitIds,
+    calls,
     count: wait.marked,
     perSec: wait.marked / (elapsed / 1000),
-    steadyPerSec: await steadyRate(ctx.stack.db, benefitIds, 'granted_at', 'bench_limit_grants'),
+    steadyPerSec: timeline.steadyPerSec,
+    shape: timeline.shape,
     drained: wait.doneAtMs !== null,
     cpu,
   };
@@ -137,10 +145,12 @@ export async function limitRevokes(ctx: PhaseContext, limit: Limit, benefitId: s
   );
   const cpu = cpuSince(before, start, limit.groups);
   const elapsed = (wait.doneAtMs ?? nowMs()) - start;
+  const timeline = await markTimeline(ctx.stack.db, [benefitId], start, 'revoked_at', 'bench_limit_grants');
   return {
     count: wait.marked,
     perSec: wait.marked / (elapsed / 1000),
-    steadyPerSec: await steadyRate(ctx.stack.db, [benefitId], 'revoked_at', 'bench_limit_grants'),
+    steadyPerSec: timeline.steadyPerSec,
+    shape: timeline.shape,
     drained: wait.doneAtMs !== null,
     cpu,
   };

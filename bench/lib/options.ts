@@ -1,6 +1,7 @@
 // Command line and environment of the grants benchmark. A benchmark is a tool run by hand, not the
 // service, so it reads its own BENCH_* variables here (config/config.ts stays the service's only reader).
 import path from 'node:path';
+import { DEFAULT_WORKER_NICENESS } from '../../config/worker-priority';
 
 export interface BenchOptions {
   sizes: number[];
@@ -102,6 +103,8 @@ export function childSettings(env: NodeJS.ProcessEnv): Record<string, string> {
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS || '100',
     ...(env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE || '10',
+    // The worker and the dev server step back from the API for CPU, as in `npm start`.
+    WORKER_NICENESS: env.WORKER_NICENESS || String(DEFAULT_WORKER_NICENESS),
   };
 }
 

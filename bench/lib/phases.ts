@@ -2,7 +2,7 @@
 // revocation of every grant of a deleted benefit.
 import { ApiClient, closedLoop, nowMs, openLoop } from './load';
 import { CpuSnapshot, cpuSnapshot, cpuUsed } from './procfs';
-import { Catalog, purchase, PurchaseRecord, purchaseToGranted, steadyRate, waitForMarked } from './setup';
+import { Catalog, lastOrderSteps, markTimeline, MarkShape, purchase, PurchaseRecord, purchaseToGranted, waitForMarked } from './setup';
 import type { BenchStack, Log } from './stack';
 import { distribution, Distribution } from './stats';
 
@@ -45,6 +45,8 @@ export interface ThroughputResult extends PurchaseFigures {
   drained: boolean;
   grantsPerSec: number;
   steadyGrantsPerSec: number;
+  /** When the grants were marked (first, 10%, 90%, last), from the first purchase. */
+  grantShape: MarkShape | null;
 }
 
 const accepted = (records: PurchaseRecord[]) => records.filter((r) => r.orderId !== null);
@@ -99,6 +101,8 @@ export async function throughputPhase(
   const cpu = cpuSince(cpuBefore, start, stack.groups);
   const elapsed = (wait.doneAtMs ?? nowMs()) - start;
   const ok = accepted(records).length;
+  const timeline = await markTimeline(stack.db, catalog.benefitIds, start);
+  log(`  last order granted: ${await lastOrderSteps(stack.db, catalog.benefitIds, start)}`);
   return {
     ...(await purchaseFigures(ctx, records, cpu)),
     purchasesPerSec: ok / ((lastAccepted - start) / 1000),
@@ -107,7 +111,8 @@ export async function throughputPhase(
     grantsElapsedMs: elapsed,
     drained: wait.doneAtMs !== null,
     grantsPerSec: wait.marked / (elapsed / 1000),
-    steadyGrantsPerSec: await steadyRate(stack.db, catalog.benefitIds),
+    steadyGrantsPerSec: timeline.steadyPerSec,
+    grantShape: timeline.shape,
   };
 }
 
@@ -171,6 +176,9 @@ export interface RevocationResult {
   /** DELETE start to the poll that saw every grant revoked; null when it stalled. */
   revokeMs: number | null;
   revokesPerSec: number;
+  /** Revocations/s while the middle 80% were marked. */
+  steadyRevokesPerSec: number;
+  revokeShape: MarkShape | null;
   cpu: CpuUse;
 }
 
@@ -189,12 +197,15 @@ export async function revocationPhase(ctx: PhaseContext, benefitId: string): Pro
   );
   const cpu = cpuSince(cpuBefore, start, stack.groups);
   const revokeMs = wait.doneAtMs === null ? null : wait.doneAtMs - start;
+  const timeline = await markTimeline(stack.db, [benefitId], start, 'revoked_at');
   return {
     grants,
     revoked: wait.marked,
     deleteMs,
     revokeMs,
     revokesPerSec: revokeMs === null ? NaN : wait.marked / (revokeMs / 1000),
+    steadyRevokesPerSec: timeline.steadyPerSec,
+    revokeShape: timeline.shape,
     cpu,
   };
 }

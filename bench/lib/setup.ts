@@ -152,20 +152,53 @@ export async function purchaseToGranted(
   return { latencies, incomplete: records.length - latencies.length };
 }
 
-/** Grants/s while the middle 80% of the grants were marked: the sustained rate, without ramp-up or tail. */
-export async function steadyRate(
+/** When the phase's marks landed, in ms from its start: where a whole run loses to its steady rate. */
+export interface MarkShape {
+  firstMs: number;
+  p10Ms: number;
+  p90Ms: number;
+  lastMs: number;
+}
+
+export interface MarkTimeline {
+  /** Grants/s while the middle 80% of the grants were marked: the sustained rate, without ramp-up or tail. */
+  steadyPerSec: number;
+  shape: MarkShape | null;
+}
+
+export async function markTimeline(
   db: DataSource,
   benefitIds: string[],
+  startMs: number,
   mark: GrantMark = 'granted_at',
   table: GrantTable = 'benefit_grants',
-): Promise<number> {
+): Promise<MarkTimeline> {
   const rows: { at: Date }[] = await db.query(
     `SELECT ${mark} AS at FROM ${table} WHERE benefit_id = ANY($1::uuid[]) AND ${mark} IS NOT NULL ORDER BY ${mark}`,
     [benefitIds],
   );
-  if (rows.length < 10) return NaN;
+  if (rows.length < 10) return { steadyPerSec: NaN, shape: null };
   const lo = Math.floor(rows.length * 0.1);
   const hi = Math.floor(rows.length * 0.9);
-  const spanMs = rows[hi].at.getTime() - rows[lo].at.getTime();
-  return spanMs > 0 ? (hi - lo) / (spanMs / 1000) : NaN;
+  const at = (i: number) => rows[i].at.getTime() - startMs;
+  const spanMs = at(hi) - at(lo);
+  return {
+    steadyPerSec: spanMs > 0 ? (hi - lo) / (spanMs / 1000) : NaN,
+    shape: { firstMs: at(0), p10Ms: at(lo), p90Ms: at(hi), lastMs: at(rows.length - 1) },
+  };
+}
+
+/** The order granted last, step by step from the phase's start: where a tail's time went. */
+export async function lastOrderSteps(db: DataSource, benefitIds: string[], startMs: number): Promise<string> {
+  const rows: { ordered: Date; dispatched: Date | null; rows_at: Date; granted: Date }[] = await db.query(
+    `SELECT o.created_at AS ordered, o.workflow_started_at AS dispatched, min(g.created_at) AS rows_at, max(g.granted_at) AS granted
+       FROM benefit_grants g JOIN orders o ON o.id = g.order_id
+      WHERE g.benefit_id = ANY($1::uuid[]) AND g.granted_at IS NOT NULL
+      GROUP BY o.id ORDER BY max(g.granted_at) DESC LIMIT 1`,
+    [benefitIds],
+  );
+  if (rows.length === 0) return 'none granted';
+  const at = (d: Date | null) => (d ? `${((d.getTime() - startMs) / 1000).toFixed(2)} s` : 'never');
+  const [r] = rows;
+  return `ordered ${at(r.ordered)}, grant rows ${at(r.rows_at)}, marked dispatched ${at(r.dispatched)}, granted ${at(r.granted)}`;
 }

@@ -137,7 +137,7 @@ export async function startIsolatedStack(box: Toolbox, label: string, opts: Isol
   };
   const pg = await startEmbeddedPostgres({ dataDir: path.join(box.dir, `pg-${label}`), port: await freePort(), fast: opts.pgFast });
   track(() => pg.stop());
-  const temporal = await startDevServer({ source: box.cli, port: await freePort() });
+  const temporal = await startDevServer({ source: box.cli, port: await freePort(), niceness: Number(opts.childEnv.WORKER_NICENESS ?? 0) });
   track(() => temporal.stop());
   const db = await openDatabase({ url: pg.url, poolSize: 4, applicationName: 'benefits-bench' });
   track(() => db.destroy());

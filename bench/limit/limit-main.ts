@@ -16,6 +16,7 @@ import type { EngineActivities } from '../../activities/activity-types';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../config/worker-memory';
 import { preloadedModules } from '../../scripts/bundle-workflows';
 import { runBounded } from '../../lib/bounded';
+import { lowerCpuPriority } from '../../lib/cpu-priority';
 import { drainLoop } from '../../lib/drain-loop';
 import { listen } from '../../db/pg-listener';
 import { createWorker } from '../../workers/worker';
@@ -26,6 +27,8 @@ const key = (name: string) => defineSearchAttributeKey(name, SearchAttributeType
 const keys = ['OrganizationId', 'CustomerId', 'BenefitId', 'BenefitType', 'GrantStatus'].map(key);
 
 async function main(): Promise<void> {
+  // The limit is a worker: it runs at the engine worker's CPU priority (first, so its threads inherit it).
+  lowerCpuPriority(process.pid, Number(env.WORKER_NICENESS || 0));
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE || 10) });
   // PostgreSQL may stop first at the end of a run: an idle connection's error is not a failure.
   pool.on('error', () => undefined);

@@ -4,6 +4,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ChildProcess, spawn } from 'node:child_process';
+import { lowerCpuPriority } from '../../lib/cpu-priority';
 import { isListening } from '../../lib/free-port';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { TemporalCliSource, toDevServerOption } from './tools';
@@ -16,6 +17,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** SQLite file for data that outlives restarts; omit for in-memory. */
   dbFilename?: string;
+  /** Unix niceness of the server's threads once it listens (lib/cpu-priority.ts); omit for normal priority. */
+  niceness?: number;
 }
 
 export interface DevServer {
@@ -90,6 +93,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     stderr = (stderr + String(chunk)).slice(-4000);
   });
   await waitUntilListening(child, opts.port, () => stderr);
+  if (opts.niceness && child.pid) lowerCpuPriority(child.pid, opts.niceness);
   return { address, uiUrl, pid: child.pid ?? null, stop: () => stopChild(child) };
 }
 
