@@ -27,6 +27,9 @@ export function createApp(deps: AppDeps): Express {
   const services = composeApi(deps);
   const app = express();
   app.disable('x-powered-by');
+  // Express would hash every JSON body into a weak ETag (about 2% of the API's CPU on license key
+  // validation) for conditional GETs that no API client here makes; Polar's API sends none either.
+  app.set('etag', false);
   app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLog(deps.logger));
   // The local storage driver's signed part uploads stream raw bytes: before the JSON body parser.

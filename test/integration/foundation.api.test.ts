@@ -22,6 +22,14 @@ test('healthz answers while alive and readyz checks PostgreSQL and Temporal', as
   expect(await stack.http('GET', '/readyz')).toMatchObject({ status: 200, body: { checks: { postgres: 'ok', temporal: 'ok' } } });
 });
 
+// Express would hash every body into an ETag; our clients make no conditional requests, and the
+// hash cost 2% of a license key validation's CPU.
+test('JSON responses carry no ETag', async () => {
+  const res = await fetch(`${stack.baseUrl}/healthz`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('etag')).toBeNull();
+});
+
 test('readyz answers 503 naming Temporal when it is unreachable', async () => {
   const port = await freePort();
   // Nothing listens there; no retry interceptor, so the probe's call fails at once.
