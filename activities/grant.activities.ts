@@ -49,9 +49,13 @@ export function grantActivities(deps: EngineDeps) {
   const grants = new GrantsRepository(deps.dataSource);
   const webhookEvents = new WebhookEventsRepository(deps.dataSource);
   const linkedAccounts = new LinkedAccountsRepository(deps.dataSource, deps.secretBox ?? null);
+  const sharedAccessTypes = Object.entries(deps.registry)
+    .filter(([, strategy]) => strategy.sharedAccess)
+    .map(([type]) => type);
 
   async function load(em: EntityManager, grantId: string): Promise<Loaded> {
-    const locked = await grants.lockForCommand(em, grantId);
+    // A shared-access type's lock (one command at a time per customer and benefit) comes with the row's.
+    const locked = await grants.lockForCommand(em, grantId, sharedAccessTypes);
     if (!locked) throw new Error(`grant ${grantId} not found`);
     const { grant, benefit, customer, facts, listened } = locked;
     const type: string = benefit.type;
@@ -234,11 +238,6 @@ export function grantActivities(deps: EngineDeps) {
   }
 
   async function run(em: EntityManager, l: Loaded, command: GrantCommand): Promise<Applied> {
-    // Commands on one customer's shared access to a benefit run one at a time: two sources revoked
-    // together would otherwise each see the other still granted and both keep the access.
-    if (l.strategy.sharedAccess) {
-      await grants.lockSharedAccess(em, l.grant.customer_id, l.grant.benefit_id);
-    }
     const m = moves(em, l);
     switch (command.action) {
       case 'grant':

@@ -68,6 +68,9 @@ export interface ScopeKey {
   subscriptionId?: string | null;
 }
 
+// The key prefix of a customer's shared-access lock on a benefit (lockForCommand).
+const SHARED_ACCESS_LOCK = 'shared-access';
+
 export class GrantsRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -76,7 +79,6 @@ export class GrantsRepository {
     return rows[0] ?? null;
   }
 
-  /** Locks the grant row for the rest of the transaction: one command at a time per grant. */
   /** These grants, in no order. */
   async findRows(ids: string[], q: Queryable = this.ds): Promise<GrantRow[]> {
     return q.query(`SELECT * FROM benefit_grants WHERE id = ANY($1::uuid[])`, [ids]);
@@ -179,21 +181,43 @@ export class GrantsRepository {
    * Locks the grant (FOR UPDATE, its row only) and reads, in the same round trip, what applying a
    * command needs: its benefit and customer (JSON objects: their timestamps are ISO strings), its
    * scope's facts and the event types the organization's endpoints listen to.
+   *
+   * When the benefit's type is one of `sharedAccessTypes`, it also takes the customer's
+   * shared-access lock on the benefit (a transaction-scoped advisory lock): commands on one
+   * customer's access to one benefit then run one at a time, whichever grant (source) they are
+   * for; two sources revoked together would otherwise each see the other still granted and both
+   * keep the access. The lock is taken before the row's (the select list is computed below the
+   * row lock), and only grant commands take it, so no two transactions wait on each other's.
    */
-  async lockForCommand(em: EntityManager, id: string): Promise<LockedGrant | null> {
+  async lockForCommand(em: EntityManager, id: string, sharedAccessTypes: readonly string[] = []): Promise<LockedGrant | null> {
     const rows = await queryPrepared<
-      GrantRow & { __benefit: Record<string, any>; __customer: Record<string, any>; __facts: Record<string, any>; __listened: string[] }
+      GrantRow & {
+        __benefit: Record<string, any>;
+        __customer: Record<string, any>;
+        __facts: Record<string, any>;
+        __listened: string[];
+        __shared_access_locked: boolean;
+      }
     >(
       em,
       `SELECT g.*, to_jsonb(b) AS __benefit, to_jsonb(c) AS __customer, ${SCOPE_FACTS_JSON} AS __facts,
-              ${listenedTypesSql('g.organization_id')} AS __listened
+              ${listenedTypesSql('g.organization_id')} AS __listened,
+              (SELECT pg_advisory_xact_lock(hashtextextended('${SHARED_ACCESS_LOCK}:' || g.customer_id || ':' || g.benefit_id, 0))
+                WHERE b.type = ANY($2::text[])) IS NOT NULL AS __shared_access_locked
          FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id
          ${SCOPE_FACTS_JOINS}
         WHERE g.id = $1 FOR UPDATE OF g`,
-      [id],
+      [id, sharedAccessTypes],
     );
     if (!rows[0]) return null;
-    const { __benefit: benefit, __customer: customer, __facts: facts, __listened: listened, ...grant } = rows[0];
+    const {
+      __benefit: benefit,
+      __customer: customer,
+      __facts: facts,
+      __listened: listened,
+      __shared_access_locked: _locked,
+      ...grant
+    } = rows[0];
     return { grant, benefit, customer, facts: scopeFactsOf(facts), listened: new Set(listened) };
   }
 
@@ -301,11 +325,6 @@ export class GrantsRepository {
       benefitType: r.type,
       granted: r.granted,
     }));
-  }
-
-  /** Serialises commands on one customer's access to one benefit until the transaction ends. */
-  async lockSharedAccess(em: EntityManager, customerId: string, benefitId: string): Promise<void> {
-    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`shared-access:${customerId}:${benefitId}`]);
   }
 
   /** Shared access: is this benefit still granted to the customer through another source? */
