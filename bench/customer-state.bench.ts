@@ -1,4 +1,4 @@
-// npm run bench:customer-state [-- --grants=100000 --connections=100 --duration=20 --fast-db]
+// npm run bench:customer-state [-- --grants=100000 --connections=100 --duration=20 --fast-db --profile=DIR]
 // Prints (asserts nothing): GET /v1/customers/{id}/state with `connections` concurrent readers,
 // each request a random customer, over an organization holding `grants` grants (10 per customer,
 // seeded with INSERT ... SELECT, not through the engine); /healthz alongside in 5 s slices.
@@ -57,7 +57,7 @@ async function seed(url: string): Promise<{ token: string; customers: string[] }
 
 function startServer(url: string): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(path.join(__dirname, 'license.bench.ts'), ['--server', '--log-level=warn'], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [])],
     env: { ...process.env, DATABASE_URL: url },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
