@@ -1,6 +1,6 @@
 // Grant listings: organization-wide (/v1/benefit-grants/).
 import { Router } from 'express';
-import { GrantListFilters, listGrantIds } from '../../db/repositories/grants.repository';
+import { GrantListFilters, listGrantIds } from '../../db/repositories/grant-list.sql';
 import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { listResource, offsetOf, orderBy } from '../pagination';

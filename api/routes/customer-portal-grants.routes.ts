@@ -2,7 +2,8 @@
 // them by linking an account (PATCH with properties.account_id).
 import { Router } from 'express';
 import { z } from 'zod';
-import { GrantsRepository, listGrantIds } from '../../db/repositories/grants.repository';
+import { listGrantIds } from '../../db/repositories/grant-list.sql';
+import { GrantsRepository } from '../../db/repositories/grants.repository';
 import type { LinkedPlatform } from '../../db/repositories/linked-accounts.repository';
 import type { ApiServices } from '../composition';
 import { customerIdOf } from '../customer-auth';

@@ -1,6 +1,6 @@
 // The grants of one benefit as the benefits routes list them (GET /v1/benefits/{id}/grants).
 import type { DataSource } from 'typeorm';
-import { listGrantIds } from '../../db/repositories/grants.repository';
+import { listGrantIds } from '../../db/repositories/grant-list.sql';
 import { grantViews } from '../../wire/grant.views';
 import { offsetOf, type Page } from '../pagination';
 import type { BenefitGrantsReader } from '../schemas/benefits.schemas';

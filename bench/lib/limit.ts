@@ -7,7 +7,7 @@ import { freePort } from '../../lib/free-port';
 import { closedLoop, nowMs } from './load';
 import { CpuUse, PhaseContext } from './phases';
 import { cpuSnapshot, cpuUsed, ProcessGroups } from './procfs';
-import { markTimeline, MarkShape, waitForMarked } from './setup';
+import { markTimeline, MarkTimeline, waitForMarked } from './setup';
 import { BenchStack, Log, registerCleanup, startChild, waitFor } from './stack';
 
 export interface Limit {
@@ -61,14 +61,11 @@ export async function startLimit(stack: BenchStack, log: Log, profileDir: string
   };
 }
 
-export interface RateFigures {
+/** With the steady rate (middle 80% of the marks) and when the marks landed, from the phase's start. */
+export interface RateFigures extends MarkTimeline {
   count: number;
   /** Whole run: first call to the poll that saw the last one marked. */
   perSec: number;
-  /** Middle 80% of the marks. */
-  steadyPerSec: number;
-  /** When the marks landed (first, 10%, 90%, last), from the phase's start. */
-  shape: MarkShape | null;
   drained: boolean;
   cpu: CpuUse;
 }
@@ -112,14 +109,12 @@ export async function limitGrants(
   const wait = await waiting;
   const cpu = cpuSince(before, start, limit.groups);
   const elapsed = (wait.doneAtMs ?? nowMs()) - start;
-  const timeline = await markTimeline(ctx.stack.db, benefitIds, start, 'granted_at', 'bench_limit_grants');
   return {
     benefitIds,
     calls,
     count: wait.marked,
     perSec: wait.marked / (elapsed / 1000),
-    steadyPerSec: timeline.steadyPerSec,
-    shape: timeline.shape,
+    ...(await markTimeline(ctx.stack.db, benefitIds, start, 'granted_at', 'bench_limit_grants')),
     drained: wait.doneAtMs !== null,
     cpu,
   };
@@ -145,12 +140,10 @@ export async function limitRevokes(ctx: PhaseContext, limit: Limit, benefitId: s
   );
   const cpu = cpuSince(before, start, limit.groups);
   const elapsed = (wait.doneAtMs ?? nowMs()) - start;
-  const timeline = await markTimeline(ctx.stack.db, [benefitId], start, 'revoked_at', 'bench_limit_grants');
   return {
     count: wait.marked,
     perSec: wait.marked / (elapsed / 1000),
-    steadyPerSec: timeline.steadyPerSec,
-    shape: timeline.shape,
+    ...(await markTimeline(ctx.stack.db, [benefitId], start, 'revoked_at', 'bench_limit_grants')),
     drained: wait.doneAtMs !== null,
     cpu,
   };

@@ -17,7 +17,7 @@ export interface DevServerOptions {
   uiPort?: number;
   /** SQLite file for data that outlives restarts; omit for in-memory. */
   dbFilename?: string;
-  /** Unix niceness of the server's threads once it listens (lib/cpu-priority.ts); omit for normal priority. */
+  /** Unix niceness of the server's threads once it listens (lib/cpu-priority.ts; our own child only); omit for normal priority. */
   niceness?: number;
 }
 
