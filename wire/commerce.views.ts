@@ -6,6 +6,7 @@ import { CustomersRepository, type CustomerRow } from '../db/repositories/custom
 import type { Queryable } from '../db/repositories/grants.repository';
 import { OrdersRepository, type OrderRow } from '../db/repositories/orders.repository';
 import { ProductsRepository, type ProductRow } from '../db/repositories/products.repository';
+import type { BenefitRow } from '../db/repositories/benefits.repository';
 import { SubscriptionsRepository } from '../db/repositories/subscriptions.repository';
 import { serializeCustomer } from './customer.serializer';
 import { serializeOrder } from './order.serializer';
@@ -40,12 +41,8 @@ export async function productView(q: Queryable, productId: string | null) {
   return serializeProduct(row, await products.liveBenefits(productId, q));
 }
 
-/**
- * A new purchase's view from the rows the request already holds (the order just inserted, its
- * product and customer read to validate it): only the product's benefits are read.
- */
-export async function purchaseView(q: Queryable, order: OrderRow, product: ProductRow, customer: CustomerRow) {
-  const benefits = await repos(q).products.liveBenefits(product.id, q);
+/** A new purchase's view from the rows the request holds (the order about to be written, its product, benefits and customer). */
+export function purchaseView(order: OrderRow, product: ProductRow, customer: CustomerRow, benefits: BenefitRow[]) {
   return serializeOrder(order, serializeCustomer(customer), serializeProduct(product, benefits), null);
 }
 

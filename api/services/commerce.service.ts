@@ -3,7 +3,7 @@
 // workflows it needs (a purchase's grant workflows, a renewal's signal, a subscription's workflow),
 // and its commit wakes the worker's dispatcher, which starts them (engine/pending-work-dispatcher.ts).
 // Other changes record engine commands in their own transaction (EngineDispatcher).
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CustomersRepository, type CustomerRow } from '../../db/repositories/customers.repository';
 import { ProductsRepository } from '../../db/repositories/products.repository';
@@ -56,33 +56,75 @@ export class CommerceService {
   }
 
   async recordOrder(orgId: string, input: OrderInput, idempotencyKey: string | null): Promise<{ order: unknown; created: boolean }> {
-    const product = await this.product(orgId, input.product_id, ['body', 'product_id']);
-    const customer = await this.customer(orgId, input.customer_id);
     const renewal = input.billing_reason === 'subscription_cycle' || !!input.subscription_id;
     if (renewal && !input.subscription_id)
       throw RequestValidationError.at(['body', 'subscription_id'], 'Field required for a subscription_cycle order', 'missing');
-    if (!renewal && product.recurring_interval) {
+    return renewal ? this.recordRenewal(orgId, input, idempotencyKey) : this.recordPurchase(orgId, input, idempotencyKey);
+  }
+
+  /**
+   * A purchase is the busiest write: its product, benefits and customer are read side by side, the
+   * response is built from the row about to be written (id and created_at chosen here, as Polar's
+   * application does), and the row, its webhook events and the dispatcher's wake-up are written by
+   * one statement. Three reads in parallel and one write, instead of seven round trips in turn.
+   */
+  private async recordPurchase(orgId: string, input: OrderInput, idempotencyKey: string | null) {
+    const products = new ProductsRepository(this.ds);
+    const [product, customer, benefits] = await settledInOrder([
+      this.product(orgId, input.product_id, ['body', 'product_id']),
+      this.customer(orgId, input.customer_id),
+      products.liveBenefits(input.product_id),
+    ]);
+    if (product.recurring_interval) {
       throw RequestValidationError.at(
         ['body', 'product_id'],
         'Recurring products are sold through POST /v1/subscriptions/; renewals need subscription_id',
       );
     }
+    const row: OrderRow = {
+      id: randomUUID(),
+      created_at: new Date(),
+      modified_at: null,
+      organization_id: orgId,
+      customer_id: input.customer_id,
+      product_id: input.product_id,
+      subscription_id: null,
+      status: 'paid',
+      billing_reason: 'purchase',
+      subtotal_amount: input.amount ?? priceOf(product),
+      discount_amount: input.discount_amount ?? 0,
+      tax_amount: input.tax_amount ?? 0,
+      refunded_amount: 0,
+      currency: input.currency ?? 'usd',
+      metadata: input.metadata ?? {},
+      idempotency_key: idempotencyKey,
+      workflow_started_at: null,
+    };
+    const view = purchaseView(row, product, customer, benefits);
+    const res = await this.orders.insertPurchase(row, this.dispatcher.taskQueue, [
+      { type: 'order.created', data: view },
+      { type: 'order.paid', data: view },
+    ]);
+    return { order: res.created ? view : await orderView(this.ds, orgId, res.row.id), created: res.created };
+  }
+
+  /** A renewal moves its subscription on in the order's transaction. */
+  private async recordRenewal(orgId: string, input: OrderInput, idempotencyKey: string | null) {
+    const product = await this.product(orgId, input.product_id, ['body', 'product_id']);
+    await this.customer(orgId, input.customer_id);
     const { row, created, view } = await this.ds.transaction(async (em) => {
-      let sub: SubscriptionRow | null = null;
-      if (renewal) {
-        sub = await this.subscriptions.findById(orgId, input.subscription_id!, em, true);
-        if (!sub) throw RequestValidationError.at(['body', 'subscription_id'], 'Subscription not found');
-        if (sub.customer_id !== input.customer_id || sub.product_id !== input.product_id) {
-          throw RequestValidationError.at(['body', 'subscription_id'], 'Subscription belongs to another customer or product');
-        }
-        if (sub.ended_at) throw new BadRequestError('The subscription has ended; create a new one', 'SubscriptionEnded');
+      const sub = await this.subscriptions.findById(orgId, input.subscription_id!, em, true);
+      if (!sub) throw RequestValidationError.at(['body', 'subscription_id'], 'Subscription not found');
+      if (sub.customer_id !== input.customer_id || sub.product_id !== input.product_id) {
+        throw RequestValidationError.at(['body', 'subscription_id'], 'Subscription belongs to another customer or product');
       }
+      if (sub.ended_at) throw new BadRequestError('The subscription has ended; create a new one', 'SubscriptionEnded');
       const res = await this.orders.insert(em, {
         organizationId: orgId,
         customerId: input.customer_id,
         productId: input.product_id,
-        subscriptionId: sub?.id ?? null,
-        billingReason: renewal ? 'subscription_cycle' : 'purchase',
+        subscriptionId: sub.id,
+        billingReason: 'subscription_cycle',
         subtotalAmount: input.amount ?? priceOf(product),
         discountAmount: input.discount_amount ?? 0,
         taxAmount: input.tax_amount ?? 0,
@@ -91,11 +133,10 @@ export class CommerceService {
         idempotencyKey,
         taskQueue: this.dispatcher.taskQueue,
       });
-      if (res.created && sub) await this.advancePeriod(em, sub);
       if (!res.created) return { ...res, view: null };
-      // What the transaction commits is what the response shows: built once, for both (a
-      // purchase's from the rows at hand; a renewal's re-read, as it moved its subscription on).
-      const view = sub ? await orderView(em, orgId, res.row.id) : await purchaseView(em, res.row, product, customer);
+      await this.advancePeriod(em, sub);
+      // What the transaction commits is what the response shows: re-read, as it moved its subscription on.
+      const view = await orderView(em, orgId, res.row.id);
       await this.webhookEvents.enqueueAll(em, orgId, [
         { type: 'order.created', data: view },
         { type: 'order.paid', data: view },
@@ -312,6 +353,17 @@ function sameRequest(existing: RefundRow, requestHash: string): RefundRow {
     throw RequestValidationError.at(['header', 'idempotency-key'], 'This Idempotency-Key was used for a different refund request');
   }
   return existing;
+}
+
+/**
+ * Awaits every promise and then throws the first failure in the order given (not in the order they
+ * failed), so a request with several bad fields reports the same one every time.
+ */
+async function settledInOrder<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** The first fixed price of the product, when the billing system did not report an amount. */

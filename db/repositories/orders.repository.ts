@@ -5,10 +5,12 @@ import type { DataSource } from 'typeorm';
 import { SqlWhere, unwrapRows } from '../sql';
 import type { Queryable } from '../sql';
 import { notifyEngineWorkSql } from './engine-work-notifications';
+import { enqueueEventsSql, webhookPayloads } from './webhook-events.repository';
 
 export interface OrderRow {
   id: string;
   created_at: Date;
+  modified_at: Date | null;
   organization_id: string;
   customer_id: string;
   product_id: string | null;
@@ -87,6 +89,56 @@ export class OrdersRepository {
       o.idempotencyKey,
     ]);
     return { row: existing, created: false };
+  }
+
+  /**
+   * A purchase in one autocommit statement: the order exactly as given (every column the wire
+   * shape reads, so `events`, built from it beforehand, describe what is stored), its webhook
+   * events for the endpoints subscribed, and the dispatcher's wake-up. Nothing is written when the
+   * idempotency key was already used: the row recorded under it is returned instead.
+   */
+  async insertPurchase(
+    row: OrderRow,
+    taskQueue: string,
+    events: { type: string; data: unknown }[],
+  ): Promise<{ row: OrderRow; created: boolean }> {
+    const { types, payloads } = webhookPayloads(events);
+    const inserted = await queryPrepared<{ id: string }>(
+      this.ds,
+      `WITH o AS (
+         INSERT INTO orders (id, created_at, modified_at, organization_id, customer_id, product_id, subscription_id, status,
+           billing_reason, subtotal_amount, discount_amount, tax_amount, refunded_amount, currency, metadata,
+           idempotency_key, workflow_started_at, task_queue)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id, organization_id),
+       w AS (${enqueueEventsSql('$4::uuid', '$19', '$20', ' CROSS JOIN o')})
+       SELECT o.id, ${notifyEngineWorkSql('order', 'o.organization_id')} AS notified FROM o`,
+      [
+        row.id,
+        row.created_at,
+        row.modified_at,
+        row.organization_id,
+        row.customer_id,
+        row.product_id,
+        row.subscription_id,
+        row.status,
+        row.billing_reason,
+        row.subtotal_amount,
+        row.discount_amount,
+        row.tax_amount,
+        row.refunded_amount,
+        row.currency,
+        JSON.stringify(row.metadata),
+        row.idempotency_key,
+        row.workflow_started_at,
+        taskQueue,
+        types,
+        payloads,
+      ],
+    );
+    if (inserted[0]) return { row, created: true };
+    return { row: (await this.findByIdempotencyKey(row.organization_id, row.idempotency_key!))!, created: false };
   }
 
   /** With `lock`, the row stays locked to the transaction (refunds of one order take turns). */

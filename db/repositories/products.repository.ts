@@ -145,7 +145,9 @@ export class ProductsRepository {
 
   /** The product's live benefits, in the product's order. */
   async liveBenefits(productId: string, q: Queryable = this.ds): Promise<BenefitRow[]> {
-    return q.query(
+    // Prepared: every purchase and every product view reads it.
+    return queryPrepared<BenefitRow>(
+      q,
       `SELECT b.* FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id
         WHERE pb.product_id = $1 AND b.deleted_at IS NULL ORDER BY pb.position`,
       [productId],

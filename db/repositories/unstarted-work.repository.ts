@@ -18,7 +18,8 @@ export class UnstartedWorkRepository {
   /**
    * Claims up to `limit` subscriptions of `taskQueue` (or of none) whose workflow is not known to
    * be started, committed at least `olderThanSeconds` ago and not claimed by another dispatcher, for
-   * `leaseSeconds` (subscriptions_workflow_pending_idx). SKIP LOCKED: concurrent claimers take
+   * `leaseSeconds` (subscriptions_workflow_pending_idx). With 0, age is not looked at: a purchase's
+   * created_at comes from the API's clock, which may run a little ahead of the database's. SKIP LOCKED: concurrent claimers take
    * disjoint rows. Oldest first.
    */
   claimUnstartedSubscriptions(taskQueue: string, limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<{ id: string }[]> {
@@ -44,7 +45,7 @@ export class UnstartedWorkRepository {
          UPDATE ${table} SET dispatch_lease_until = now() + make_interval(secs => $2)
           WHERE id IN (
             SELECT id FROM ${table}
-             WHERE workflow_started_at IS NULL AND created_at <= now() - make_interval(secs => $3)
+             WHERE workflow_started_at IS NULL AND ($3::float8 = 0 OR created_at <= now() - make_interval(secs => $3))
                AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now()) AND (task_queue = $4 OR task_queue IS NULL)
              ORDER BY created_at, id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED)
          RETURNING ${columns}, created_at)

@@ -33,6 +33,29 @@ export function listenedTypesSql(organizationIdSql: string): string {
             WHERE e.organization_id = ${organizationIdSql} AND e.deleted_at IS NULL AND e.enabled)`;
 }
 
+/** The events as enqueueEventsSql takes them: parallel arrays of types and payload texts. */
+export function webhookPayloads(events: { type: string; data: unknown }[]): { types: string[]; payloads: string[] } {
+  const timestamp = new Date().toISOString();
+  return {
+    types: events.map((e) => e.type),
+    payloads: events.map(({ type, data }) => JSON.stringify({ type, timestamp, data })),
+  };
+}
+
+/**
+ * The INSERT that writes events (`typesSql`, `payloadsSql`: text arrays from webhookPayloads) for
+ * every enabled endpoint subscribed to each, in the order given. `joinSql` (" CROSS JOIN o" for a CTE
+ * named o) lets a statement that writes the change itself enqueue only when the change was written.
+ */
+export function enqueueEventsSql(organizationIdSql: string, typesSql: string, payloadsSql: string, joinSql: string): string {
+  // clock_timestamp, not now(): now() is the transaction's start, so events of one change would tie.
+  return `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload, created_at)
+       SELECT ${organizationIdSql}, e.id, t.type, t.payload, clock_timestamp()
+         FROM unnest(${typesSql}::text[], ${payloadsSql}::text[]) WITH ORDINALITY AS t(type, payload, n)${joinSql}
+         JOIN webhook_endpoints e ON e.organization_id = ${organizationIdSql} AND e.deleted_at IS NULL AND e.enabled AND t.type = ANY(e.events)
+        ORDER BY t.n, e.id`;
+}
+
 export class WebhookEventsRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -56,17 +79,12 @@ export class WebhookEventsRepository {
    * before order.paid), for every endpoint subscribed to each; returns the endpoints written to.
    */
   async enqueueAll(q: Queryable, organizationId: string, events: { type: string; data: unknown }[]): Promise<string[]> {
-    const timestamp = new Date().toISOString();
-    const rows = await queryPrepared<{ endpoint_id: string }>(
-      q,
-      `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload, created_at)
-       SELECT $1, e.id, t.type, t.payload, clock_timestamp()
-         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(type, payload, n)
-         JOIN webhook_endpoints e ON e.organization_id = $1 AND e.deleted_at IS NULL AND e.enabled AND t.type = ANY(e.events)
-        ORDER BY t.n, e.id
-       RETURNING endpoint_id`,
-      [organizationId, events.map((e) => e.type), events.map(({ type, data }) => JSON.stringify({ type, timestamp, data }))],
-    );
+    const { types, payloads } = webhookPayloads(events);
+    const rows = await queryPrepared<{ endpoint_id: string }>(q, `${enqueueEventsSql('$1', '$2', '$3', '')} RETURNING endpoint_id`, [
+      organizationId,
+      types,
+      payloads,
+    ]);
     return [...new Set(rows.map((r) => r.endpoint_id))];
   }
 

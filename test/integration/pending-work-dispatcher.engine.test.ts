@@ -144,3 +144,19 @@ test("another task queue's work is not this dispatcher's: a deployment sharing t
   expect((await repo.claimUnstartedOrders('another-deployment', 1000, 30)).map((r) => r.id)).toEqual([o.id]);
   await q(`UPDATE orders SET workflow_started_at = now() WHERE id = $1`, [o.id]);
 });
+
+test("a purchase stamped by an API host whose clock runs ahead of the database's is still claimed at once", async () => {
+  const shop = await createShop(stack, 1);
+  // A purchase's created_at is the API's clock (as Polar's); here a host 30 s ahead of PostgreSQL.
+  const [o] = await q(
+    `INSERT INTO orders (organization_id, customer_id, product_id, billing_reason, subtotal_amount, discount_amount, tax_amount, currency, metadata, task_queue, created_at)
+     VALUES ($1, $2, $3, 'purchase', 1000, 0, 0, 'usd', '{}', 'ahead-clock', now() + interval '30 seconds') RETURNING id`,
+    [shop.organizationId, shop.customer.id, shop.oneTime.id],
+  );
+  const repo = new UnstartedWorkRepository(stack.dataSource);
+  // The outbox relay looks only at work older than its threshold: not this one yet.
+  expect((await repo.claimUnstartedOrders('ahead-clock', 1000, 30, 5)).map((r) => r.id)).toEqual([]);
+  // The dispatcher, told of the commit, takes it now rather than 30 s later.
+  expect((await repo.claimUnstartedOrders('ahead-clock', 1000, 30)).map((r) => r.id)).toEqual([o.id]);
+  await q(`UPDATE orders SET workflow_started_at = now() WHERE id = $1`, [o.id]);
+});

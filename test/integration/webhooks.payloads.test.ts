@@ -114,3 +114,37 @@ test('every event type we emit validates with the SDK and matches its spec paylo
   const revoked = last('benefit_grant.revoked');
   expect(revoked).toMatchObject({ is_revoked: true, subscription_id: sub.id });
 });
+
+test("a purchase's order.created and order.paid carry what its response and GET show; a retry sends none", async () => {
+  const { accessToken, organizationId } = await stack.createOrganization('Purchase payload shop');
+  const polar = stack.polar(accessToken);
+  await polar.webhooks.createWebhookEndpoint({ url: receiver.url('/orders'), format: 'raw', events: ['order.created', 'order.paid'] });
+  const custom = await polar.benefits.create({ type: 'custom', description: 'Onboarding call', properties: { note: 'Book it' } });
+  const product = await polar.products.create({
+    name: 'Lifetime',
+    prices: [{ amount_type: 'fixed', price_amount: 2500, price_currency: 'usd' }],
+  });
+  await polar.products.updateBenefits(product.id, { benefits: [custom.id] });
+  const customer = await polar.customers.create({ email: 'purchase-payload@example.com', name: 'Purchase' });
+
+  const body = { customer_id: customer.id, product_id: product.id, metadata: { ref: 'A-1' } };
+  const first = await stack.http('POST', '/v1/orders/', { token: accessToken, body, headers: { 'idempotency-key': 'payload-1' } });
+  const retried = await stack.http('POST', '/v1/orders/', { token: accessToken, body, headers: { 'idempotency-key': 'payload-1' } });
+  expect([first.status, retried.status]).toEqual([201, 200]);
+  const fetched = await stack.http('GET', `/v1/orders/${first.body.id}`, { token: accessToken });
+  // What was stored reads back exactly as answered (the id and created_at are chosen before the write).
+  expect(fetched.body).toEqual(first.body);
+  expect(retried.body).toEqual(first.body);
+  expect(first.body).toMatchObject({ subtotal_amount: 2500, status: 'paid', metadata: { ref: 'A-1' } });
+  expect(first.body.product.benefits.map((b: { id: string }) => b.id)).toEqual([custom.id]);
+
+  // Written once, though the order was posted twice; delivered in order.
+  const written = await stack.dataSource.query(`SELECT type FROM webhook_events WHERE organization_id = $1 ORDER BY created_at`, [
+    organizationId,
+  ]);
+  expect(written.map((e: { type: string }) => e.type)).toEqual(['order.created', 'order.paid']);
+  const events = () => receiver.received('/orders').map(envelope);
+  await eventually(async () => events().length >= 2, 20_000);
+  expect(events().map((e) => e.type)).toEqual(['order.created', 'order.paid']);
+  for (const e of events()) expect(e.data).toEqual(first.body);
+});
