@@ -3,57 +3,30 @@
 // POST /v1/license-keys/validate over 10,000 keys, the same for GET /healthz in the same run
 // (alternating slices, so noise hits both), and p99 of activate under contention on one key.
 // The API runs in a child process (like production); this process is the load generator.
-import { Connection, Client } from '@temporalio/client';
-import { fork, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { createApp } from '../api/app';
-import { parseConfig } from '../config/config';
 import { createDataSource, runMigrations } from '../db/data-source';
-import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
-import { freePort } from '../lib/free-port';
-import { createLogger } from '../lib/logger';
-import { merge, runLoad, summary, type LoadResult, type LoadSpec } from './load-generator';
-import { cpuMs, postgresPids } from './proc-cpu';
+import { runLoad, summary, type LoadSpec } from './load-generator';
+import {
+  benchArgs,
+  cpuPerRequest,
+  measured,
+  mergeMeasured,
+  serveApi,
+  startBenchDatabase,
+  startApiChild,
+  stopApiChild,
+  tableHeader,
+  tableLine,
+  type Measured,
+} from './lib/api-child';
 
-/** A load run with the CPU the API and PostgreSQL spent on it. */
-interface Measured extends LoadResult {
-  apiCpuMs: number;
-  dbCpuMs: number;
-}
-
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k, v ?? 'true'];
-  }),
-);
+const args = benchArgs(process.argv.slice(2));
 const DURATION = Number(args.duration ?? process.env.BENCH_DURATION ?? 30);
 const CONNECTIONS = Number(args.connections ?? 16);
 const KEYS = Number(args.keys ?? 10_000);
 const SLICE_SECONDS = Math.min(5, DURATION);
-
-/** Child mode: the API alone, on the database the parent prepared. */
-async function server(): Promise<void> {
-  // The public variant names each client in X-Forwarded-For: trusted from loopback, as behind a proxy,
-  // or every request counts against one address's rate limit.
-  const config = parseConfig({
-    TRUST_PROXY: 'loopback',
-    ...process.env,
-    NODE_ENV: 'production',
-    LOG_LEVEL: args['log-level'] ?? 'info',
-  });
-  const dataSource = createDataSource({ url: config.DATABASE_URL!, poolSize: config.DATABASE_POOL_SIZE });
-  await dataSource.initialize();
-  // Validation never talks to Temporal; a lazy connection keeps the bench free of a Temporal server.
-  const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const app = createApp({ config, logger: createLogger(config.LOG_LEVEL, 'bench-api'), dataSource, temporal });
-  const s = app.listen(0, '127.0.0.1', () => process.send?.({ port: (s.address() as { port: number }).port }));
-  // A normal exit, so --profile's CPU profile gets written.
-  process.on('SIGTERM', () => process.exit(0));
-}
 
 async function seed(url: string): Promise<{ token: string; organizationId: string; keys: string[]; contended: string }> {
   const ds = createDataSource({ url });
@@ -86,39 +59,6 @@ async function seed(url: string): Promise<{ token: string; organizationId: strin
   ]);
   await ds.destroy();
   return { token: accessToken, organizationId: org, keys, contended: contended.key };
-}
-
-function startServer(url: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(__filename, ['--server', ...process.argv.slice(2)], {
-    execArgv: ['--import', 'tsx', ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [])],
-    env: { ...process.env, DATABASE_URL: url },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
-    child.once('exit', (code) => reject(new Error(`API exited with ${code}`)));
-  });
-}
-
-async function measured(spec: LoadSpec, seconds: number, apiPid: number, dataDir: string): Promise<Measured> {
-  const db = postgresPids(dataDir);
-  const [api0, db0] = [cpuMs([apiPid]), cpuMs(db)];
-  const r = await runLoad(spec, CONNECTIONS, seconds);
-  return { ...r, apiCpuMs: cpuMs([apiPid]) - api0, dbCpuMs: cpuMs(db) - db0 };
-}
-
-function mergeMeasured(runs: Measured[]): Measured {
-  return { ...merge(runs), apiCpuMs: runs.reduce((a, r) => a + r.apiCpuMs, 0), dbCpuMs: runs.reduce((a, r) => a + r.dbCpuMs, 0) };
-}
-
-/** Server-side CPU (API + PostgreSQL) per request, in microseconds. */
-const cpuPerRequest = (r: Measured) => ((r.apiCpuMs + r.dbCpuMs) * 1000) / Math.max(1, r.requests);
-
-function line(name: string, r: Measured): string {
-  const s = summary(r);
-  const f = (n: number) => n.toFixed(2).padStart(8);
-  const us = (ms: number) => ((ms * 1000) / Math.max(1, r.requests)).toFixed(0).padStart(7);
-  return `${name.padEnd(34)} ${String(r.requests).padStart(9)} ${s.rps.toFixed(0).padStart(9)} ${f(s.p50)} ${f(s.p99)} ${f(s.max)} ${String(r.errors).padStart(7)} ${us(r.apiCpuMs)} ${us(r.dbCpuMs)}`;
 }
 
 function loadSpecs(port: number, token: string, organizationId: string, keys: string[], contended: string) {
@@ -157,11 +97,9 @@ function report(results: Record<string, Measured>, contention: Measured, keyCoun
   console.log(
     `\nlicense key validation: ${keyCount} keys, ${CONNECTIONS} connections, ${DURATION}s per endpoint, ${os.cpus().length} CPUs, durable db: ${args['fast-db'] !== 'true'}`,
   );
-  console.log(
-    `${'endpoint'.padEnd(34)} ${'requests'.padStart(9)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(7)} ${'api µs'.padStart(7)} ${'db µs'.padStart(7)}`,
-  );
-  for (const [name, r] of Object.entries(results)) console.log(line(name, r));
-  console.log(line('POST .../activate (one key)', contention));
+  console.log(tableHeader());
+  for (const [name, r] of Object.entries(results)) console.log(tableLine(name, r));
+  console.log(tableLine('POST .../activate (one key)', contention));
   const hs = summary(health);
   for (const [label, r] of [
     ['organization API', org],
@@ -180,44 +118,33 @@ function report(results: Record<string, Measured>, contention: Measured, keyCoun
 }
 
 async function main(): Promise<void> {
-  const work = await mkdtemp(path.join(os.tmpdir(), 'bench-license-'));
-  await chmod(work, 0o755); // PostgreSQL runs as `postgres` when we are root
-  const pg = await startEmbeddedPostgres({
-    dataDir: path.join(work, 'pg', 'data'),
-    port: await freePort(),
-    fast: args['fast-db'] === 'true',
-  });
+  const pg = await startBenchDatabase('license', args['fast-db'] === 'true');
   let child: ChildProcess | undefined;
   try {
     process.stderr.write(`seeding ${KEYS} keys...\n`);
     const { token, organizationId, keys, contended } = await seed(pg.url);
-    const started = await startServer(pg.url);
+    const started = await startApiChild(__filename, pg.url, args.profile);
     child = started.child;
     const apiPid = child.pid!;
-    const dataDir = path.join(work, 'pg', 'data');
+    const dataDir = pg.dataDir;
     const { specs, activate } = loadSpecs(started.port, token, organizationId, keys, contended);
 
     process.stderr.write(`warming up, then ${DURATION}s per endpoint in ${SLICE_SECONDS}s slices, ${CONNECTIONS} connections...\n`);
     for (const spec of Object.values(specs)) await runLoad(spec, CONNECTIONS, Math.min(2, DURATION));
     const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(specs).map((k) => [k, []]));
     for (let done = 0; done < DURATION; done += SLICE_SECONDS) {
-      for (const [name, spec] of Object.entries(specs)) runs[name].push(await measured(spec, SLICE_SECONDS, apiPid, dataDir));
+      for (const [name, spec] of Object.entries(specs)) runs[name].push(await measured(spec, CONNECTIONS, SLICE_SECONDS, apiPid, dataDir));
     }
-    const contention = await measured(activate, Math.min(10, DURATION), apiPid, dataDir);
+    const contention = await measured(activate, CONNECTIONS, Math.min(10, DURATION), apiPid, dataDir);
     report(Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, mergeMeasured(r)])), contention, keys.length);
   } finally {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    }
+    await stopApiChild(child);
     await pg.stop();
-    await rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
 if (args.server === 'true') {
-  server().catch((err) => {
+  serveApi(args['log-level'] ?? 'info').catch((err) => {
     process.stderr.write(`bench API failed: ${String(err)}\n`);
     process.exit(1);
   });
