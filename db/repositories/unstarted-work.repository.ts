@@ -18,9 +18,9 @@ export class UnstartedWorkRepository {
   /**
    * Claims up to `limit` subscriptions of `taskQueue` (or of none) whose workflow is not known to
    * be started, committed at least `olderThanSeconds` ago and not claimed by another dispatcher, for
-   * `leaseSeconds` (subscriptions_workflow_pending_idx). With 0, age is not looked at: a purchase's
-   * created_at comes from the API's clock, which may run a little ahead of the database's. SKIP LOCKED: concurrent claimers take
-   * disjoint rows. Oldest first.
+   * `leaseSeconds` (subscriptions_workflow_pending_idx). SKIP LOCKED: concurrent claimers take
+   * disjoint rows. Oldest first. With `olderThanSeconds` 0 age is not looked at: a purchase's
+   * created_at comes from the API's clock, which may run a little ahead of the database's.
    */
   claimUnstartedSubscriptions(taskQueue: string, limit: number, leaseSeconds: number, olderThanSeconds = 0): Promise<{ id: string }[]> {
     return this.claim('subscriptions', 'id', taskQueue, limit, leaseSeconds, olderThanSeconds);
