@@ -4,7 +4,6 @@
 // link, in MB/s beside a plain `cp` of the same file in the same run; the API's RSS growth while it
 // streams; p50/p99 of 100 concurrent portal requests (list with signed links, and link redemptions).
 // The API runs in a child process (like production); this process is the client.
-import { Client, Connection } from '@temporalio/client';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,35 +11,17 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createApp } from '../api/app';
-import { parseConfig } from '../config/config';
 import { createDataSource, runMigrations } from '../db/data-source';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
 import { freePort } from '../lib/free-port';
-import { createLogger } from '../lib/logger';
+import { benchArgs, serveApi } from './lib/api-child';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k, v ?? 'true'];
-  }),
-);
+const args = benchArgs(process.argv.slice(2));
 const SIZE = Number(args['size-mib'] ?? 1024) * 1024 * 1024;
 const PARTS = Number(args.parts ?? 8);
 const CONCURRENCY = Number(args.concurrency ?? 100);
 const MB = 1e6;
-
-/** Child mode: the API alone (files never touch Temporal, so its connection stays lazy). */
-async function server(): Promise<void> {
-  const config = parseConfig({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
-  const dataSource = createDataSource({ url: config.DATABASE_URL!, poolSize: config.DATABASE_POOL_SIZE });
-  await dataSource.initialize();
-  const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const app = createApp({ config, logger: createLogger(config.LOG_LEVEL, 'bench-api'), dataSource, temporal });
-  const s = app.listen(0, '127.0.0.1', () => process.send?.({ port: (s.address() as { port: number }).port }));
-  process.on('SIGTERM', () => process.exit(0));
-}
 
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -259,7 +240,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--server')) {
-  void server();
+  // Files never touch Temporal: the child's connection stays lazy.
+  void serveApi('warn');
 } else {
   main().then(
     () => process.exit(0),

@@ -13,7 +13,7 @@ import {
   cpuPerRequest,
   measured,
   mergeMeasured,
-  serveApi,
+  runApiBench,
   startBenchDatabase,
   startApiChild,
   stopApiChild,
@@ -143,14 +143,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (args.server === 'true') {
-  serveApi(args['log-level'] ?? 'info').catch((err) => {
-    process.stderr.write(`bench API failed: ${String(err)}\n`);
-    process.exit(1);
-  });
-} else {
-  main().catch((err) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
-}
+runApiBench(args, main, args['log-level'] ?? 'info');

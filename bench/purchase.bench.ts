@@ -19,7 +19,7 @@ import {
   cpuPerRequest,
   measured,
   mergeMeasured,
-  serveApi,
+  runApiBench,
   startApiChild,
   startBenchDatabase,
   stopApiChild,
@@ -132,14 +132,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (args.server === 'true') {
-  serveApi(args['log-level'] ?? 'warn').catch((err) => {
-    process.stderr.write(`bench API failed: ${String(err)}\n`);
-    process.exit(1);
-  });
-} else {
-  main().catch((err) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
-  });
-}
+runApiBench(args, main, args['log-level'] ?? 'warn');

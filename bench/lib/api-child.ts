@@ -68,6 +68,15 @@ export async function serveApi(logLevel: string): Promise<void> {
   process.on('SIGTERM', () => process.exit(0));
 }
 
+/** A bench's entry: the API's child mode with `--server`, else the bench itself; failures exit 1. */
+export function runApiBench(args: Record<string, string>, main: () => Promise<void>, logLevel: string): void {
+  const [run, what] = args.server === 'true' ? [() => serveApi(logLevel), 'bench API'] : [main, 'bench'];
+  run().catch((err) => {
+    process.stderr.write(`${what} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}
+
 /** Forks `script` with `--server` (its child mode); with `profileDir`, the child writes a CPU profile there. */
 export function startApiChild(script: string, databaseUrl: string, profileDir?: string): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(script, ['--server', ...process.argv.slice(2)], {
