@@ -1,5 +1,6 @@
 // Orders, subscriptions, refunds and grants through the official SDK, each response checked
 // against Polar's 2026-10 schema.
+import { randomUUID } from 'node:crypto';
 import { createShop, grantsOf, Shop } from '../support/fixtures';
 import { eventually, startTestStack, TestStack } from '../support/harness';
 import { expectMatchesSpec } from '../support/spec-validator';
@@ -118,6 +119,9 @@ test('bad input answers 4xx with the field at fault, never 500', async () => {
     ['POST', '/v1/orders/', { product_id: shop.oneTime.id }, 422, ['body', 'customer_id']],
     ['POST', '/v1/orders/', { customer_id: 'nope', product_id: shop.oneTime.id }, 422, ['body', 'customer_id']],
     ['POST', '/v1/orders/', { customer_id: shop.customer.id, product_id: shop.monthly.id }, 422, ['body', 'product_id']],
+    // Product and customer are looked up side by side; the product is reported first, every time.
+    ['POST', '/v1/orders/', { customer_id: randomUUID(), product_id: randomUUID() }, 422, ['body', 'product_id']],
+    ['POST', '/v1/orders/', { customer_id: randomUUID(), product_id: shop.oneTime.id }, 422, ['body', 'customer_id']],
     ['POST', '/v1/subscriptions/', { customer_id: shop.customer.id, product_id: shop.oneTime.id }, 422, ['body', 'product_id']],
     ['PATCH', `/v1/subscriptions/${shop.customer.id}`, { cancel_at_period_end: true }, 404, null],
     ['PATCH', '/v1/subscriptions/not-a-uuid', { cancel_at_period_end: true }, 404, null],
@@ -125,11 +129,14 @@ test('bad input answers 4xx with the field at fault, never 500', async () => {
     ['GET', '/v1/benefit-grants/?sorting=nope', undefined, 422, ['query', 'sorting', 0]],
     ['GET', '/v1/orders/?limit=101', undefined, 422, ['query', 'limit']],
   ];
+  const ordersBefore = (await shop.polar.orders.list({})).pagination.totalCount;
   for (const [method, path, body, status, loc] of cases) {
     const res = await stack.http(method, path, { token: shop.token, body });
     expect({ path, status: res.status }).toEqual({ path, status });
     if (loc) expect(res.body.detail[0].loc).toEqual(loc);
   }
+  // Refused purchases wrote nothing.
+  expect((await shop.polar.orders.list({})).pagination.totalCount).toBe(ordersBefore);
   const malformed = await stack.http('POST', '/v1/orders/', {
     token: shop.token,
     body: '{"customer_id":',
