@@ -14,6 +14,7 @@ export const PG_STATS_SETTINGS: Record<string, string> = {
 export async function resetPgStats(db: DataSource): Promise<void> {
   await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   await db.query('SELECT pg_stat_statements_reset()');
+  await db.query('SELECT pg_stat_reset()');
 }
 
 interface StatementFigure {
@@ -44,8 +45,20 @@ export async function pgStatsRows(db: DataSource, grantsPerSide: number, top: nu
     `${t.side}: all statements`,
     `${(Number(t.calls) / grantsPerSide).toFixed(2)} calls, ${per(t.ms)} (exec + plan) per grant`,
   ]);
+  // Rows written per table (pg_stat_user_tables: backends report them about once a second).
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const tables: { relname: string; ins: string; upd: string; del: string }[] = await db.query(
+    `SELECT relname, n_tup_ins::text AS ins, n_tup_upd::text AS upd, n_tup_del::text AS del FROM pg_stat_user_tables
+      WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC`,
+  );
+  const perGrant = (n: string) => (Number(n) / grantsPerSide).toFixed(2);
+  const written = tables.map((t): Row => [
+    `rows written to ${t.relname}`,
+    `${perGrant(t.ins)} inserted, ${perGrant(t.upd)} updated, ${perGrant(t.del)} deleted per grant`,
+  ]);
   return [
     ...summary,
+    ...written,
     ...rows.map((r): Row => {
       const side = /bench_limit/.test(r.query) ? 'limit' : 'engine';
       const text = r.query.replace(/\s+/g, ' ').trim();
