@@ -2,23 +2,15 @@
 // Prints (asserts nothing): GET /v1/customers/{id}/state with `connections` concurrent readers,
 // each request a random customer, over an organization holding `grants` grants (10 per customer,
 // seeded with INSERT ... SELECT, not through the engine); /healthz alongside in 5 s slices.
-// The API runs in a child process (bench/license.bench.ts --server); this process is the load.
-import { fork, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+// The API runs in a child process (bench/lib/api-child.ts); this process is the load.
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { createDataSource, runMigrations } from '../db/data-source';
-import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
-import { freePort } from '../lib/free-port';
 import { merge, runLoad, summary, type LoadResult, type LoadSpec } from './load-generator';
+import { benchArgs, runApiBench, startApiChild, startBenchDatabase, stopApiChild } from './lib/api-child';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=');
-    return [k, v ?? 'true'];
-  }),
-);
+const args = benchArgs(process.argv.slice(2));
 const GRANTS = Number(args.grants ?? 100_000);
 const CONNECTIONS = Number(args.connections ?? 100);
 const DURATION = Number(args.duration ?? 20);
@@ -55,32 +47,18 @@ async function seed(url: string): Promise<{ token: string; customers: string[] }
   return { token: accessToken, customers };
 }
 
-function startServer(url: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(path.join(__dirname, 'license.bench.ts'), ['--server', '--log-level=warn'], {
-    execArgv: ['--import', 'tsx', ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [])],
-    env: { ...process.env, DATABASE_URL: url },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
-    child.once('exit', (code) => reject(new Error(`API exited with ${code}`)));
-  });
-}
-
 const fmt = (name: string, r: LoadResult) => {
   const s = summary(r);
   return `${name.padEnd(30)} ${String(r.requests).padStart(8)} ${s.rps.toFixed(0).padStart(7)}/s  p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  max ${s.max.toFixed(0)} ms  errors ${r.errors}`;
 };
 
 async function main(): Promise<void> {
-  const work = await mkdtemp(path.join(os.tmpdir(), 'bench-state-'));
-  await chmod(work, 0o755);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port: await freePort(), fast: args['fast-db'] === 'true' });
+  const pg = await startBenchDatabase('state', args['fast-db'] === 'true');
   let child: ChildProcess | undefined;
   try {
     process.stderr.write(`seeding ${GRANTS} grants...\n`);
     const { token, customers } = await seed(pg.url);
-    const started = await startServer(pg.url);
+    const started = await startApiChild(__filename, pg.url, args.profile);
     child = started.child;
     const host = '127.0.0.1';
     const specs: Record<string, LoadSpec> = {
@@ -107,13 +85,9 @@ async function main(): Promise<void> {
     const state = summary(merge(runs['GET /v1/customers/{id}/state']));
     console.log(`state read p99 ${state.p99.toFixed(1)} ms (target < 10 ms)`);
   } finally {
-    if (child && child.exitCode === null) child.kill('SIGTERM');
+    await stopApiChild(child);
     await pg.stop();
-    await rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runApiBench(args, main, args['log-level'] ?? 'warn');

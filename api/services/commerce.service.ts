@@ -41,6 +41,8 @@ export interface RefundInput {
 
 export class CommerceService {
   private readonly orders: OrdersRepository;
+  private readonly products: ProductsRepository;
+  private readonly customers: CustomersRepository;
   private readonly subscriptions: SubscriptionsRepository;
   private readonly webhookEvents: WebhookEventsRepository;
   private readonly refunds: RefundsRepository;
@@ -50,6 +52,8 @@ export class CommerceService {
     private readonly dispatcher: EngineDispatcher,
   ) {
     this.orders = new OrdersRepository(ds);
+    this.products = new ProductsRepository(ds);
+    this.customers = new CustomersRepository(ds);
     this.subscriptions = new SubscriptionsRepository(ds);
     this.webhookEvents = new WebhookEventsRepository(ds);
     this.refunds = new RefundsRepository(ds);
@@ -69,11 +73,10 @@ export class CommerceService {
    * one statement. Three reads in parallel and one write, instead of seven round trips in turn.
    */
   private async recordPurchase(orgId: string, input: OrderInput, idempotencyKey: string | null) {
-    const products = new ProductsRepository(this.ds);
     const [product, customer, benefits] = await settledInOrder([
       this.product(orgId, input.product_id, ['body', 'product_id']),
       this.customer(orgId, input.customer_id),
-      products.liveBenefits(input.product_id),
+      this.products.liveBenefits(input.product_id),
     ]);
     if (product.recurring_interval) {
       throw RequestValidationError.at(
@@ -316,13 +319,13 @@ export class CommerceService {
   }
 
   private async product(orgId: string, id: string, loc: (string | number)[]): Promise<any> {
-    const p = await new ProductsRepository(this.ds).findRowInOrg(orgId, id);
+    const p = await this.products.findRowInOrg(orgId, id);
     if (!p) throw RequestValidationError.at(loc, 'Product not found');
     return p;
   }
 
   private async customer(orgId: string, id: string): Promise<CustomerRow> {
-    const c = await new CustomersRepository(this.ds).find(orgId, { id });
+    const c = await this.customers.find(orgId, { id });
     if (!c) throw RequestValidationError.at(['body', 'customer_id'], 'Customer not found');
     return c;
   }

@@ -60,18 +60,8 @@ export class WebhookEventsRepository {
   constructor(private readonly ds: DataSource) {}
 
   /** Writes the event for every enabled endpoint subscribed to its type; returns those endpoints. */
-  async enqueue(q: Queryable, organizationId: string, type: string, data: unknown): Promise<string[]> {
-    const payload = JSON.stringify({ type, timestamp: new Date().toISOString(), data });
-    // clock_timestamp, not now(): now() is the transaction's start, so events written by one
-    // transaction (order.created then order.paid) would tie and be delivered in random order.
-    const rows: { endpoint_id: string }[] = await q.query(
-      `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload, created_at)
-       SELECT $1, e.id, $2, $3, clock_timestamp() FROM webhook_endpoints e
-        WHERE e.organization_id = $1 AND e.deleted_at IS NULL AND e.enabled AND $2 = ANY(e.events)
-       RETURNING endpoint_id`,
-      [organizationId, type, payload],
-    );
-    return rows.map((r) => r.endpoint_id);
+  enqueue(q: Queryable, organizationId: string, type: string, data: unknown): Promise<string[]> {
+    return this.enqueueAll(q, organizationId, [{ type, data }]);
   }
 
   /**
