@@ -72,7 +72,8 @@ export interface PendingWebhookEvent {
 export type GrantFilter = { benefitId: string } | { customerId: string };
 
 export interface EngineActivities {
-  applyGrantCommand(input: { grantId: string; command: GrantCommand }): Promise<GrantCommandResult>;
+  /** `benefitType` (absent from runs scheduled before it was passed) lets a computed-only type skip the lock. */
+  applyGrantCommand(input: { grantId: string; command: GrantCommand; benefitType?: string }): Promise<GrantCommandResult>;
   markGrantExpired(input: { grantId: string }): Promise<void>;
 
   /** Creates missing grant rows for the scope's product benefits and starts their workflows. */

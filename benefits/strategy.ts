@@ -132,6 +132,13 @@ export interface BenefitStrategy<P extends Json = Json> {
    */
   readonly sharedAccess: boolean;
   /**
+   * True when grant, revoke, update and cycle call no provider and write no rows: their outcome
+   * is computed from the context alone (custom, feature flags). A grant or revoke of such a type
+   * then commits as one statement guarded by the row's version, instead of a transaction holding
+   * the row's lock (activities/grant.activities.ts, applyUnlocked).
+   */
+  readonly computedOnly?: boolean;
+  /**
    * The platform on which the customer must have linked an account before a grant can be carried
    * out (GitHub repository access, Discord roles). Without one the grant waits: not granted, no
    * error, `account_id` null; linking resumes it (an `accountLinked` grant command).

@@ -5,8 +5,8 @@
 // to plan and 0.04 ms to run. A named statement is parsed once per connection and, after a few
 // executions, runs on a cached generic plan.
 //
-// Inside a transaction the statement runs on the EntityManager's connection; from a DataSource, on
-// whichever pooled connection pg hands out (each prepares it on first use).
+// Inside a transaction the statement runs on the EntityManager's connection; from a DataSource (or
+// its manager), on whichever pooled connection pg hands out (each prepares it on first use).
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { pgPoolOf } from './pg-listener';
@@ -30,7 +30,10 @@ function nameOf(text: string): string {
 
 function connectionOf(q: Queryable): PgClient | null {
   if ('driver' in q) return pgPoolOf(q as DataSource) as unknown as PgClient;
-  const runner = (q as Partial<EntityManager>).queryRunner;
+  const manager = q as Partial<EntityManager>;
+  const runner = manager.queryRunner;
+  // The data source's own manager (no transaction) runs on the pool, as its data source would.
+  if (!runner && manager.connection) return pgPoolOf(manager.connection) as unknown as PgClient;
   if (!runner || runner.isReleased) return null;
   const connection = (runner as unknown as { databaseConnection?: PgClient }).databaseConnection;
   return connection ?? null;

@@ -97,7 +97,7 @@ export async function benefitGrantWorkflow(input: GrantWorkflowInput, carry?: Gr
     }
     const next = queue.shift()!;
     state.pendingCommands = queue.map((q) => q.command.action);
-    const args = { grantId: input.grantId, command: next.command };
+    const args = { grantId: input.grantId, command: next.command, benefitType: input.benefitType };
     apply(state, input.localFirst ? await applyLocalFirst(args) : await applyDurable(args));
     state.processed += 1;
     lastApplied = next.seq;

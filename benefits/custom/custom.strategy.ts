@@ -16,7 +16,9 @@ type CustomProperties = z.infer<typeof schema>;
 export const customStrategy: BenefitStrategy<CustomProperties> = {
   type: 'custom',
   propertiesSchema: schema,
-  sharedAccess: true,
+  // Nothing outside the grant row: no access to keep while another grant holds it.
+  sharedAccess: false,
+  computedOnly: true,
   validateProperties: async (_ctx, p) => p,
   grant: async () => ({ properties: {} }),
   revoke: async () => ({ properties: {} }),

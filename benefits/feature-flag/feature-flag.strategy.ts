@@ -8,7 +8,9 @@ type FeatureFlagProperties = z.infer<typeof schema>;
 export const featureFlagStrategy: BenefitStrategy<FeatureFlagProperties> = {
   type: 'feature_flag',
   propertiesSchema: schema,
-  sharedAccess: true,
+  // Nothing outside the grant row: no access to keep while another grant holds it.
+  sharedAccess: false,
+  computedOnly: true,
   validateProperties: async (_ctx, p) => p,
   grant: async () => ({ properties: {} }),
   revoke: async () => ({ properties: {} }),

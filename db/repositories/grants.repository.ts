@@ -71,6 +71,25 @@ export interface ScopeKey {
 // The key prefix of a customer's shared-access lock on a benefit (lockForCommand).
 const SHARED_ACCESS_LOCK = 'shared-access';
 
+// What a command reads of its grant (lockForCommand, readForCommand).
+const COMMAND_READ_COLUMNS = `g.*, to_jsonb(b) AS __benefit, to_jsonb(c) AS __customer, ${SCOPE_FACTS_JSON} AS __facts,
+       ${listenedTypesSql('g.organization_id')} AS __listened`;
+const COMMAND_READ_FROM = `FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id
+         ${SCOPE_FACTS_JOINS}`;
+
+type CommandRow = GrantRow & {
+  __benefit: Record<string, any>;
+  __customer: Record<string, any>;
+  __facts: Record<string, any>;
+  __listened: string[];
+  __shared_access_locked?: boolean;
+};
+
+function lockedGrantOf(row: CommandRow): LockedGrant {
+  const { __benefit: benefit, __customer: customer, __facts: facts, __listened: listened, __shared_access_locked: _locked, ...grant } = row;
+  return { grant, benefit, customer, facts: scopeFactsOf(facts), listened: new Set(listened) };
+}
+
 export class GrantsRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -161,20 +180,21 @@ export class GrantsRepository {
   }
 
   /** Marks the grant granted and records the `granted` event, in one statement (the engine's hot path). */
-  async markGranted(em: EntityManager, id: string, properties: Record<string, unknown>): Promise<GrantRow> {
+  /** Null when `ifVersion` is given and the row is no longer at that version (readForCommand). */
+  async markGranted(q: Queryable, id: string, properties: Record<string, unknown>, ifVersion: string | null = null): Promise<GrantRow | null> {
     const json = JSON.stringify(properties);
     const rows = await queryPrepared<GrantRow>(
-      em,
+      q,
       `WITH g AS (
          UPDATE benefit_grants SET granted_at = now(), revoked_at = NULL, revoke_reason = NULL, error = NULL, properties = $2, modified_at = now()
-          WHERE id = $1 RETURNING *),
+          WHERE id = $1 AND ($3::xid IS NULL OR xmin = $3::xid) RETURNING *),
        e AS (
          INSERT INTO benefit_grant_events (organization_id, grant_id, kind, data)
          SELECT organization_id, id, 'granted', jsonb_build_object('properties', $2::jsonb) FROM g)
        SELECT * FROM g`,
-      [id, json],
+      [id, json, ifVersion],
     );
-    return rows[0];
+    return rows[0] ?? null;
   }
 
   /**
@@ -190,52 +210,58 @@ export class GrantsRepository {
    * row lock), and only grant commands take it, so no two transactions wait on each other's.
    */
   async lockForCommand(em: EntityManager, id: string, sharedAccessTypes: readonly string[] = []): Promise<LockedGrant | null> {
-    const rows = await queryPrepared<
-      GrantRow & {
-        __benefit: Record<string, any>;
-        __customer: Record<string, any>;
-        __facts: Record<string, any>;
-        __listened: string[];
-        __shared_access_locked: boolean;
-      }
-    >(
+    const rows = await queryPrepared<CommandRow>(
       em,
-      `SELECT g.*, to_jsonb(b) AS __benefit, to_jsonb(c) AS __customer, ${SCOPE_FACTS_JSON} AS __facts,
-              ${listenedTypesSql('g.organization_id')} AS __listened,
+      `SELECT ${COMMAND_READ_COLUMNS},
               (SELECT pg_advisory_xact_lock(hashtextextended('${SHARED_ACCESS_LOCK}:' || g.customer_id || ':' || g.benefit_id, 0))
                 WHERE b.type = ANY($2::text[])) IS NOT NULL AS __shared_access_locked
-         FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id
-         ${SCOPE_FACTS_JOINS}
+         ${COMMAND_READ_FROM}
         WHERE g.id = $1 FOR UPDATE OF g`,
       [id, sharedAccessTypes],
     );
-    if (!rows[0]) return null;
-    const {
-      __benefit: benefit,
-      __customer: customer,
-      __facts: facts,
-      __listened: listened,
-      __shared_access_locked: _locked,
-      ...grant
-    } = rows[0];
-    return { grant, benefit, customer, facts: scopeFactsOf(facts), listened: new Set(listened) };
+    return rows[0] ? lockedGrantOf(rows[0]) : null;
   }
 
-  /** Also records the `revoked` event ({ was_granted, reason }), in the same statement. */
-  async markRevoked(em: EntityManager, id: string, properties: Record<string, unknown>, reason: RevokeReason): Promise<GrantRow> {
+  /**
+   * What lockForCommand reads, without a lock or a transaction, with the row's version (`xmin`,
+   * which every update of the row changes): a command that then writes with `ifVersion` changes
+   * the row only if nothing else did in between.
+   */
+  async readForCommand(id: string): Promise<(LockedGrant & { version: string }) | null> {
+    const rows = await queryPrepared<CommandRow & { __version: string }>(
+      this.ds,
+      `SELECT ${COMMAND_READ_COLUMNS}, g.xmin::text AS __version ${COMMAND_READ_FROM} WHERE g.id = $1`,
+      [id],
+    );
+    if (!rows[0]) return null;
+    const { __version: version, ...row } = rows[0];
+    return { ...lockedGrantOf(row), version };
+  }
+
+  /**
+   * Also records the `revoked` event ({ was_granted, reason }), in the same statement. Null when
+   * `ifVersion` is given and the row is no longer at that version (readForCommand).
+   */
+  async markRevoked(
+    q: Queryable,
+    id: string,
+    properties: Record<string, unknown>,
+    reason: RevokeReason,
+    ifVersion: string | null = null,
+  ): Promise<GrantRow | null> {
     const rows = await queryPrepared<GrantRow>(
-      em,
+      q,
       `WITH before AS (SELECT granted_at IS NOT NULL AS was_granted FROM benefit_grants WHERE id = $1),
        g AS (
          UPDATE benefit_grants SET granted_at = NULL, revoked_at = now(), revoke_reason = $3, error = NULL, properties = $2, modified_at = now()
-          WHERE id = $1 RETURNING *),
+          WHERE id = $1 AND ($4::xid IS NULL OR xmin = $4::xid) RETURNING *),
        e AS (
          INSERT INTO benefit_grant_events (organization_id, grant_id, kind, data)
          SELECT g.organization_id, g.id, 'revoked', jsonb_build_object('was_granted', before.was_granted, 'reason', $3::text) FROM g, before)
        SELECT * FROM g`,
-      [id, JSON.stringify(properties), reason],
+      [id, JSON.stringify(properties), reason, ifVersion],
     );
-    return rows[0];
+    return rows[0] ?? null;
   }
 
   /** A revoked grant learns a later, final reason (e.g. its license key was revoked too). */
@@ -329,7 +355,8 @@ export class GrantsRepository {
 
   /** Shared access: is this benefit still granted to the customer through another source? */
   async heldElsewhere(q: Queryable, grant: GrantRow): Promise<boolean> {
-    const rows = await q.query(
+    const rows = await queryPrepared(
+      q,
       `SELECT 1 FROM benefit_grants
         WHERE customer_id = $1 AND benefit_id = $2 AND id <> $3 AND granted_at IS NOT NULL LIMIT 1`,
       [grant.customer_id, grant.benefit_id, grant.id],

@@ -19,6 +19,9 @@ import { eventually, startTestStack, type TestStack } from '../support/harness';
 // A custom benefit's provider stand-in: fails as its description says.
 const scripted: BenefitStrategy<any> = {
   ...customStrategy,
+  // A provider stand-in (its calls are what the test watches): locked commands, shared access.
+  computedOnly: false,
+  sharedAccess: true,
   grant: async (ctx: GrantContext) => {
     if (ctx.benefit.description.startsWith('Private beta')) throw new InvalidConfigurationError('The beta program is full (HTTP 409).');
     if (ctx.benefit.description.startsWith('Workshop')) throw new ActionRequiredError('Pick a workshop date in the email we sent you.');

@@ -16,6 +16,9 @@ import { FakeDiscord } from '../fakes/discord-server';
 const seenTokens: string[] = [];
 const onDiscord: BenefitStrategy<any> = {
   ...customStrategy,
+  // A provider stand-in (its calls are what the test watches): locked commands, shared access.
+  computedOnly: false,
+  sharedAccess: true,
   linkedPlatform: 'discord',
   grant: async (ctx) => {
     seenTokens.push(ctx.linkedAccount!.accessToken);

@@ -15,6 +15,9 @@ class ScriptedProvider {
   strategy(): BenefitStrategy<any> {
     return {
       ...customStrategy,
+      // A provider stand-in (its calls are what the test watches): locked commands, shared access.
+      computedOnly: false,
+      sharedAccess: true,
       grant: async (ctx: GrantContext) => {
         this.calls.push({ email: ctx.customer.email, at: Date.now(), accountId: ctx.accountId ?? null });
         const step = this.script.get(ctx.customer.email)?.shift() ?? 'ok';

@@ -13,6 +13,9 @@ import { eventually, startTestStack, type TestStack } from '../support/harness';
 const failures = new Map<string, number>();
 const flaky: BenefitStrategy<any> = {
   ...customStrategy,
+  // A provider stand-in (its calls are what the test watches): locked commands, shared access.
+  computedOnly: false,
+  sharedAccess: true,
   grant: async (ctx: GrantContext) => {
     const left = failures.get(ctx.customer.email) ?? 0;
     if (left > 0) {

@@ -13,6 +13,8 @@ const box = new SecretBox(Buffer.alloc(32, 7).toString('base64'));
 const seen: { accountId: string | null; token: string | null }[] = [];
 const onGitHub: BenefitStrategy<any> = {
   ...customStrategy,
+  // A provider stand-in (its calls are what the test watches): locked commands, shared access.
+  computedOnly: false,
   linkedPlatform: 'github',
   sharedAccess: true,
   grant: async (ctx: GrantContext) => {

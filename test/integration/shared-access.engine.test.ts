@@ -17,6 +17,8 @@ class SharedAccessProvider {
   strategy(): BenefitStrategy<any> {
     return {
       ...customStrategy,
+      // A provider stand-in (its calls are what the test watches): locked commands.
+      computedOnly: false,
       sharedAccess: true,
       grant: async (ctx) => {
         this.calls.push({ kind: 'grant', grantId: ctx.grant.id });

@@ -31,6 +31,9 @@ class GatedProvider {
   strategy(worker: string): BenefitStrategy<any> {
     return {
       ...customStrategy,
+      // A provider stand-in (its calls are what the test watches): locked commands, shared access.
+      computedOnly: false,
+      sharedAccess: true,
       grant: async (ctx) => {
         const { info } = Context.current();
         this.attempts.push({ worker, local: info.isLocal, grantId: ctx.grant.id });
