@@ -181,7 +181,12 @@ export class GrantsRepository {
 
   /** Marks the grant granted and records the `granted` event, in one statement (the engine's hot path). */
   /** Null when `ifVersion` is given and the row is no longer at that version (readForCommand). */
-  async markGranted(q: Queryable, id: string, properties: Record<string, unknown>, ifVersion: string | null = null): Promise<GrantRow | null> {
+  async markGranted(
+    q: Queryable,
+    id: string,
+    properties: Record<string, unknown>,
+    ifVersion: string | null = null,
+  ): Promise<GrantRow | null> {
     const json = JSON.stringify(properties);
     const rows = await queryPrepared<GrantRow>(
       q,
