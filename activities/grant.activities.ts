@@ -1,5 +1,7 @@
 // Applies one command to one grant: loads the grant, its benefit and customer, runs the type's
-// strategy, writes the new state, the audit event and the webhook outbox in one transaction.
+// strategy, writes the new state, the audit event and the webhook outbox in one transaction (or,
+// for a computed-only type's grant or revoke with nothing else to write, in one statement guarded
+// by the row's version: applyUnlocked).
 // It is also the one guard on granting: only a live scope grants, and a grant revoked for a final
 // reason (see RevokeReason) is never granted again, whoever sends the command.
 import { Context } from '@temporalio/activity';
