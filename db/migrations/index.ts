@@ -13,7 +13,7 @@ import { GitHubInstallations1764000010500 } from './1764000010500-github-install
 import { Meters1764000011000 } from './1764000011000-meters';
 import { OrganizationAvatar1764000013000 } from './1764000013000-organization-avatar';
 import { DispatchLeases1764000014000 } from './1764000014000-dispatch-leases';
-import { GrantRowFillfactor1764000015000 } from './1764000015000-grant-row-fillfactor';
+import { GrantRowWrites1764000015000 } from './1764000015000-grant-row-writes';
 
 export const migrations = [
   Foundation1764000000000,
@@ -30,5 +30,5 @@ export const migrations = [
   Meters1764000011000,
   OrganizationAvatar1764000013000,
   DispatchLeases1764000014000,
-  GrantRowFillfactor1764000015000,
+  GrantRowWrites1764000015000,
 ];

@@ -1,0 +1,31 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Fewer writes per grant.
+ *
+ * A grant row is updated two or three times in its life (granted, revoked, a renewal's cycle),
+ * and an order row twice by the dispatcher (its lease, then its started mark). With full pages
+ * (fillfactor 100) an update's new row version often lands on another page, and PostgreSQL then
+ * writes an entry for it in every index of the table. Room left on each page lets an update that
+ * changes no indexed column stay on its page with no index write (a HOT update). Only pages
+ * written from now on keep the room; a VACUUM FULL would give it to existing ones.
+ *
+ * benefit_grants_customer_idx (customer_id) repeats the leading column of the scope's unique
+ * constraint (customer_id, benefit_id, member_id, subscription_id, order_id), which serves the
+ * same lookups; every grant inserted wrote an entry in both.
+ */
+export class GrantRowWrites1764000015000 implements MigrationInterface {
+  name = 'GrantRowWrites1764000015000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE benefit_grants SET (fillfactor = 70)`);
+    await q.query(`ALTER TABLE orders SET (fillfactor = 80)`);
+    await q.query(`DROP INDEX benefit_grants_customer_idx`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX benefit_grants_customer_idx ON benefit_grants (customer_id)`);
+    await q.query(`ALTER TABLE orders RESET (fillfactor)`);
+    await q.query(`ALTER TABLE benefit_grants RESET (fillfactor)`);
+  }
+}
