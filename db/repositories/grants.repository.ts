@@ -2,8 +2,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryPrepared } from '../prepared';
 import { unwrapRows, type Queryable } from '../sql';
-import { SCOPE_FACTS_JOINS, SCOPE_FACTS_JSON, scopeFactsOf, type ScopeFacts } from './scopes.repository';
-import { listenedTypesSql } from './webhook-events.repository';
+import { COMMAND_READ_COLUMNS, COMMAND_READ_FROM, lockedGrantOf, type CommandRow, type LockedGrant } from './grant-command-read.sql';
 
 /**
  * Why a grant was revoked (stored on the grant). Only a revocation the scope can outlive lets a
@@ -51,16 +50,6 @@ export interface GrantRow {
 
 export type { Queryable };
 
-/** A grant locked for a command, with what applying it reads (GrantsRepository.lockForCommand). */
-export interface LockedGrant {
-  grant: GrantRow;
-  benefit: Record<string, any>;
-  customer: Record<string, any>;
-  facts: ScopeFacts;
-  /** Event types some enabled endpoint of the grant's organization listens to. */
-  listened: Set<string>;
-}
-
 export interface ScopeKey {
   organizationId: string;
   customerId: string;
@@ -70,25 +59,6 @@ export interface ScopeKey {
 
 // The key prefix of a customer's shared-access lock on a benefit (lockForCommand).
 const SHARED_ACCESS_LOCK = 'shared-access';
-
-// What a command reads of its grant (lockForCommand, readForCommand).
-const COMMAND_READ_COLUMNS = `g.*, to_jsonb(b) AS __benefit, to_jsonb(c) AS __customer, ${SCOPE_FACTS_JSON} AS __facts,
-       ${listenedTypesSql('g.organization_id')} AS __listened`;
-const COMMAND_READ_FROM = `FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id
-         ${SCOPE_FACTS_JOINS}`;
-
-type CommandRow = GrantRow & {
-  __benefit: Record<string, any>;
-  __customer: Record<string, any>;
-  __facts: Record<string, any>;
-  __listened: string[];
-  __shared_access_locked?: boolean;
-};
-
-function lockedGrantOf(row: CommandRow): LockedGrant {
-  const { __benefit: benefit, __customer: customer, __facts: facts, __listened: listened, __shared_access_locked: _locked, ...grant } = row;
-  return { grant, benefit, customer, facts: scopeFactsOf(facts), listened: new Set(listened) };
-}
 
 export class GrantsRepository {
   constructor(private readonly ds: DataSource) {}
@@ -179,8 +149,10 @@ export class GrantsRepository {
     );
   }
 
-  /** Marks the grant granted and records the `granted` event, in one statement (the engine's hot path). */
-  /** Null when `ifVersion` is given and the row is no longer at that version (readForCommand). */
+  /**
+   * Marks the grant granted and records the `granted` event, in one statement (the engine's hot
+   * path). Null when `ifVersion` is given and the row is no longer at that version (readForCommand).
+   */
   async markGranted(
     q: Queryable,
     id: string,
