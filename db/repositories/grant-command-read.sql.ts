@@ -1,13 +1,13 @@
 // What a grant command reads of its grant in one statement (GrantsRepository.lockForCommand, with
 // the row's lock; readForCommand, without): the grant, its benefit and customer, its scope's facts
-// and the event types its organization's endpoints listen to.
-import type { GrantRow } from './grants.repository';
+// and the event types its organization's endpoints listen to. Generic in the grant row's type, which
+// grants.repository.ts defines (importing it here would make the two modules a cycle).
 import { SCOPE_FACTS_JOINS, SCOPE_FACTS_JSON, scopeFactsOf, type ScopeFacts } from './scopes.repository';
 import { listenedTypesSql } from './webhook-events.repository';
 
 /** A grant locked for a command, with what applying it reads (GrantsRepository.lockForCommand). */
-export interface LockedGrant {
-  grant: GrantRow;
+export interface LockedGrant<G> {
+  grant: G;
   benefit: Record<string, any>;
   customer: Record<string, any>;
   facts: ScopeFacts;
@@ -20,7 +20,7 @@ export const COMMAND_READ_COLUMNS = `g.*, to_jsonb(b) AS __benefit, to_jsonb(c) 
 export const COMMAND_READ_FROM = `FROM benefit_grants g JOIN benefits b ON b.id = g.benefit_id JOIN customers c ON c.id = g.customer_id
          ${SCOPE_FACTS_JOINS}`;
 
-export type CommandRow = GrantRow & {
+export type CommandRow<G> = G & {
   __benefit: Record<string, any>;
   __customer: Record<string, any>;
   __facts: Record<string, any>;
@@ -28,7 +28,7 @@ export type CommandRow = GrantRow & {
   __shared_access_locked?: boolean;
 };
 
-export function lockedGrantOf(row: CommandRow): LockedGrant {
+export function lockedGrantOf<G>(row: CommandRow<G>): LockedGrant<G> {
   const { __benefit: benefit, __customer: customer, __facts: facts, __listened: listened, __shared_access_locked: _locked, ...grant } = row;
-  return { grant, benefit, customer, facts: scopeFactsOf(facts), listened: new Set(listened) };
+  return { grant: grant as G, benefit, customer, facts: scopeFactsOf(facts), listened: new Set(listened) };
 }

@@ -2,7 +2,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryPrepared } from '../prepared';
 import { unwrapRows, type Queryable } from '../sql';
-import { COMMAND_READ_COLUMNS, COMMAND_READ_FROM, lockedGrantOf, type CommandRow, type LockedGrant } from './grant-command-read.sql';
+import {
+  COMMAND_READ_COLUMNS,
+  COMMAND_READ_FROM,
+  lockedGrantOf,
+  type CommandRow,
+  type LockedGrant as LockedRow,
+} from './grant-command-read.sql';
 
 /**
  * Why a grant was revoked (stored on the grant). Only a revocation the scope can outlive lets a
@@ -49,6 +55,9 @@ export interface GrantRow {
 }
 
 export type { Queryable };
+
+/** A grant locked for a command, with what applying it reads (lockForCommand). */
+export type LockedGrant = LockedRow<GrantRow>;
 
 export interface ScopeKey {
   organizationId: string;
@@ -187,7 +196,7 @@ export class GrantsRepository {
    * row lock), and only grant commands take it, so no two transactions wait on each other's.
    */
   async lockForCommand(em: EntityManager, id: string, sharedAccessTypes: readonly string[] = []): Promise<LockedGrant | null> {
-    const rows = await queryPrepared<CommandRow>(
+    const rows = await queryPrepared<CommandRow<GrantRow>>(
       em,
       `SELECT ${COMMAND_READ_COLUMNS},
               (SELECT pg_advisory_xact_lock(hashtextextended('${SHARED_ACCESS_LOCK}:' || g.customer_id || ':' || g.benefit_id, 0))
@@ -205,7 +214,7 @@ export class GrantsRepository {
    * the row only if nothing else did in between.
    */
   async readForCommand(id: string): Promise<(LockedGrant & { version: string }) | null> {
-    const rows = await queryPrepared<CommandRow & { __version: string }>(
+    const rows = await queryPrepared<CommandRow<GrantRow> & { __version: string }>(
       this.ds,
       `SELECT ${COMMAND_READ_COLUMNS}, g.xmin::text AS __version ${COMMAND_READ_FROM} WHERE g.id = $1`,
       [id],
