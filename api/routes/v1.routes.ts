@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { ApiServices } from '../composition';
 import { organizationIdOf } from '../auth';
 import { NotFoundError } from '../errors';
+import { indexedByFirstSegment } from '../route-index';
 import { benefitGrantsRoutes } from './benefit-grants.routes';
 import { benefitsRoutes } from './benefits.routes';
 import { customerSessionsRoutes } from './customer-sessions.routes';
@@ -22,20 +23,25 @@ export function v1Routes(services: ApiServices): Router {
   const router = Router();
   const organizations = services.organizations;
 
-  router.use(productsRoutes(services));
-  router.use(benefitsRoutes(services));
-  router.use(benefitGrantsRoutes(services));
-  router.use(customersRoutes(services));
-  router.use(customerSessionsRoutes(services));
-  router.use(ordersRoutes(services));
-  router.use(refundsRoutes(services));
-  router.use(subscriptionsRoutes(services));
-  router.use(webhookEndpointsRoutes(services));
-  router.use(licenseKeysRoutes(services));
-  router.use(filesRoutes(services));
-  router.use(metersRoutes(services));
-  router.use(discordIntegrationRoutes(services));
-  router.use(githubIntegrationRoutes(services));
+  // Indexed by first segment: a request walks only its own resource's routes (see route-index.ts).
+  router.use(
+    indexedByFirstSegment([
+      productsRoutes(services),
+      benefitsRoutes(services),
+      benefitGrantsRoutes(services),
+      customersRoutes(services),
+      customerSessionsRoutes(services),
+      ordersRoutes(services),
+      refundsRoutes(services),
+      subscriptionsRoutes(services),
+      webhookEndpointsRoutes(services),
+      licenseKeysRoutes(services),
+      filesRoutes(services),
+      metersRoutes(services),
+      discordIntegrationRoutes(services),
+      githubIntegrationRoutes(services),
+    ]),
+  );
 
   // The token's own organization; Polar's GET /v1/organizations/{id}, limited to the caller's.
   router.get('/organizations/:id', async (req, res) => {
