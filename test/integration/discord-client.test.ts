@@ -2,12 +2,16 @@
 // the bot token is sent and checked, a short 429 is waited out once (Retry-After), a long one is
 // handed to Temporal as a retry-after instead of being hammered, 5xx is retried, and Discord's
 // error codes become the strategy error kinds.
+import { getEventListeners } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Routes } from 'discord.js';
 import { translateDiscordError } from '../../benefits/discord/discord-errors';
 import { loadGuild } from '../../benefits/discord/discord-guild';
 import { buildProviders, type DiscordProvider } from '../../benefits/providers';
 import { ActionRequiredError, InvalidConfigurationError, RetriableError } from '../../benefits/strategy-errors';
 import { parseConfig } from '../../config/config';
+import { discordRest } from '../../integrations/discord/discord-rest';
 import { FakeDiscord } from '../fakes/discord-server';
 
 let fake: FakeDiscord;
@@ -96,4 +100,41 @@ test("Discord's refusals map onto the strategy error kinds", async () => {
 
   const unknown = await failure(discord().rest.put(Routes.guildMemberRole('106', '555', '1061')), 'assign the role');
   expect(unknown).toBeInstanceOf(ActionRequiredError);
+});
+
+// discord.js hangs an `abort` listener on the caller's signal per request and never takes it off;
+// activities pass one signal for all their calls (integrations/discord/discord-rest.ts).
+test('many calls under one activity signal leave no listeners on it; aborting it still stops a call in flight', async () => {
+  fake.addGuild('303', 'Guild 303', [['3031', 'Members', 3]]);
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const activity = new AbortController();
+    const rest = discord().rest;
+    for (let i = 0; i < 30; i++) await rest.get(Routes.guild('303'), { signal: activity.signal });
+    expect(getEventListeners(activity.signal, 'abort')).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  } finally {
+    process.off('warning', onWarning);
+  }
+
+  // A Discord that never answers: the activity's cancellation must still end the call.
+  const silent = createServer(() => undefined);
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = silent.address() as AddressInfo;
+    const rest = discordRest({ apiUrl: `http://127.0.0.1:${port}/api/v10`, rateLimitMaxWaitMs: 1_000 });
+    const activity = new AbortController();
+    const call = rest.get(Routes.guild('303'), { signal: activity.signal, auth: false });
+    setTimeout(() => activity.abort(), 50);
+    const started = Date.now();
+    await expect(call).rejects.toThrow(/abort/i);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(getEventListeners(activity.signal, 'abort')).toHaveLength(0);
+  } finally {
+    silent.closeAllConnections();
+    await new Promise((r) => silent.close(r));
+  }
 });
