@@ -2,13 +2,27 @@
 // Prints (asserts nothing): GET /v1/customers/{id}/state with `connections` concurrent readers,
 // each request a random customer, over an organization holding `grants` grants (10 per customer,
 // seeded with INSERT ... SELECT, not through the engine); /healthz alongside in 5 s slices.
-// The API runs in a child process (bench/lib/api-child.ts); this process is the load.
+// The API runs in a child process (bench/lib/api-child.ts); this process is the load. Each line
+// carries the API's and PostgreSQL's CPU per request, and the state read is judged against /healthz
+// measured in the same run (throughput and server CPU per request).
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { createDataSource, runMigrations } from '../db/data-source';
 import { OrganizationsRepository } from '../db/repositories/organizations.repository';
-import { merge, runLoad, summary, type LoadResult, type LoadSpec } from './load-generator';
-import { benchArgs, runApiBench, startApiChild, startBenchDatabase, stopApiChild } from './lib/api-child';
+import { runLoad, summary, type LoadSpec } from './load-generator';
+import {
+  benchArgs,
+  cpuPerRequest,
+  measured,
+  mergeMeasured,
+  runApiBench,
+  startApiChild,
+  startBenchDatabase,
+  stopApiChild,
+  tableHeader,
+  tableLine,
+  type Measured,
+} from './lib/api-child';
 
 const args = benchArgs(process.argv.slice(2));
 const GRANTS = Number(args.grants ?? 100_000);
@@ -47,11 +61,6 @@ async function seed(url: string): Promise<{ token: string; customers: string[] }
   return { token: accessToken, customers };
 }
 
-const fmt = (name: string, r: LoadResult) => {
-  const s = summary(r);
-  return `${name.padEnd(30)} ${String(r.requests).padStart(8)} ${s.rps.toFixed(0).padStart(7)}/s  p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  max ${s.max.toFixed(0)} ms  errors ${r.errors}`;
-};
-
 async function main(): Promise<void> {
   const pg = await startBenchDatabase('state', args['fast-db'] === 'true');
   let child: ChildProcess | undefined;
@@ -74,16 +83,25 @@ async function main(): Promise<void> {
     };
     process.stderr.write(`warming up, then ${DURATION}s per endpoint in ${SLICE}s slices, ${CONNECTIONS} connections...\n`);
     for (const spec of Object.values(specs)) await runLoad(spec, CONNECTIONS, 2);
-    const runs: Record<string, LoadResult[]> = Object.fromEntries(Object.keys(specs).map((k) => [k, []]));
+    const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(specs).map((k) => [k, []]));
     for (let done = 0; done < DURATION; done += SLICE) {
-      for (const [name, spec] of Object.entries(specs)) runs[name].push(await runLoad(spec, CONNECTIONS, SLICE));
+      for (const [name, spec] of Object.entries(specs)) runs[name].push(await measured(spec, CONNECTIONS, SLICE, child.pid!, pg.dataDir));
     }
     console.log(
       `\ncustomer state: ${GRANTS} grants (${customers.length} customers x ${PER_CUSTOMER}), ${CONNECTIONS} readers, ${os.cpus().length} CPUs`,
     );
-    for (const [name, r] of Object.entries(runs)) console.log(fmt(name, merge(r)));
-    const state = summary(merge(runs['GET /v1/customers/{id}/state']));
-    console.log(`state read p99 ${state.p99.toFixed(1)} ms (target < 10 ms)`);
+    console.log(tableHeader());
+    for (const [name, r] of Object.entries(runs)) console.log(tableLine(name, mergeMeasured(r)));
+    const read = mergeMeasured(runs['GET /v1/customers/{id}/state']);
+    const health = mergeMeasured(runs['GET /healthz']);
+    const [rs, hs] = [summary(read), summary(health)];
+    console.log(
+      `state read p99 ${rs.p99.toFixed(1)} ms (target < 10 ms; /healthz's own p99 at ${CONNECTIONS} connections: ${hs.p99.toFixed(1)} ms)`,
+    );
+    console.log(
+      `  ${rs.rps.toFixed(0)}/s = ${(rs.rps / hs.rps).toFixed(2)} of /healthz's ${hs.rps.toFixed(0)}/s; ` +
+        `server CPU per request ${(cpuPerRequest(read) / cpuPerRequest(health)).toFixed(2)}x /healthz's`,
+    );
   } finally {
     await stopApiChild(child);
     await pg.stop();
