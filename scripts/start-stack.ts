@@ -148,7 +148,8 @@ async function main(): Promise<void> {
     'Benefits fulfilment stack is up.',
     `  API:              http://${config.HOST}:${config.PORT}   (OpenAPI: /openapi.json, readiness: /readyz)`,
     `  Temporal Web UI:  ${temporal.uiUrl}   (gRPC ${temporal.address}, namespace ${config.TEMPORAL_NAMESPACE})`,
-    `  PostgreSQL:       ${databaseUrl.replace(/\/\/([^:]+):[^@]+@/, '//$1:***@')}`,
+    // The embedded server's TCP address (our processes use its Unix socket; tools want this one).
+    `  PostgreSQL:       ${(pg?.tcpUrl ?? databaseUrl).replace(/\/\/([^:]+):[^@]+@/, '//$1:***@')}`,
     `  Organization:     ${organizationId}`,
     `  Access token:     ${token}`,
     portal

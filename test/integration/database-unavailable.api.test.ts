@@ -54,6 +54,8 @@ beforeAll(async () => {
   stack = await startTestStack({ worker: false });
   token = (await stack.createOrganization('Unavailable')).accessToken;
   const real = new URL(process.env.TEST_DATABASE_URL!);
+  // The relay speaks TCP: the embedded server's Unix socket (`?host=`) is left out of its URL.
+  real.searchParams.delete('host');
   relay = await startRelay({ host: real.hostname, port: Number(real.port) });
   const url = Object.assign(new URL(real.href), { port: String(relay.port) }).href;
   // The settings' defaults: what `npm run api` gets when nothing is set.
