@@ -10,7 +10,10 @@ function answering(name: string, ...paths: string[]): Router {
   return router;
 }
 
-async function withServer(app: Express, run: (get: (path: string, method?: string) => Promise<{ status: number; body: any }>) => Promise<void>) {
+async function withServer(
+  app: Express,
+  run: (get: (path: string, method?: string) => Promise<{ status: number; body: any }>) => Promise<void>,
+) {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
