@@ -11,11 +11,15 @@ interface RouterLayer {
   route?: { path: string | string[] | RegExp };
 }
 
-/** A route path's literal first segment ('/license-keys/:id' -> 'license-keys'); null when it has none. */
-export function literalFirstSegment(path: string): string | null {
-  if (!path.startsWith('/')) return null;
+/** What follows the leading '/' up to the next one ('/license-keys/:id' -> 'license-keys'). */
+function firstSegment(path: string): string {
   const end = path.indexOf('/', 1);
-  const segment = path.slice(1, end < 0 ? undefined : end);
+  return path.slice(1, end < 0 ? undefined : end);
+}
+
+/** A route path's literal first segment, lower-cased as Express matches; null when it has none. */
+export function literalFirstSegment(path: string): string | null {
+  const segment = path.startsWith('/') ? firstSegment(path) : '';
   return /^[A-Za-z0-9._~-]+$/.test(segment) ? segment.toLowerCase() : null;
 }
 
@@ -34,12 +38,6 @@ function firstSegmentsOf(router: Router): Set<string> | null {
   return segments;
 }
 
-/** The request path's first segment as routes are matched (case-insensitively, Express's default). */
-function requestSegment(path: string): string {
-  const end = path.indexOf('/', 1);
-  return path.slice(1, end < 0 ? undefined : end).toLowerCase();
-}
-
 /**
  * One handler for `routers` that hands a request to those whose routes start with its path's first
  * segment, and to those it cannot index (a middleware, a parameter or pattern first), in order.
@@ -47,18 +45,13 @@ function requestSegment(path: string): string {
 export function indexedByFirstSegment(routers: Router[]): RequestHandler {
   const indexed = routers.map((router) => ({ router, segments: firstSegmentsOf(router) }));
   const everywhere = indexed.filter((r) => r.segments === null).map((r) => r.router);
-  const bySegment = new Map<string, Router[]>();
-  for (const { segments } of indexed) {
-    for (const segment of segments ?? []) {
-      if (bySegment.has(segment)) continue;
-      bySegment.set(
-        segment,
-        indexed.filter((r) => r.segments === null || r.segments.has(segment)).map((r) => r.router),
-      );
-    }
-  }
+  const segments = new Set(indexed.flatMap((r) => [...(r.segments ?? [])]));
+  const bySegment = new Map(
+    [...segments].map((segment) => [segment, indexed.filter((r) => r.segments === null || r.segments.has(segment)).map((r) => r.router)]),
+  );
   return (req: Request, res: Response, next: NextFunction): void => {
-    const candidates = bySegment.get(requestSegment(req.path)) ?? everywhere;
+    // Lower-cased: Express matches routes case-insensitively by default.
+    const candidates = bySegment.get(firstSegment(req.path).toLowerCase()) ?? everywhere;
     let i = 0;
     const step = (err?: unknown): void => {
       if (err || i >= candidates.length) return next(err);

