@@ -5,6 +5,7 @@ import { cachedTokenResolver, requireOrganizationToken } from './auth';
 import { composeApi, type AppDeps } from './composition';
 import { requireCustomerSession } from './customer-auth';
 import { errorHandler, NotFoundError } from './errors';
+import { jsonBody } from './json-body';
 import { knownRoutesOnly } from './known-routes';
 import { requestLog } from './request-log';
 import { customerPortalDownloadablesRoutes, customerPortalDownloadPublicRoutes } from './routes/customer-portal-downloadables.routes';
@@ -19,7 +20,8 @@ import { healthRoutes } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
 import { portalPageRoutes } from './routes/portal-page.routes';
 import { v1Routes } from './routes/v1.routes';
-import { customerPortalOAuthAccountsRoutes, integrationCallbackRoutes } from './routes/integrations.routes';
+import { customerPortalOAuthAccountsRoutes, INTEGRATION_CALLBACKS_PATH, integrationCallbackRoutes } from './routes/integrations.routes';
+import { LOCAL_STORAGE_PATH } from '../integrations/storage/local-storage';
 
 export type { AppDeps } from './composition';
 
@@ -33,8 +35,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLog(deps.logger));
   // The local storage driver's signed part uploads stream raw bytes: before the JSON body parser.
-  app.use(filesStorageRoutes(services));
-  app.use(express.json({ limit: '1mb' }));
+  app.use(LOCAL_STORAGE_PATH, filesStorageRoutes(services));
+  app.use(jsonBody(1024 * 1024));
 
   app.use(healthRoutes(services));
   app.use(openApiRoutes());
@@ -55,10 +57,9 @@ export function createApp(deps: AppDeps): Express {
   portal.use(customerPortalProductsRoutes(services));
   app.use('/v1/customer-portal', knownRoutesOnly(portal), requireCustomerSession(deps.dataSource), portal);
 
-  // Discord sends the merchant's browser here: no organization token, the signed state authenticates it.
-  app.use(discordBotCallbackRoutes(services));
-  // Providers send browsers back here: the one-time state, not a token, says who started it.
-  app.use('/v1', integrationCallbackRoutes(services));
+  // Providers send browsers back here: no organization token. Discord's signed state, or the
+  // one-time state of an account link, says who started it.
+  app.use(INTEGRATION_CALLBACKS_PATH, discordBotCallbackRoutes(services), integrationCallbackRoutes(services));
 
   // The customer portal page (the path of customer_portal_url) and its static modules.
   app.use(portalPageRoutes(services));

@@ -17,9 +17,11 @@ import { organizationIdOf } from '../auth';
 import { RequestValidationError, ServiceUnavailableError } from '../errors';
 import { botAuthorizeQuery, botCallbackQuery, guildLookupQuery } from '../schemas/discord.schemas';
 import { parseQuery } from '../validation';
+import { INTEGRATION_CALLBACKS_PATH } from './integrations.routes';
 
 const STATE_TTL_MS = 15 * 60_000;
-const CALLBACK_PATH = '/v1/integrations/discord/bot-callback';
+const CALLBACK_ROUTE = '/discord/bot-callback';
+const CALLBACK_PATH = INTEGRATION_CALLBACKS_PATH + CALLBACK_ROUTE;
 
 function discordOf(services: ApiServices): DiscordProvider {
   const discord = services.providers.discord;
@@ -78,10 +80,10 @@ export function discordIntegrationRoutes(services: ApiServices): Router {
   return router;
 }
 
-/** bot-callback: where Discord sends the merchant's browser back (no organization token). */
+/** bot-callback: where Discord sends the merchant's browser back (no organization token; mounted at INTEGRATION_CALLBACKS_PATH). */
 export function discordBotCallbackRoutes(services: ApiServices): Router {
   const router = Router();
-  router.get(CALLBACK_PATH, async (req: Request, res: Response) => {
+  router.get(CALLBACK_ROUTE, async (req: Request, res: Response) => {
     const q = parseQuery(botCallbackQuery, req);
     const discord = discordOf(services);
     const state = verifyInstallState(discord.signingKey, q.state);

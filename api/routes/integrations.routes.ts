@@ -21,13 +21,16 @@ function platformOf(value: string | undefined, loc: string[]): LinkedPlatform {
   return value as LinkedPlatform;
 }
 
-/** Browsers come back here from GitHub and Discord; mounted before the organization-token check. */
+/** Where the callbacks browsers come back to are mounted, before the organization-token check. */
+export const INTEGRATION_CALLBACKS_PATH = '/v1/integrations';
+
+/** Browsers come back here from GitHub and Discord (mounted at INTEGRATION_CALLBACKS_PATH). */
 export function integrationCallbackRoutes(services: ApiServices): Router {
   const router = Router();
-  router.get('/integrations/github/setup', async (req, res) => {
+  router.get('/github/setup', async (req, res) => {
     res.redirect(302, await services.githubInstallations.setup(req.query));
   });
-  router.get('/integrations/:platform/callback', async (req, res) => {
+  router.get('/:platform/callback', async (req, res) => {
     const platform = platformOf(req.params.platform, ['path', 'platform']);
     res.redirect(302, await services.accountLinking.callback(platform, req.query, ownOrigin(req)));
   });

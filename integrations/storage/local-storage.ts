@@ -14,9 +14,12 @@ import type { AssembledObject, CompletedPart, ObjectStorage, PartSpec, SignedReq
 import { StorageInputError } from './storage-errors';
 import type { UrlSigner } from '../../lib/signed-token';
 
-/** Where the API serves the driver's URLs; the routes mount these paths. */
-export const LOCAL_PART_PATH = '/v1/files/storage/parts/';
-export const LOCAL_OBJECT_PATH = '/v1/files/storage/objects/';
+/** Where the API serves the driver's URLs: the routes are mounted at LOCAL_STORAGE_PATH. */
+export const LOCAL_STORAGE_PATH = '/v1/files/storage';
+export const LOCAL_PART_ROUTE = '/parts/';
+export const LOCAL_OBJECT_ROUTE = '/objects/';
+export const LOCAL_PART_PATH = LOCAL_STORAGE_PATH + LOCAL_PART_ROUTE;
+export const LOCAL_OBJECT_PATH = LOCAL_STORAGE_PATH + LOCAL_OBJECT_ROUTE;
 
 const KEY_RE = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 const UPLOAD_RE = /^[0-9a-f-]{36}$/;
