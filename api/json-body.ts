@@ -33,9 +33,52 @@ function parseStrict(raw: string): unknown {
   }
 }
 
+/** A body being read on the short path; the stream's listeners are shared and find it on the request. */
+interface Reading {
+  chunks: Buffer[];
+  received: number;
+  length: number;
+  next: NextFunction;
+}
+const READING = Symbol('jsonBody.reading');
+type ReadingRequest = Request & { [READING]?: Reading };
+
+function settle(req: ReadingRequest, err?: unknown): void {
+  const reading = req[READING];
+  if (!reading) return;
+  req[READING] = undefined;
+  req.removeListener('data', onData);
+  req.removeListener('end', onEnd);
+  req.removeListener('error', onError);
+  reading.next(err);
+}
+
+// Listeners made once, not per request: called with the request as `this`.
+function onData(this: ReadingRequest, chunk: Buffer): void {
+  const reading = this[READING]!;
+  reading.chunks.push(chunk);
+  reading.received += chunk.length;
+}
+
+function onEnd(this: ReadingRequest): void {
+  const { chunks, received, length } = this[READING]!;
+  // Node's parser frames the body by its declared length, so a shorter one ends as an error.
+  if (received !== length) return settle(this, bodyError(400, 'request.size.invalid', 'request size did not match content length'));
+  try {
+    this.body = parseStrict((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)).toString('utf8'));
+  } catch (err) {
+    return settle(this, err);
+  }
+  settle(this);
+}
+
+function onError(this: ReadingRequest): void {
+  settle(this, bodyError(400, 'request.aborted', 'request aborted'));
+}
+
 export function jsonBody(limitBytes: number) {
   const general = express.json({ limit: limitBytes });
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: ReadingRequest, res: Response, next: NextFunction): void => {
     const headers = req.headers;
     const type = headers['content-type'];
     const declared = headers['content-length'];
@@ -51,32 +94,7 @@ export function jsonBody(limitBytes: number) {
       general(req, res, next);
       return;
     }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let settled = false;
-    const settle = (err?: unknown) => {
-      if (settled) return;
-      settled = true;
-      req.removeListener('data', onData);
-      req.removeListener('end', onEnd);
-      req.removeListener('error', onError);
-      next(err);
-    };
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      received += chunk.length;
-    };
-    const onEnd = () => {
-      // Node's parser frames the body by its declared length, so a shorter one ends as an error.
-      if (received !== length) return settle(bodyError(400, 'request.size.invalid', 'request size did not match content length'));
-      try {
-        req.body = parseStrict((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)).toString('utf8'));
-      } catch (err) {
-        return settle(err);
-      }
-      settle();
-    };
-    const onError = () => settle(bodyError(400, 'request.aborted', 'request aborted'));
+    req[READING] = { chunks: [], received: 0, length, next };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

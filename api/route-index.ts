@@ -52,6 +52,11 @@ export function indexedByFirstSegment(routers: Router[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction): void => {
     // Lower-cased: Express matches routes case-insensitively by default.
     const candidates = bySegment.get(firstSegment(req.path).toLowerCase()) ?? everywhere;
+    // Most paths have one candidate: no stepping closure for them (tsx names each closure it makes).
+    if (candidates.length === 1) {
+      candidates[0](req, res, next);
+      return;
+    }
     let i = 0;
     const step = (err?: unknown): void => {
       if (err || i >= candidates.length) return next(err);
