@@ -93,6 +93,14 @@ async function main(): Promise<void> {
     console.log(
       `state read p99 ${rs.p99.toFixed(1)} ms (target < 10 ms; /healthz's own p99 at ${CONNECTIONS} connections: ${hs.p99.toFixed(1)} ms)`,
     );
+    // Little's law: a closed loop keeps CONNECTIONS requests in flight, so the mean latency of any
+    // endpoint is CONNECTIONS / its throughput, and no p99 is below the mean. /healthz, which does
+    // nothing, bounds the throughput of every endpoint on this machine in this run.
+    const floorMs = (CONNECTIONS / hs.rps) * 1000;
+    console.log(
+      `  closed-loop floor: ${CONNECTIONS} requests in flight / /healthz's ${hs.rps.toFixed(0)}/s = ${floorMs.toFixed(1)} ms mean latency for any endpoint here ` +
+        `(a p99 under 10 ms needs over ${(CONNECTIONS * 100).toFixed(0)}/s); the state read's mean ${((CONNECTIONS / rs.rps) * 1000).toFixed(1)} ms = ${(rs.rps > 0 ? hs.rps / rs.rps : NaN).toFixed(2)}x the floor`,
+    );
     console.log(
       `  ${rs.rps.toFixed(0)}/s = ${(rs.rps / hs.rps).toFixed(2)} of /healthz's ${hs.rps.toFixed(0)}/s; ` +
         `server CPU per request ${(cpuPerRequest(read) / cpuPerRequest(health)).toFixed(2)}x /healthz's`,
