@@ -18,7 +18,11 @@ interface PgClient {
 
 const names = new Map<string, string>();
 
-/** One name per statement text: pg refuses a name reused for another text on a connection. */
+/**
+ * One name per statement text: pg refuses a name reused for another text on a connection. The
+ * lookup hashes the text, which V8 caches on the string: callers pass texts built once (module
+ * constants), not rebuilt per call.
+ */
 function nameOf(text: string): string {
   let name = names.get(text);
   if (!name) {

@@ -69,6 +69,16 @@ export interface ScopeKey {
 // The key prefix of a customer's shared-access lock on a benefit (lockForCommand).
 const SHARED_ACCESS_LOCK = 'shared-access';
 
+/** GrantsRepository.lockForCommand. */
+const LOCK_FOR_COMMAND_SQL = `SELECT ${COMMAND_READ_COLUMNS},
+        (SELECT pg_advisory_xact_lock(hashtextextended('${SHARED_ACCESS_LOCK}:' || g.customer_id || ':' || g.benefit_id, 0))
+          WHERE b.type = ANY($2::text[])) IS NOT NULL AS __shared_access_locked
+   ${COMMAND_READ_FROM}
+  WHERE g.id = $1 FOR UPDATE OF g`;
+
+/** GrantsRepository.readForCommand. */
+const READ_FOR_COMMAND_SQL = `SELECT ${COMMAND_READ_COLUMNS}, g.xmin::text AS __version ${COMMAND_READ_FROM} WHERE g.id = $1`;
+
 export class GrantsRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -196,15 +206,7 @@ export class GrantsRepository {
    * row lock), and only grant commands take it, so no two transactions wait on each other's.
    */
   async lockForCommand(em: EntityManager, id: string, sharedAccessTypes: readonly string[] = []): Promise<LockedGrant | null> {
-    const rows = await queryPrepared<CommandRow<GrantRow>>(
-      em,
-      `SELECT ${COMMAND_READ_COLUMNS},
-              (SELECT pg_advisory_xact_lock(hashtextextended('${SHARED_ACCESS_LOCK}:' || g.customer_id || ':' || g.benefit_id, 0))
-                WHERE b.type = ANY($2::text[])) IS NOT NULL AS __shared_access_locked
-         ${COMMAND_READ_FROM}
-        WHERE g.id = $1 FOR UPDATE OF g`,
-      [id, sharedAccessTypes],
-    );
+    const rows = await queryPrepared<CommandRow<GrantRow>>(em, LOCK_FOR_COMMAND_SQL, [id, sharedAccessTypes]);
     return rows[0] ? lockedGrantOf(rows[0]) : null;
   }
 
@@ -214,11 +216,7 @@ export class GrantsRepository {
    * the row only if nothing else did in between.
    */
   async readForCommand(id: string): Promise<(LockedGrant & { version: string }) | null> {
-    const rows = await queryPrepared<CommandRow<GrantRow> & { __version: string }>(
-      this.ds,
-      `SELECT ${COMMAND_READ_COLUMNS}, g.xmin::text AS __version ${COMMAND_READ_FROM} WHERE g.id = $1`,
-      [id],
-    );
+    const rows = await queryPrepared<CommandRow<GrantRow> & { __version: string }>(this.ds, READ_FOR_COMMAND_SQL, [id]);
     if (!rows[0]) return null;
     const { __version: version, ...row } = rows[0];
     return { ...lockedGrantOf(row), version };

@@ -50,36 +50,46 @@ export interface OrderFilters {
   billingReasons?: string[];
 }
 
+/** OrdersRepository.insert: the order, and the dispatcher's wake-up when it commits. */
+const INSERT_ORDER_SQL = `WITH o AS (
+   INSERT INTO orders (organization_id, customer_id, product_id, subscription_id, billing_reason,
+     subtotal_amount, discount_amount, tax_amount, currency, metadata, idempotency_key, task_queue)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+   ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+   RETURNING *)
+ SELECT o.*, ${notifyEngineWorkSql('order', 'o.organization_id')} AS notified FROM o`;
+
+/** OrdersRepository.insertPurchase: the order, its webhook events and the dispatcher's wake-up. */
+const INSERT_PURCHASE_SQL = `WITH o AS (
+   INSERT INTO orders (id, created_at, modified_at, organization_id, customer_id, product_id, subscription_id, status,
+     billing_reason, subtotal_amount, discount_amount, tax_amount, refunded_amount, currency, metadata,
+     idempotency_key, workflow_started_at, task_queue)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+   ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+   RETURNING id, organization_id),
+ w AS (${enqueueEventsSql('$4::uuid', '$19', '$20', ' CROSS JOIN o')})
+ SELECT o.id, ${notifyEngineWorkSql('order', 'o.organization_id')} AS notified FROM o`;
+
 export class OrdersRepository {
   constructor(private readonly ds: DataSource) {}
 
   /** Inserts the order, or returns the one already recorded under the same idempotency key. */
   async insert(q: Queryable, o: OrderInsert): Promise<{ row: OrderRow; created: boolean }> {
     // A new order wakes the worker's dispatcher when it commits (in the same statement: no extra round trip).
-    const rows = await queryPrepared<OrderRow & { notified?: unknown }>(
-      q,
-      `WITH o AS (
-         INSERT INTO orders (organization_id, customer_id, product_id, subscription_id, billing_reason,
-           subtotal_amount, discount_amount, tax_amount, currency, metadata, idempotency_key, task_queue)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING *)
-       SELECT o.*, ${notifyEngineWorkSql('order', 'o.organization_id')} AS notified FROM o`,
-      [
-        o.organizationId,
-        o.customerId,
-        o.productId,
-        o.subscriptionId,
-        o.billingReason,
-        o.subtotalAmount,
-        o.discountAmount,
-        o.taxAmount,
-        o.currency,
-        JSON.stringify(o.metadata),
-        o.idempotencyKey,
-        o.taskQueue,
-      ],
-    );
+    const rows = await queryPrepared<OrderRow & { notified?: unknown }>(q, INSERT_ORDER_SQL, [
+      o.organizationId,
+      o.customerId,
+      o.productId,
+      o.subscriptionId,
+      o.billingReason,
+      o.subtotalAmount,
+      o.discountAmount,
+      o.taxAmount,
+      o.currency,
+      JSON.stringify(o.metadata),
+      o.idempotencyKey,
+      o.taskQueue,
+    ]);
     if (rows[0]) {
       const { notified: _notified, ...row } = rows[0];
       return { row, created: true };
@@ -103,40 +113,28 @@ export class OrdersRepository {
     events: { type: string; data: unknown }[],
   ): Promise<{ row: OrderRow; created: boolean }> {
     const { types, payloads } = webhookPayloads(events);
-    const inserted = await queryPrepared<{ id: string }>(
-      this.ds,
-      `WITH o AS (
-         INSERT INTO orders (id, created_at, modified_at, organization_id, customer_id, product_id, subscription_id, status,
-           billing_reason, subtotal_amount, discount_amount, tax_amount, refunded_amount, currency, metadata,
-           idempotency_key, workflow_started_at, task_queue)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-         ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id, organization_id),
-       w AS (${enqueueEventsSql('$4::uuid', '$19', '$20', ' CROSS JOIN o')})
-       SELECT o.id, ${notifyEngineWorkSql('order', 'o.organization_id')} AS notified FROM o`,
-      [
-        row.id,
-        row.created_at,
-        row.modified_at,
-        row.organization_id,
-        row.customer_id,
-        row.product_id,
-        row.subscription_id,
-        row.status,
-        row.billing_reason,
-        row.subtotal_amount,
-        row.discount_amount,
-        row.tax_amount,
-        row.refunded_amount,
-        row.currency,
-        JSON.stringify(row.metadata),
-        row.idempotency_key,
-        row.workflow_started_at,
-        taskQueue,
-        types,
-        payloads,
-      ],
-    );
+    const inserted = await queryPrepared<{ id: string }>(this.ds, INSERT_PURCHASE_SQL, [
+      row.id,
+      row.created_at,
+      row.modified_at,
+      row.organization_id,
+      row.customer_id,
+      row.product_id,
+      row.subscription_id,
+      row.status,
+      row.billing_reason,
+      row.subtotal_amount,
+      row.discount_amount,
+      row.tax_amount,
+      row.refunded_amount,
+      row.currency,
+      JSON.stringify(row.metadata),
+      row.idempotency_key,
+      row.workflow_started_at,
+      taskQueue,
+      types,
+      payloads,
+    ]);
     if (inserted[0]) return { row, created: true };
     return { row: (await this.findByIdempotencyKey(row.organization_id, row.idempotency_key!))!, created: false };
   }

@@ -56,6 +56,9 @@ export function enqueueEventsSql(organizationIdSql: string, typesSql: string, pa
         ORDER BY t.n, e.id`;
 }
 
+/** WebhookEventsRepository.enqueueAll. */
+const ENQUEUE_ALL_SQL = `${enqueueEventsSql('$1', '$2', '$3', '')} RETURNING endpoint_id`;
+
 export class WebhookEventsRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -70,11 +73,7 @@ export class WebhookEventsRepository {
    */
   async enqueueAll(q: Queryable, organizationId: string, events: { type: string; data: unknown }[]): Promise<string[]> {
     const { types, payloads } = webhookPayloads(events);
-    const rows = await queryPrepared<{ endpoint_id: string }>(q, `${enqueueEventsSql('$1', '$2', '$3', '')} RETURNING endpoint_id`, [
-      organizationId,
-      types,
-      payloads,
-    ]);
+    const rows = await queryPrepared<{ endpoint_id: string }>(q, ENQUEUE_ALL_SQL, [organizationId, types, payloads]);
     return [...new Set(rows.map((r) => r.endpoint_id))];
   }
 
