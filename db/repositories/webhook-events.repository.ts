@@ -33,25 +33,32 @@ export function listenedTypesSql(organizationIdSql: string): string {
             WHERE e.organization_id = ${organizationIdSql} AND e.deleted_at IS NULL AND e.enabled)`;
 }
 
-/** The events as enqueueEventsSql takes them: parallel arrays of types and payload texts. */
-export function webhookPayloads(events: { type: string; data: unknown }[]): { types: string[]; payloads: string[] } {
+/**
+ * The events as enqueueEventsSql takes them: their types (a text array) and their payloads as one
+ * JSON array text. Payload texts in a text array would be escaped element by element by pg (every
+ * quote of the JSON doubled up: 18 µs for a purchase's two order payloads); one JSON text goes as
+ * it is, and PostgreSQL hands each element back exactly as written here.
+ */
+export function webhookPayloads(events: { type: string; data: unknown }[]): { types: string[]; payloads: string } {
   const timestamp = new Date().toISOString();
   return {
     types: events.map((e) => e.type),
-    payloads: events.map(({ type, data }) => JSON.stringify({ type, timestamp, data })),
+    payloads: `[${events.map(({ type, data }) => JSON.stringify({ type, timestamp, data })).join(',')}]`,
   };
 }
 
 /**
- * The INSERT that writes events (`typesSql`, `payloadsSql`: text arrays from webhookPayloads) for
- * every enabled endpoint subscribed to each, in the order given. `joinSql` (" CROSS JOIN o" for a CTE
- * named o) lets a statement that writes the change itself enqueue only when the change was written.
+ * The INSERT that writes events (`typesSql`, `payloadsSql`: the types and the JSON array of
+ * webhookPayloads) for every enabled endpoint subscribed to each, in the order given. `joinSql`
+ * (" CROSS JOIN o" for a CTE named o) lets a statement that writes the change itself enqueue only
+ * when the change was written.
  */
 export function enqueueEventsSql(organizationIdSql: string, typesSql: string, payloadsSql: string, joinSql: string): string {
   // clock_timestamp, not now(): now() is the transaction's start, so events of one change would tie.
+  // json, not jsonb: an element of a json array is its text exactly as sent (jsonb would re-render it).
   return `INSERT INTO webhook_events (organization_id, endpoint_id, type, payload, created_at)
-       SELECT ${organizationIdSql}, e.id, t.type, t.payload, clock_timestamp()
-         FROM unnest(${typesSql}::text[], ${payloadsSql}::text[]) WITH ORDINALITY AS t(type, payload, n)${joinSql}
+       SELECT ${organizationIdSql}, e.id, t.type, t.payload::text, clock_timestamp()
+         FROM ROWS FROM (unnest(${typesSql}::text[]), json_array_elements(${payloadsSql}::json)) WITH ORDINALITY AS t(type, payload, n)${joinSql}
          JOIN webhook_endpoints e ON e.organization_id = ${organizationIdSql} AND e.deleted_at IS NULL AND e.enabled AND t.type = ANY(e.events)
         ORDER BY t.n, e.id`;
 }

@@ -139,10 +139,17 @@ test("a purchase's order.created and order.paid carry what its response and GET 
   expect(first.body.product.benefits.map((b: { id: string }) => b.id)).toEqual([custom.id]);
 
   // Written once, though the order was posted twice; delivered in order.
-  const written = await stack.dataSource.query(`SELECT type FROM webhook_events WHERE organization_id = $1 ORDER BY created_at`, [
+  const written = await stack.dataSource.query(`SELECT type, payload FROM webhook_events WHERE organization_id = $1 ORDER BY created_at`, [
     organizationId,
   ]);
   expect(written.map((e: { type: string }) => e.type)).toEqual(['order.created', 'order.paid']);
+  // Stored as the API wrote it: compact, its keys in the API's order, with nothing re-rendered on
+  // the way (each payload is signed and sent as stored).
+  for (const e of written as { type: string; payload: string }[]) {
+    expect(e.payload).toBe(JSON.stringify(JSON.parse(e.payload)));
+    expect(Object.keys(JSON.parse(e.payload))).toEqual(['type', 'timestamp', 'data']);
+    expect(JSON.parse(e.payload).type).toBe(e.type);
+  }
   const events = () => receiver.received('/orders').map(envelope);
   await eventually(async () => events().length >= 2, 20_000);
   expect(events().map((e) => e.type)).toEqual(['order.created', 'order.paid']);
