@@ -131,25 +131,34 @@ function returnedRows<T>(result: unknown): T[] {
   return result as T[];
 }
 
-/** The lookup's column and value: `c.id` or `c.external_id` is `$2` of the statements below. */
-function lookupOf(where: CustomerLookup): { by: 'id' | 'externalId'; value: string } {
+/** Which lookup a CustomerLookup is, and its value: `$2` of the statements below. */
+function lookupOf(where: CustomerLookup): { by: LookupBy; value: string } {
   return 'id' in where ? { by: 'id', value: where.id } : { by: 'externalId', value: where.externalId };
 }
 
-// Each statement's text is built once: queryPrepared names a statement by its text, and a text
-// rebuilt per call would be hashed again on every call (16 µs of a state read on this machine).
-const FIND_SQL = {
-  id: `SELECT ${customerColumns()} FROM customers c WHERE c.organization_id = $1 AND c.deleted_at IS NULL AND c.id = $2`,
-  externalId: `SELECT ${customerColumns()} FROM customers c WHERE c.organization_id = $1 AND c.deleted_at IS NULL AND c.external_id = $2`,
-};
+const LOOKUP_CLAUSES = { id: 'c.id = $2', externalId: 'c.external_id = $2' };
+type LookupBy = keyof typeof LOOKUP_CLAUSES;
 
-const stateSql = (clause: string) => `SELECT ${customerColumns()},
+/**
+ * A statement's text for each lookup, built once: queryPrepared names a statement by its text, and
+ * a text rebuilt per call would be hashed again on every call (16 µs of a state read on this machine).
+ */
+function perLookup(sql: (clause: string) => string): Record<LookupBy, string> {
+  return { id: sql(LOOKUP_CLAUSES.id), externalId: sql(LOOKUP_CLAUSES.externalId) };
+}
+
+const FIND_SQL = perLookup(
+  (clause) => `SELECT ${customerColumns()} FROM customers c WHERE c.organization_id = $1 AND c.deleted_at IS NULL AND ${clause}`,
+);
+
+const STATE_SQL = perLookup(
+  (clause) => `SELECT ${customerColumns()},
         ${ACTIVE_SUBSCRIPTIONS_SQL} AS active_subscriptions,
         ${GRANTED_BENEFITS_SQL} AS granted_benefits,
         ${ACTIVE_METERS_SQL} AS active_meters
    FROM customers c
-  WHERE c.organization_id = $1 AND c.deleted_at IS NULL AND ${clause}`;
-const STATE_SQL = { id: stateSql('c.id = $2'), externalId: stateSql('c.external_id = $2') };
+  WHERE c.organization_id = $1 AND c.deleted_at IS NULL AND ${clause}`,
+);
 
 function conflictOf(err: unknown): CustomerConflictError | null {
   const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
